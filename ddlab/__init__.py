@@ -1,0 +1,34 @@
+"""ddlab — the Dataset Distillation Lab.
+
+    data = ddlab.load("mnist")                                      # whole MNIST, on the device
+    result = ddlab.distill(ddlab.DD(init="fixed", steps=1), data,   # learn 10 images
+                           callbacks=[ddlab.LiveView()], seed=0)
+    print(ddlab.evaluate(result, data))                             # train on them, test
+
+Glossary of the names used across the package:
+    ipc        images per class (per distillation step, for DD)
+    x_syn      synthetic images, normalised like the real ones: (N, C, H, W)
+    theta      network weights as a {name: tensor} dict ("params"); stacked: {name: (n, ...)}
+    theta0     an initialisation; "fixed" = one known draw, "random" = fresh draws
+    steps      distinct synthetic batches; epochs = passes over them; lrs = learned step sizes
+    outer loss the loss on real data after training on synthetic data (what distillation lowers)
+"""
+from . import profile
+from .callbacks import Event
+from .data import Dataset, load
+from .distill import DivergenceError, distill
+from .evaluate import Scores, evaluate
+from .functional import Schedule, train_many, unroll
+from .live import LiveView, Replay
+from .methods import available as available_methods
+from .methods import config_for
+from .methods.dd import DD
+from .nets import ConvNet, LeNet, MLP, make_net
+from .plots import show_images
+from .synthetic import SyntheticSet
+
+__all__ = [
+    "profile", "Event", "Dataset", "load", "DivergenceError", "distill", "Scores", "evaluate",
+    "Schedule", "train_many", "unroll", "LiveView", "Replay", "available_methods", "config_for",
+    "DD", "ConvNet", "LeNet", "MLP", "make_net", "show_images", "SyntheticSet",
+]

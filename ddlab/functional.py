@@ -1,0 +1,148 @@
+"""The functional core: every network in ddlab is trained here, and nowhere else.
+
+Two entry points share one SGD step:
+
+* `unroll` — plain SGD over a list of batches with given step sizes, *differentiable* with respect
+  to the batches and the step sizes. Dataset distillation back-propagates through it (the
+  meta-gradient), trajectory matching unrolls the student with it, influence analysis replays it.
+* `train_many` — trains N networks at once with minibatch SGD (momentum, weight decay, step
+  decay), vectorised over the networks with `torch.func.vmap`; ``vectorize=False`` runs the same
+  arithmetic one network at a time (the reference the vmapped path is tested against).
+
+Why `torch.func.grad` rather than `torch.autograd.grad(create_graph=True)`: the two compute the
+same inner gradient and both keep the graph back to the synthetic data, but only the `torch.func`
+version composes with `vmap`, so "unroll N random initialisations at once" is a one-liner
+(``vmap(lambda p: unroll(net, p, ...))(stacked_inits)``) instead of a Python loop over networks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, grad, vmap
+from torch.nn import functional as F
+
+from .nets import Params
+
+Batch = tuple[Tensor, Tensor]
+
+
+def loss(net: nn.Module, params: Params, x: Tensor, y: Tensor) -> Tensor:
+    """Cross-entropy of `net` with weights `params`; `y` holds class indices or soft labels."""
+    return F.cross_entropy(functional_call(net, params, (x,)), y)
+
+
+def sgd_step(net: nn.Module, params: Params, x: Tensor, y: Tensor, lr: Tensor | float) -> Params:
+    """One step of plain gradient descent: theta <- theta - lr * grad_theta loss(x, y; theta)."""
+    grads = grad(loss, argnums=1)(net, params, x, y)
+    return {name: p - lr * grads[name] for name, p in params.items()}
+
+
+def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor | Sequence[float],
+           create_graph: bool = True) -> Params:
+    """Run SGD over `batches` (step i uses batch i with step size lrs[i]) and return the weights.
+
+    With ``create_graph=True`` the result stays a differentiable function of the batches, the step
+    sizes and the starting weights, so ``loss(final).backward()`` yields the meta-gradient of
+    dataset distillation (Wang et al. 2018, eq. 3-5): it flows back through every step, including
+    the Hessian-vector products ``d(grad)/d(theta)`` that link consecutive steps. With
+    ``create_graph=False`` each step is detached (plain training; memory independent of length).
+    """
+    if len(batches) != len(lrs):
+        raise ValueError(f"unroll needs one step size per batch, got {len(lrs)} for {len(batches)} batches")
+    for (x, y), lr in zip(batches, lrs):
+        params = sgd_step(net, params, x, y, lr)
+        if not create_graph:
+            params = {name: p.detach() for name, p in params.items()}
+    return params
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Minibatch SGD for training fresh networks on a (small) training set."""
+    epochs: int                       # passes over the training set
+    batch_size: int                   # examples per step (capped at the set size)
+    lr: float                         # initial step size
+    momentum: float = 0.0             # heavy-ball momentum
+    weight_decay: float = 0.0         # L2 penalty added to the gradient
+    decay_at: tuple[float, ...] = ()  # fractions of training after which lr is multiplied by 0.1
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Schedule.{name} must be positive, got {getattr(self, name)}")
+
+
+def _momentum_step(net, schedule: Schedule, params: Params, velocity: Params, x: Tensor, y: Tensor,
+                   lr: float) -> tuple[Params, Params]:
+    """SGD with momentum and weight decay, PyTorch's convention: v <- mu v + g; theta <- theta - lr v."""
+    grads = grad(loss, argnums=1)(net, params, x, y)
+    new_params, new_velocity = {}, {}
+    for name, p in params.items():
+        g = grads[name] + schedule.weight_decay * p
+        v = schedule.momentum * velocity[name] + g
+        new_params[name], new_velocity[name] = p - lr * v, v
+    return new_params, new_velocity
+
+
+def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Schedule,
+               generator: torch.Generator, vectorize: bool = True) -> Params:
+    """Train ``n = len(any init)`` networks, each from its own initialisation in `inits`
+    (``{name: (n, *shape)}``), on the same training set `x`, `y` with minibatch SGD.
+
+    Each network sees its own random minibatch order. The orders are drawn up front from
+    `generator` (on the CPU), so the vmapped and the looped path see identical batches and a seed
+    fixes the result. Returns the trained weights, stacked like `inits`.
+    """
+    n_models = next(iter(inits.values())).shape[0]
+    n_examples = x.shape[0]
+    batch = min(schedule.batch_size, n_examples)
+    steps_per_epoch = -(-n_examples // batch)
+    total = schedule.epochs * steps_per_epoch
+    boundaries = [int(f * total) for f in schedule.decay_at]
+
+    params = {k: v.detach().clone() for k, v in inits.items()}
+    velocity = {k: torch.zeros_like(v) for k, v in params.items()}
+    step = lambda p, v, xb, yb, lr: _momentum_step(net, schedule, p, v, xb, yb, lr)  # noqa: E731
+    batched_step = vmap(step, in_dims=(0, 0, 0, 0, None))
+    t = 0
+    for _ in range(schedule.epochs):
+        order = torch.stack([torch.randperm(n_examples, generator=generator) for _ in range(n_models)])
+        order = order.to(x.device)                                   # (n_models, n_examples)
+        for start in range(0, n_examples, batch):
+            idx = order[:, start:start + batch]                      # (n_models, B)
+            lr = schedule.lr * 0.1 ** sum(t >= b for b in boundaries)
+            xb, yb = x[idx], y[idx]                                  # (n_models, B, C, H, W), (n_models, B)
+            if vectorize:
+                params, velocity = batched_step(params, velocity, xb, yb, lr)
+            else:
+                params, velocity = _loop(step, params, velocity, xb, yb, lr)
+            t += 1
+    return params
+
+
+def _loop(step, params: Params, velocity: Params, xb: Tensor, yb: Tensor, lr: float):
+    """The reference for the vmapped step: the same update, one network at a time."""
+    outs = [step({k: v[i] for k, v in params.items()}, {k: v[i] for k, v in velocity.items()},
+                 xb[i], yb[i], lr) for i in range(xb.shape[0])]
+    stack = lambda j: {k: torch.stack([o[j][k] for o in outs]) for k in params}  # noqa: E731
+    return stack(0), stack(1)
+
+
+def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048) -> Tensor:
+    """Logits of every stacked network on every example: (n_models, N, classes), no graph.
+
+    `x` is processed in chunks so memory stays bounded (about n_models x chunk activations), which
+    keeps evaluating 20 networks on the 10,000 MNIST test images inside a Binder session's RAM."""
+    with torch.no_grad():
+        forward = vmap(lambda p, xb: functional_call(net, p, (xb,)), in_dims=(0, None))
+        return torch.cat([forward(params, x[i:i + chunk]) for i in range(0, x.shape[0], chunk)], dim=1)
+
+
+def accuracy_many(net: nn.Module, params: Params, x: Tensor, y: Tensor) -> Tensor:
+    """Accuracy in [0, 1] of each stacked network: (n_models,)."""
+    n_models = next(iter(params.values())).shape[0]
+    chunk = max(256, 16384 // n_models)
+    return (predict_many(net, params, x, chunk).argmax(-1) == y).float().mean(-1)

@@ -1,0 +1,99 @@
+"""Distillation methods: one file each, all behind the same small interface.
+
+The driver (`ddlab.distill`) owns the loop, the optimiser step, callbacks, interruption and the
+divergence check. A method supplies only what differs between papers:
+
+* which tensors are learned (`parameters`) and with which optimiser (`make_optimizer`),
+* the outer loss for one iteration (`outer_loss`),
+* the current synthetic set (`snapshot`).
+
+Methods are registered under a short name next to their config type, so both
+``distill(DD(...), data)`` and ``config_for("dd")`` find them. Registration is an explicit decorator
+on a class in an explicitly imported module: no import magic.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from ..data import Dataset
+from ..synthetic import SyntheticSet
+
+
+class Method:
+    """Base class of a distillation method bound to one config, one dataset and one generator."""
+
+    name = "method"
+
+    def __init__(self, config: Any, data: Dataset, generator: torch.Generator):
+        self.config, self.data, self.generator = config, data, generator
+
+    def parameters(self) -> list[Tensor]:
+        raise NotImplementedError
+
+    def make_optimizer(self) -> torch.optim.Optimizer:
+        """Adam with the config's `lr` and `betas`; methods whose paper uses another optimiser
+        override this."""
+        return torch.optim.Adam(self.parameters(), lr=self.config.lr, betas=tuple(self.config.betas))
+
+    def outer_loss(self) -> Tensor:
+        raise NotImplementedError
+
+    def snapshot(self) -> SyntheticSet:
+        raise NotImplementedError
+
+    def describe_config(self) -> dict[str, Any]:
+        return {"method": self.name, **asdict(self.config)}
+
+
+_METHODS: dict[str, tuple[type, type[Method]]] = {}
+
+
+def register(name: str, config_type: type) -> Callable[[type[Method]], type[Method]]:
+    def decorate(method: type[Method]) -> type[Method]:
+        method.name = name
+        _METHODS[name] = (config_type, method)
+        return method
+    return decorate
+
+
+def available() -> list[str]:
+    return sorted(_METHODS)
+
+
+def method_for(config: Any) -> type[Method]:
+    for config_type, method in _METHODS.values():
+        if type(config) is config_type:
+            return method
+    raise TypeError(f"{type(config).__name__} is not a registered method config; "
+                    f"use one of: {', '.join(c.__name__ for c, _ in _METHODS.values())}")
+
+
+def config_for(name: str, **overrides: Any) -> Any:
+    """The config of method `name` with the paper's defaults, changed by `overrides`."""
+    if name not in _METHODS:
+        raise ValueError(f"unknown method {name!r}; available: {', '.join(available())}")
+    config_type = _METHODS[name][0]
+    known = {f.name for f in fields(config_type)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"{name} has no setting {unknown[0]!r}; settings: {', '.join(sorted(known))}")
+    return config_type(**overrides)
+
+
+def config_from_dict(stored: dict[str, Any]) -> Any:
+    """Rebuild a config from `SyntheticSet.config` (lists back to tuples where the field wants one)."""
+    stored = dict(stored)
+    name = stored.pop("method", None)
+    if name not in _METHODS:
+        raise ValueError(f"unknown method {name!r}; available: {', '.join(available())}")
+    config_type = _METHODS[name][0]
+    values = {f.name: tuple(stored[f.name]) if isinstance(stored.get(f.name), list) else stored[f.name]
+              for f in fields(config_type) if f.name in stored}
+    return config_type(**values)
+
+
+from . import dd  # noqa: E402,F401  (explicit registration of the built-in methods)

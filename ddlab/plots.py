@@ -1,0 +1,228 @@
+"""Pictures of a distillation run: image grids, loss/accuracy curves, learned step sizes.
+
+This is the one place an image grid is built. `LiveView`, `Replay`, the notebooks and the CLI all go
+through `image_grid` / `grid_png`, so every picture of a synthetic set has the same layout:
+
+- `nrow` follows torchvision's `make_grid`: it is the number of images *per row* (i.e. columns),
+  filled row by row. Default: ceil(sqrt(N)), a near-square grid.
+- `arrange_by_class` puts one class per column (the natural layout of a distilled set: read down a
+  column to see one digit's images). It works for class-major order (DC/DM: 0,0,1,1,...) and for
+  DD's step-major order (0,1,...,9,0,1,...,9) alike, keeping each class's images in their order.
+
+matplotlib and PIL (a hard dependency of matplotlib) are imported inside the functions that need
+them: `import ddlab` stays fast and never selects a matplotlib backend behind a notebook's back.
+The figure functions return Axes, as pandas and seaborn do, so a notebook cell ending in the call
+shows the figure once (returning a pyplot Figure would show it twice).
+"""
+from __future__ import annotations
+
+import io
+import math
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# Float round-off allowed outside [0, 1] (e.g. from x * std + mean) before a value counts as wrong.
+_TOL = 1e-3
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def _check_pixels(pixels) -> Tensor:
+    """(N, C, H, W) pixels in [0, 1] with C in {1, 3} -> float32 CPU tensor, clamped to [0, 1]."""
+    x = torch.as_tensor(pixels).detach()
+    if x.ndim != 4:
+        raise ValueError(f"pixels must be a 4-d (N, C, H, W) tensor, got shape {tuple(x.shape)}")
+    if x.shape[0] == 0 or x.shape[1] not in (1, 3):
+        raise ValueError(f"pixels need N >= 1 images with 1 or 3 channels, got shape {tuple(x.shape)}")
+    x = x.cpu().float()
+    if not torch.isfinite(x).all():
+        raise ValueError("pixels contain NaN or inf; only finite values in [0, 1] can be drawn")
+    lo, hi = x.min().item(), x.max().item()
+    if lo < -_TOL or hi > 1 + _TOL:
+        raise ValueError(f"pixels must lie in [0, 1], got values in [{lo:.3g}, {hi:.3g}] "
+                         "(map normalised images with dataset.to_pixels first)")
+    return x.clamp(0, 1)
+
+
+def image_grid(pixels: Tensor, nrow: int | None = None, pad: int = 1, pad_value: float = 1.0) -> Tensor:
+    """(N, C, H, W) pixels in [0, 1] -> (H', W', 3) uint8 grid, grayscale replicated to RGB.
+
+    `nrow` images per row (torchvision's convention), default ceil(sqrt(N)); empty cells and the
+    `pad`-pixel lines around every image get `pad_value` (white, so MNIST's black squares stand
+    apart). Shape: H' = rows * (H + pad) + pad, W' = cols * (W + pad) + pad with
+    cols = min(nrow, N), rows = ceil(N / cols).
+    """
+    x = _check_pixels(pixels)
+    n, _, h, w = x.shape
+    nrow = math.ceil(math.sqrt(n)) if nrow is None else _check_int("nrow", nrow, 1)
+    pad = _check_int("pad", pad, 0)
+    if not 0 <= pad_value <= 1:
+        raise ValueError(f"pad_value must lie in [0, 1], got {pad_value!r}")
+    cols = min(nrow, n)
+    rows = math.ceil(n / cols)
+    x = x.expand(-1, 3, -1, -1)                                              # (N, 3, H, W)
+    blank = torch.full((rows * cols - n, 3, h, w), pad_value)
+    x = torch.cat([x, blank])                                                # (rows*cols, 3, H, W)
+    x = F.pad(x, (pad, 0, pad, 0), value=pad_value)                          # pad top/left of each cell
+    x = x.view(rows, cols, 3, h + pad, w + pad).permute(2, 0, 3, 1, 4)       # (3, rows, H+p, cols, W+p)
+    x = x.reshape(3, rows * (h + pad), cols * (w + pad))
+    x = F.pad(x, (0, pad, 0, pad), value=pad_value)                          # close bottom/right edge
+    return (x.permute(1, 2, 0) * 255).round().to(torch.uint8)                # (H', W', 3)
+
+
+def arrange_by_class(pixels: Tensor, labels: Tensor, fill: float = 1.0) -> tuple[Tensor, int, list[int]]:
+    """Reorder images so that a row-major grid with `nrow` columns shows one class per column.
+
+    Returns (pixels, nrow, classes): the reordered images (blank cells of value `fill` where a class
+    has fewer images than the largest class), the number of columns, and the class of each column.
+    Within a class the images keep their order (for DD: step 1 at the top).
+    """
+    x = torch.as_tensor(pixels).detach().cpu()
+    y = torch.as_tensor(labels).detach().cpu().long().flatten()
+    if x.ndim != 4 or y.numel() != x.shape[0]:
+        raise ValueError(f"need (N, C, H, W) pixels and N labels, got shapes {tuple(x.shape)} and "
+                         f"{tuple(torch.as_tensor(labels).shape)}")
+    classes = y.unique(sorted=True).tolist()
+    members = [(y == c).nonzero().flatten() for c in classes]
+    rows = max(len(m) for m in members)
+    out = torch.full((rows, len(classes), *x.shape[1:]), fill, dtype=x.dtype)  # (rows, cols, C, H, W)
+    for col, idx in enumerate(members):
+        out[: len(idx), col] = x[idx]
+    return out.flatten(0, 1), len(classes), classes
+
+
+def grid_png(pixels: Tensor, nrow: int | None = None, scale: int = 3, pad: int = 1) -> bytes:
+    """PNG bytes of `image_grid(pixels, nrow, pad)`, upscaled `scale` times by nearest neighbour.
+
+    Upscaling happens here rather than in the browser because core widgets cannot ask for
+    pixelated rendering: a 28-px digit stretched by the browser turns to mush. PNG's row filters
+    and deflate absorb the repeated pixels, so the bytes grow far less than scale**2. A gray grid
+    is written as a grayscale PNG (decoders give it back as (H', W') rather than (H', W', 3)).
+    """
+    from PIL import Image
+
+    scale = _check_int("scale", scale, 1)
+    grid = image_grid(pixels, nrow, pad)                                     # (H', W', 3)
+    grid = grid.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
+    if torch.equal(grid[..., 0], grid[..., 1]) and torch.equal(grid[..., 0], grid[..., 2]):
+        grid = grid[..., 0]                  # gray: an 8-bit grayscale PNG is a third of the size
+    buf = io.BytesIO()
+    Image.fromarray(grid.numpy()).save(buf, format="png")
+    return buf.getvalue()
+
+
+def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[str] | None = None,
+                nrow: int | None = None, title: str | None = None, ax=None, pad: int = 1):
+    """Draw the image grid; with `labels`, one column per class and its name above it.
+
+    `classes[label]` names a column (default: the label number). `nrow` only applies without
+    labels. Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    column_classes = None
+    if labels is not None:
+        pixels, nrow, column_classes = arrange_by_class(_check_pixels(pixels), labels)
+    grid = image_grid(pixels, nrow, pad)
+    h, w = torch.as_tensor(pixels).shape[-2:]
+    cols = (grid.shape[1] - pad) // (w + pad)
+    if ax is None:
+        width = min(12.0, max(3.0, 0.45 * cols + 0.5))
+        _, ax = plt.subplots(figsize=(width, width * grid.shape[0] / grid.shape[1] + 0.6))
+    ax.imshow(grid.numpy(), interpolation="nearest")
+    ax.set_yticks([])
+    if column_classes is None:
+        ax.set_xticks([])
+    else:
+        names = []
+        for c in column_classes:
+            if classes is not None and not 0 <= c < len(classes):
+                raise ValueError(f"label {c} has no name in classes (which has {len(classes)} entries)")
+            names.append(str(c) if classes is None else str(classes[c]))
+        ax.set_xticks([pad + k * (w + pad) + (w - 1) / 2 for k in range(cols)], names)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_history(history: dict, ax=None):
+    """Outer loss and test accuracy against the outer iteration.
+
+    `history` holds "iteration"/"loss" (every iteration) and "eval_iteration"/"accuracy" (accuracy
+    as a fraction in [0, 1], plotted in %). By default two panels side by side, since the two
+    curves have unrelated scales; pass one Axes to get both on it (accuracy on a twin y axis), or a
+    pair of Axes. The loss axis is logarithmic when the loss is positive and spans > 20x.
+    Returns (loss_ax, accuracy_ax).
+    """
+    import matplotlib.pyplot as plt
+
+    for a, b in (("iteration", "loss"), ("eval_iteration", "accuracy")):
+        if len(history.get(a, [])) != len(history.get(b, [])):
+            raise ValueError(f"history[{a!r}] and history[{b!r}] must have equal lengths, got "
+                             f"{len(history.get(a, []))} and {len(history.get(b, []))}")
+    it, loss = list(history.get("iteration", [])), list(history.get("loss", []))
+    eit, acc = list(history.get("eval_iteration", [])), list(history.get("accuracy", []))
+    if any(not 0 <= a <= 1 for a in acc):
+        raise ValueError(f"history['accuracy'] must be fractions in [0, 1], got max {max(acc)!r}")
+
+    twin = False
+    if ax is None:
+        _, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
+    elif isinstance(ax, (list, tuple)) or getattr(ax, "ndim", 0) == 1:   # a pair, e.g. from subplots
+        loss_ax, acc_ax = ax
+    else:
+        loss_ax, acc_ax, twin = ax, ax.twinx(), True
+
+    loss_ax.plot(it, loss, color="C0", lw=1)
+    loss_ax.set(xlabel="outer iteration", ylabel="outer loss")
+    finite = [v for v in loss if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 20:
+        loss_ax.set_yscale("log")
+    acc_ax.plot(eit, [100 * a for a in acc], color="C1", marker="o", ms=3, lw=1)
+    acc_ax.set(xlabel="outer iteration", ylabel="test accuracy (%)")
+    if twin:
+        loss_ax.yaxis.label.set_color("C0")
+        acc_ax.yaxis.label.set_color("C1")
+    if not acc and not twin:
+        acc_ax.text(0.5, 0.5, "not evaluated yet", ha="center", va="center", transform=acc_ax.transAxes)
+    return loss_ax, acc_ax
+
+
+def plot_lrs(lrs: Tensor, steps: int, epochs: int, ax=None):
+    """Bar chart of DD's learned step sizes, one group of `steps` bars per epoch.
+
+    `lrs` is in training order, epoch-major (lrs[e * steps + s] is step s of epoch e), as
+    `SyntheticSet.schedule()` uses them. Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    steps, epochs = _check_int("steps", steps, 1), _check_int("epochs", epochs, 1)
+    lr = torch.as_tensor(lrs).detach().cpu().double().flatten()
+    if lr.numel() != steps * epochs:
+        raise ValueError(f"lrs must hold steps * epochs = {steps * epochs} values, got {lr.numel()}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(12.0, max(4.0, 0.3 * lr.numel() + 1.5)), 3))
+    ticks, names = [], []
+    for e in range(epochs):
+        xs = [e * (steps + 1) + s for s in range(steps)]          # a gap of one bar between epochs
+        ax.bar(xs, lr[e * steps:(e + 1) * steps].tolist(), color=f"C{e % 10}", label=f"epoch {e + 1}")
+        ticks += xs
+        names += [str(s + 1) for s in range(steps)]
+    if len(ticks) <= 40:                                          # beyond that the labels would collide
+        ax.set_xticks(ticks, names)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set(xlabel="inner step (grouped by epoch)", ylabel="learned step size")
+    if epochs > 1:
+        ax.legend(frameon=False, fontsize="small")
+    return ax

@@ -1,0 +1,125 @@
+"""The functional core against trusted references: finite differences and a plain loop."""
+import pytest
+import torch
+from torch.func import functional_call
+
+from ddlab.functional import Schedule, accuracy_many, loss, sgd_step, train_many, unroll
+from ddlab.nets import init_params, make_net, sample_inits
+
+
+class _SmoothConvNet(torch.nn.Module):
+    """A small conv net with smooth activations: finite differences need a function without the
+    kinks of ReLU and max-pooling, otherwise a tiny step can cross one and the check is noise."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 5, stride=3)
+        self.fc = torch.nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.tanh(self.conv(x)).flatten(1))
+
+
+def _tiny_problem(dtype=torch.float64):
+    g = torch.Generator().manual_seed(0)
+    net = _SmoothConvNet().to(dtype)
+    params = {k: v.to(dtype) for k, v in init_params(net, "xavier", g).items()}
+    x_syn = torch.randn(2, 4, 1, 28, 28, generator=g, dtype=dtype)      # 2 steps of 4 images
+    y_syn = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7]])
+    x_real = torch.randn(16, 1, 28, 28, generator=g, dtype=dtype)
+    y_real = torch.randint(0, 10, (16,), generator=g)
+    lrs = torch.tensor([0.05, 0.03, 0.04, 0.02], dtype=dtype)           # 2 steps x 2 epochs
+    return net, params, x_syn, y_syn, x_real, y_real, lrs
+
+
+def _outer(net, params, x_syn, y_syn, x_real, y_real, lrs):
+    batches = [(x_syn[0], y_syn[0]), (x_syn[1], y_syn[1])] * 2
+    return loss(net, unroll(net, params, batches, lrs), x_real, y_real)
+
+
+def test_meta_gradient_matches_central_finite_differences():
+    net, params, x_syn, y_syn, x_real, y_real, lrs = _tiny_problem()
+    x_syn.requires_grad_(True)
+    lrs.requires_grad_(True)
+    g_x, g_lr = torch.autograd.grad(_outer(net, params, x_syn, y_syn, x_real, y_real, lrs), (x_syn, lrs))
+
+    eps = 1e-6
+    gen = torch.Generator().manual_seed(1)
+    direction = torch.randn(x_syn.shape, generator=gen, dtype=x_syn.dtype)
+    with torch.no_grad():
+        plus = _outer(net, params, x_syn + eps * direction, y_syn, x_real, y_real, lrs)
+        minus = _outer(net, params, x_syn - eps * direction, y_syn, x_real, y_real, lrs)
+    numeric = (plus - minus) / (2 * eps)
+    analytic = (g_x * direction).sum()
+    assert abs(numeric - analytic) / abs(numeric) <= 1e-4
+
+    for i in range(len(lrs)):
+        e = torch.zeros_like(lrs)
+        e[i] = eps
+        with torch.no_grad():
+            numeric = (_outer(net, params, x_syn, y_syn, x_real, y_real, lrs + e)
+                       - _outer(net, params, x_syn, y_syn, x_real, y_real, lrs - e)) / (2 * eps)
+        assert abs(numeric - g_lr[i]) / abs(numeric) <= 1e-4
+
+
+def test_meta_gradient_reaches_the_first_step_through_later_ones():
+    """The first batch's gradient must include the Hessian term of the later steps: it differs
+    from what you get when the graph is cut after the first step."""
+    net, params, x_syn, y_syn, x_real, y_real, lrs = _tiny_problem()
+    x_syn.requires_grad_(True)
+    full, = torch.autograd.grad(_outer(net, params, x_syn, y_syn, x_real, y_real, lrs), x_syn)
+    assert full[0].abs().sum() > 0 and full[1].abs().sum() > 0
+
+
+def test_unroll_is_plain_sgd():
+    net, params, x_syn, y_syn, _, _, lrs = _tiny_problem()
+    out = unroll(net, params, [(x_syn[0], y_syn[0])], lrs[:1], create_graph=False)
+    reference = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    logits = functional_call(net, reference, (x_syn[0],))
+    grads = torch.autograd.grad(torch.nn.functional.cross_entropy(logits, y_syn[0]), list(reference.values()))
+    for (name, p), g in zip(params.items(), grads):
+        torch.testing.assert_close(out[name], p - lrs[0] * g)
+
+
+def test_unroll_rejects_mismatched_step_sizes():
+    net, params, x_syn, y_syn, _, _, lrs = _tiny_problem()
+    with pytest.raises(ValueError, match="one step size per batch"):
+        unroll(net, params, [(x_syn[0], y_syn[0])], lrs)
+
+
+def test_sgd_step_lowers_the_loss_on_its_batch():
+    net, params, x_syn, y_syn, _, _, _ = _tiny_problem()
+    before = loss(net, params, x_syn[0], y_syn[0])
+    after = loss(net, sgd_step(net, params, x_syn[0], y_syn[0], 0.05), x_syn[0], y_syn[0])
+    assert after < before
+
+
+@pytest.mark.parametrize("arch", ["lenet", "convnet", "mlp"])
+def test_train_many_vmap_equals_plain_loop(arch):
+    g = torch.Generator().manual_seed(0)
+    net = make_net(arch)
+    inits = sample_inits(net, 3, "kaiming", g)
+    x = torch.randn(20, 1, 28, 28, generator=g)
+    y = torch.arange(20) % 10
+    schedule = Schedule(epochs=2, batch_size=8, lr=0.01, momentum=0.9, weight_decay=5e-4, decay_at=(0.5,))
+    fast = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7))
+    slow = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7), vectorize=False)
+    for name in fast:
+        torch.testing.assert_close(fast[name], slow[name], rtol=1e-4, atol=1e-5)
+        assert not torch.equal(fast[name], inits[name])
+
+
+def test_train_many_learns_a_separable_problem():
+    g = torch.Generator().manual_seed(0)
+    net = make_net("mlp")
+    prototypes = torch.randn(10, 1, 28, 28, generator=g)
+    y = torch.arange(200) % 10
+    x = prototypes[y] + 0.3 * torch.randn(200, 1, 28, 28, generator=g)
+    trained = train_many(net, sample_inits(net, 4, "default", g), x, y,
+                         Schedule(epochs=5, batch_size=32, lr=0.05, momentum=0.9), g)
+    assert (accuracy_many(net, trained, x, y) > 0.95).all()
+
+
+def test_schedule_rejects_non_positive_values():
+    with pytest.raises(ValueError, match="epochs"):
+        Schedule(epochs=0, batch_size=8, lr=0.1)
