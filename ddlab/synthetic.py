@@ -66,7 +66,7 @@ class SyntheticSet:
         state = {"format": FORMAT_VERSION, "images": self.images.detach().cpu(),
                  "labels": self.labels.detach().cpu(),
                  "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
-                 "config": _plain(self.config), "history": _plain(self.history),
+                 "config": plain(self.config), "history": plain(self.history),
                  "seed": self.seed, "interrupted": self.interrupted}
         tmp = path.with_name(path.name + ".partial")
         torch.save(state, tmp)
@@ -89,12 +89,12 @@ class SyntheticSet:
                    interrupted=state["interrupted"])
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Tuples become lists and tensors numbers, so the state holds only weights_only-safe types."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Tensor):
         return value.tolist()
     return value

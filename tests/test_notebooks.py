@@ -139,7 +139,7 @@ def test_profile_only_through_ddlab(path):
 @each_notebook
 def test_no_absolute_paths(path):
     for i, cell in enumerate(read(path).cells):
-        found = re.search(r"(/home/|/Users/|/root/|[A-Z]:\\\\)\S*", cell.source)
+        found = re.search(r"(/home/|/Users/|/root/|[A-Z]:\\\\)[^\s\"')]*", cell.source)
         assert not found, f"{path.name}, cell {i}: absolute path {found.group(0)!r}"
 
 

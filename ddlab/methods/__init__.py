@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from ..data import Dataset
-from ..synthetic import SyntheticSet
+from ..synthetic import SyntheticSet, plain
 
 
 class Method:
@@ -46,7 +46,8 @@ class Method:
         raise NotImplementedError
 
     def describe_config(self) -> dict[str, Any]:
-        return {"method": self.name, **asdict(self.config)}
+        """The config as plain data (tuples become lists), exactly as a saved set stores it."""
+        return plain({"method": self.name, **asdict(self.config)})
 
 
 _METHODS: dict[str, tuple[type, type[Method]]] = {}

@@ -1,0 +1,65 @@
+# ddlab in two commands:
+#
+#   make lab    set up, then open JupyterLab on notebooks/
+#   make test   set up, then run every test: unit tests, and every notebook in the quick profile
+#
+# Set-up is shared and idempotent: a virtual environment in .venv (made once, with $(PYTHON)),
+# `pip install -r requirements.txt` (again only when requirements.txt or pyproject.toml changed),
+# and MNIST (fetched once; later runs only verify the cached files).
+#
+# Knobs:  make lab PYTHON=python3.12 LAB_ARGS="--no-browser --port 8890"
+#         make test PYTEST_ARGS="-x -k dd"
+
+PYTHON      ?= python3
+VENV        ?= .venv
+LAB_ARGS    ?=
+PYTEST_ARGS ?=
+# Longest a single notebook cell may run under `make test`, in seconds (nbval's default is 2000).
+CELL_TIMEOUT ?= 600
+# Budget profile for the tests only (not exported, so `make lab` is unaffected).
+DDLAB_PROFILE ?= quick
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.ddlab-requirements
+
+.PHONY: lab test test-unit test-notebooks setup data clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab    set up (.venv, requirements, MNIST), then open JupyterLab on notebooks/"
+	@echo "make test   set up, then run the unit tests and every notebook in the quick profile"
+	@echo "make clean  remove .venv (the MNIST cache stays; see DDLAB_DATA in README.md)"
+
+lab: setup
+	$(BIN)/jupyter lab --FileContentsManager.preferred_dir=notebooks $(LAB_ARGS)
+
+test: test-unit test-notebooks
+
+# Tests run in the quick profile (ddlab.profile reads DDLAB_PROFILE); `make test DDLAB_PROFILE=default`
+# runs them at learner size. It is set per command, so `make lab` leaves learners the default.
+test-unit: setup
+	DDLAB_PROFILE=$(DDLAB_PROFILE) $(BIN)/python -m pytest tests --durations=5 $(PYTEST_ARGS)
+
+test-notebooks: setup
+	DDLAB_PROFILE=$(DDLAB_PROFILE) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env \
+	    --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=5 $(PYTEST_ARGS)
+
+setup: $(STAMP) data
+
+data: $(STAMP)
+	@$(BIN)/python -m ddlab data
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	@echo "Installing requirements into $(VENV) (the first time takes a few minutes)..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	    echo "ddlab needs Python >= 3.10; '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not found')." >&2; \
+	    echo "Point make at another one, e.g.: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	    echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv" >&2; exit 1; }
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,57 @@
+"""Reference results that are too long to recompute on a laptop CPU, shipped in the repo's `assets/`.
+
+Each asset is a saved `SyntheticSet` whose config records the command that made it
+(``python -m ddlab distill ... --out assets/NAME.pt``) and its measured accuracy. In a clone the
+file is read from `assets/`; where ddlab was pip-installed without the repository (Colab), it is
+fetched once from GitHub into the data cache. Either way its sha256 must match the one recorded
+here before it is opened, so a stale or tampered file is never used.
+"""
+from __future__ import annotations
+
+import hashlib
+import urllib.request
+from pathlib import Path
+
+from .course import BRANCH, REPO
+from .data import data_root
+from .synthetic import SyntheticSet
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+# name -> sha256 of assets/<name>.pt. `tests/test_assets.py` keeps this in step with the files.
+SHA256: dict[str, str] = {}
+
+
+def path(name: str) -> Path:
+    """A verified local copy of asset `name` (fetched from GitHub if the repo isn't here)."""
+    if name not in SHA256:
+        raise ValueError(f"unknown asset {name!r}; available: {', '.join(sorted(SHA256)) or 'none'}")
+    local = ASSETS_DIR / f"{name}.pt"
+    if not local.is_file():
+        local = data_root() / "assets" / f"{name}.pt"
+        if not (local.is_file() and sha256(local) == SHA256[name]):
+            _download(name, local)
+    if sha256(local) != SHA256[name]:
+        raise ValueError(f"asset {local} does not match its recorded sha256; regenerate it with the "
+                         f"command in assets/README.md or restore it from git")
+    return local
+
+
+def load(name: str, device=None) -> SyntheticSet:
+    """Load reference set `name` (see `SHA256` for the names), verified, onto `device`."""
+    return SyntheticSet.load(path(name), device or "cpu")
+
+
+def sha256(file: Path) -> str:
+    return hashlib.sha256(file.read_bytes()).hexdigest()
+
+
+def _download(name: str, target: Path) -> None:
+    url = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/{name}.pt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        urllib.request.urlretrieve(url, partial)
+    except OSError as error:
+        raise RuntimeError(f"asset {name!r} is not in this checkout and could not be fetched from {url} ({error})") from None
+    partial.replace(target)

@@ -1,0 +1,123 @@
+"""The driver and the DD method: determinism, interruption, divergence, saving, bad input, and
+that distillation actually learns."""
+import dataclasses
+
+import pytest
+import torch
+
+import ddlab
+from ddlab import DD, SyntheticSet, distill, evaluate
+from ddlab.methods import config_for, config_from_dict
+
+TINY = DD(init="fixed", steps=1, epochs=2, real_batch=64, iterations=3)
+
+
+def test_same_seed_gives_bit_identical_sets(mnist):
+    a = distill(TINY, mnist, seed=3, progress=False)
+    b = distill(TINY, mnist, seed=3, progress=False)
+    c = distill(TINY, mnist, seed=4, progress=False)
+    assert torch.equal(a.images, b.images) and torch.equal(a.lrs, b.lrs)
+    assert a.history["loss"] == b.history["loss"]
+    assert not torch.equal(a.images, c.images)
+
+
+def test_fixed_init_distillation_learns(mnist):
+    config = DD(init="fixed", steps=1, epochs=3, real_batch=256, iterations=200, lr_decay_every=100)
+    result = distill(config, mnist, seed=0, progress=False)
+    scores = evaluate(result, mnist)
+    assert scores.accuracies.shape == (1,)
+    assert scores.mean > 0.45, f"200 iterations should pass 45% test accuracy, got {scores}"
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    assert result.images.shape == (10, 1, 28, 28) and result.lrs.shape == (3,)
+    assert torch.all(result.lrs > 0)
+
+
+def test_random_init_distillation_updates_images_and_step_sizes(mnist):
+    config = DD(init="random", steps=2, epochs=2, n_nets=2, real_batch=64, iterations=2)
+    start = distill(dataclasses.replace(config, iterations=1), mnist, seed=0, progress=False)
+    result = distill(config, mnist, seed=0, progress=False)
+    assert result.images.shape == (20, 1, 28, 28) and result.lrs.shape == (4,)
+    assert not torch.equal(start.images, result.images) and not torch.equal(start.lrs, result.lrs)
+    scores = evaluate(result, mnist, n_models=3)
+    assert scores.accuracies.shape == (3,) and scores.setting == "random"
+
+
+def test_callbacks_see_every_iteration_and_a_final_event(mnist):
+    events = []
+    distill(TINY, mnist, callbacks=[events.append], eval_every=2, progress=False)
+    assert [e.iteration for e in events] == [1, 2, 3]
+    assert [e.done for e in events] == [False, False, True]
+    assert events[0].accuracy is None and events[1].accuracy is not None
+    assert events[-1].pixels().min() >= 0 and events[-1].pixels().max() <= 1
+
+
+def test_ctrl_c_returns_the_best_set_so_far_marked_interrupted(mnist):
+    seen = []
+
+    def interrupt_at_5(event):
+        seen.append(event)
+        if event.iteration == 5 and not event.done:
+            raise KeyboardInterrupt
+
+    config = dataclasses.replace(TINY, iterations=50)
+    result = distill(config, mnist, callbacks=[interrupt_at_5], eval_every=2, progress=False)
+    assert result.interrupted
+    assert result.history["eval_iteration"] == [2, 4]
+    best = max(range(2), key=lambda i: result.history["accuracy"][i])
+    assert torch.equal(result.images, seen[[2, 4][best] - 1].images)
+    assert seen[-1].done
+
+
+def test_divergence_names_the_iteration_and_suggests_a_smaller_lr(mnist):
+    exploding = dataclasses.replace(TINY, distill_lr=1e8)
+    with pytest.raises(ddlab.DivergenceError, match=r"iteration 1; try a smaller learning rate"):
+        distill(exploding, mnist, progress=False)
+
+
+def test_save_and_load_round_trip_with_weights_only(mnist, tmp_path):
+    result = distill(TINY, mnist, seed=1, progress=False)
+    path = result.save(tmp_path / "set.pt")
+    raw = torch.load(path, weights_only=True)                      # plain types only
+    assert raw["config"]["method"] == "dd"
+    back = SyntheticSet.load(path)
+    assert torch.equal(back.images, result.images) and torch.equal(back.lrs, result.lrs)
+    assert back.history == result.history and back.config == result.config
+    assert config_from_dict(back.config) == TINY
+    assert evaluate(back, mnist).mean == evaluate(result, mnist).mean
+
+
+def test_loading_a_bad_file_fails_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no synthetic set"):
+        SyntheticSet.load(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="not a readable synthetic set"):
+        SyntheticSet.load(tmp_path / "junk.pt")
+    torch.save({"format": 99}, tmp_path / "future.pt")
+    with pytest.raises(ValueError, match="not a ddlab synthetic set"):
+        SyntheticSet.load(tmp_path / "future.pt")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("ipc", 0, "DD.ipc must be a positive integer, got 0"),
+    ("steps", -1, "DD.steps must be a positive integer"),
+    ("init", "pretrained", "DD.init='pretrained' is not allowed; use one of: fixed, random"),
+    ("init_scheme", "zeros", "DD.init_scheme='zeros' is not allowed"),
+    ("arch", "resnet", "DD.arch='resnet' is not allowed"),
+    ("lr", 0.0, "DD.lr must be positive"),
+])
+def test_bad_config_values_are_named(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        DD(**{field: value})
+
+
+def test_other_bad_input(mnist):
+    with pytest.raises(ValueError, match="more images than the smallest class has"):
+        distill(DD(ipc=6000, iterations=1), mnist, progress=False)
+    with pytest.raises(TypeError, match="not a registered method config"):
+        distill(object(), mnist)
+    with pytest.raises(ValueError, match="unknown method 'gan'; available: dd"):
+        config_for("gan")
+    with pytest.raises(ValueError, match="dd has no setting 'images'"):
+        config_for("dd", images=3)
+    with pytest.raises(ValueError, match="n_models must be positive"):
+        evaluate(distill(TINY, mnist, progress=False), mnist, n_models=0)
