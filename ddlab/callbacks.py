@@ -18,7 +18,7 @@ class Event:
     iteration: int                  # outer iterations completed so far (1-based)
     iterations: int                 # outer iterations planned
     loss: float                     # outer loss of this iteration
-    accuracy: float | None          # latest test accuracy in [0, 1], None until first evaluation
+    accuracy: float | None          # latest validation accuracy in [0, 1], None until measured
     images: Tensor                  # (N, C, H, W) current synthetic images, normalised, detached
     labels: Tensor                  # (N,) their classes
     lrs: Tensor | None              # (steps * epochs,) learned step sizes, None if the method has none

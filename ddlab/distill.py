@@ -5,8 +5,14 @@
     for each iteration:  loss = method.outer_loss();  loss.backward();  optimiser.step()
 
 while it owns everything around that line: the learning-rate decay, the check that the loss is
-finite, periodic test accuracy, the progress bar, callbacks (live view, history), and Ctrl-C, which
-ends the run cleanly and returns the best set seen so far, marked ``interrupted``.
+finite, periodic validation accuracy, the progress bar, callbacks (live view, history), and Ctrl-C,
+which ends the run cleanly and returns the best set seen so far, marked ``interrupted``.
+
+Why the driver returns the *best* set, not the last: distilled sets sit in very sharp minima. For
+10 MNIST images on a fixed LeNet, Gaussian noise of 0.01 (1% of a pixel's spread) moves test
+accuracy by 2-3 points, so the last iterate of a noisy outer optimisation is a lottery ticket.
+The best set is chosen on a fixed validation slice of the *training* images — never on the test set,
+which only `evaluate` sees.
 
 Reproducibility: all randomness (initial images, real batches, network draws) comes from one
 `torch.Generator` seeded with `seed`, so the same seed gives bit-identical results on the CPU.
@@ -31,23 +37,31 @@ class DivergenceError(RuntimeError):
     """The outer loss stopped being a finite number."""
 
 
-def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
-            eval_every: int | None = None, eval_models: int = 4, progress: bool = True) -> SyntheticSet:
-    """Distil `data` with the method of `config`; return the synthetic set.
+# The validation slice is the same for every run (its own seed), so runs are compared fairly.
+VALIDATION_SEED = 2_718_281
 
-    eval_every: outer iterations between test-accuracy measurements (default: 20 per run, and
-        always at the end); the accuracy feeds callbacks, the history and the choice of "best".
-    eval_models: networks per measurement under a random init setting (a fixed init uses one).
+
+def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
+            eval_every: int | None = None, eval_models: int = 4, eval_examples: int = 2000,
+            progress: bool = True) -> SyntheticSet:
+    """Distil `data` with the method of `config`; return the set with the best validation accuracy.
+
+    eval_every: outer iterations between validation measurements (default: 50 per run, and always at
+        the end); the accuracy feeds callbacks, the history and the choice of the best set.
+    eval_models, eval_examples: networks per measurement under a random init setting (a fixed init
+        uses one) and training images in the validation slice. Kept small because a 2-core CPU needs
+        about half a second for LeNet on 10,000 images; report final numbers with `evaluate`.
     """
-    callbacks = list(callbacks)
-    iterations = config.iterations
-    eval_every = eval_every or max(1, iterations // 20)
     generator = torch.Generator().manual_seed(seed)
     method = method_for(config)(config, data, generator)
+    callbacks = list(callbacks)
+    validation = data.sample(eval_examples, torch.Generator().manual_seed(VALIDATION_SEED))
+    iterations = config.iterations
+    eval_every = eval_every or max(1, iterations // 50)
     optimizer = method.make_optimizer()
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     history: dict[str, list] = {"iteration": [], "loss": [], "time": [], "eval_iteration": [], "accuracy": []}
-    best: tuple[float, SyntheticSet] | None = None   # (accuracy, set) of the best measurement
+    best: tuple[float, SyntheticSet] | None = None   # (validation accuracy, set) of the best measurement
     latest: SyntheticSet = method.snapshot()           # the set after the last completed iteration
     accuracy: float | None = None
     start = time.perf_counter()
@@ -77,21 +91,23 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
             history["loss"].append(loss_value)
             history["time"].append(time.perf_counter() - start)
             if iteration % eval_every == 0 or iteration == iterations:
-                accuracy = evaluate(_finished(latest, history, seed, data), data, n_models=eval_models, seed=seed).mean
+                accuracy = evaluate(_finished(latest, history, seed, data), data, n_models=eval_models, seed=seed,
+                                    on=validation).mean
                 history["eval_iteration"].append(iteration)
                 history["accuracy"].append(accuracy)
                 if best is None or accuracy > best[0]:
                     best = (accuracy, latest)
             bar.update(1)
-            bar.set_postfix(loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%")
-            emit(iteration, loss_value, done=iteration == iterations)
+            bar.set_postfix(loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%",
+                            refresh=False)  # the bar redraws on its own clock, not every iteration
+            emit(iteration, loss_value, done=False)
     except KeyboardInterrupt:
         interrupted = True
-        if best is not None:
-            latest = best[1]
-        emit(iteration, loss_value, done=True)
     finally:
         bar.close()
+    if best is not None:
+        latest = best[1]
+    emit(iteration, loss_value, done=True)   # the last frame shows the set that is returned
     result = _finished(latest, history, seed, data)
     result.interrupted = interrupted
     return result

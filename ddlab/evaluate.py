@@ -47,9 +47,12 @@ class Scores:
 
 
 def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int = 20,
-             seed: int = 0) -> Scores:
+             seed: int = 0, on: tuple[Tensor, Tensor] | None = None) -> Scores:
     """Test accuracy of networks trained on `synthetic` under init setting `init` (default: the
-    setting it was distilled with). "fixed" always evaluates the one fixed network."""
+    setting it was distilled with). "fixed" always evaluates the one fixed network.
+
+    on: the (images, labels) to measure accuracy on instead of the test set (the driver passes a
+        validation slice of the training set, so choosing the best set never looks at the test set)."""
     if synthetic.method != "dd":
         raise ValueError(f"evaluate supports sets with learned step sizes (method 'dd'), not {synthetic.method!r}")
     config = config_from_dict(synthetic.config)
@@ -62,4 +65,5 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     net = dd.network(config, data)
     batches, lrs = synthetic.to(data.device).schedule()
     trained = vmap(lambda theta0: unroll(net, theta0, batches, lrs, create_graph=False))(inits)
-    return Scores(accuracy_many(net, trained, data.x_test, data.y_test).cpu(), setting)
+    x, y = on if on is not None else (data.x_test, data.y_test)
+    return Scores(accuracy_many(net, trained, x, y).cpu(), setting)

@@ -58,10 +58,10 @@ def _in_notebook() -> bool:
 
 
 def status_text(event: Event) -> str:
-    """The status line: 'iteration 12/100 · loss 0.0312 · test acc 87.5% · 4 s'."""
+    """The status line: 'iteration 12/100 · loss 0.0312 · val acc 87.5% · 4 s'."""
     acc = "–" if event.accuracy is None else f"{100 * event.accuracy:.1f}%"
     text = (f"iteration {event.iteration}/{event.iterations} · loss {event.loss:.4g} · "
-            f"test acc {acc} · {event.elapsed:.0f} s")
+            f"val acc {acc} · {event.elapsed:.0f} s")
     return text + " · done" if event.done else text
 
 

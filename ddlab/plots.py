@@ -157,7 +157,7 @@ def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[
 
 
 def plot_history(history: dict, ax=None):
-    """Outer loss and test accuracy against the outer iteration.
+    """Outer loss and validation accuracy against the outer iteration.
 
     `history` holds "iteration"/"loss" (every iteration) and "eval_iteration"/"accuracy" (accuracy
     as a fraction in [0, 1], plotted in %). By default two panels side by side, since the two
@@ -190,7 +190,7 @@ def plot_history(history: dict, ax=None):
     if finite and min(finite) > 0 and max(finite) / min(finite) > 20:
         loss_ax.set_yscale("log")
     acc_ax.plot(eit, [100 * a for a in acc], color="C1", marker="o", ms=3, lw=1)
-    acc_ax.set(xlabel="outer iteration", ylabel="test accuracy (%)")
+    acc_ax.set(xlabel="outer iteration", ylabel="validation accuracy (%)")
     if twin:
         loss_ax.yaxis.label.set_color("C0")
         acc_ax.yaxis.label.set_color("C1")

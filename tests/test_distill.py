@@ -34,8 +34,9 @@ def test_fixed_init_distillation_learns(mnist):
 
 def test_random_init_distillation_updates_images_and_step_sizes(mnist):
     config = DD(init="random", steps=2, epochs=2, n_nets=2, real_batch=64, iterations=2)
-    start = distill(dataclasses.replace(config, iterations=1), mnist, seed=0, progress=False)
-    result = distill(config, mnist, seed=0, progress=False)
+    # eval_every past the end: the only measurement is the last iteration, so that set is returned
+    start = distill(dataclasses.replace(config, iterations=1), mnist, seed=0, eval_every=10, progress=False)
+    result = distill(config, mnist, seed=0, eval_every=10, progress=False)
     assert result.images.shape == (20, 1, 28, 28) and result.lrs.shape == (4,)
     assert not torch.equal(start.images, result.images) and not torch.equal(start.lrs, result.lrs)
     scores = evaluate(result, mnist, n_models=3)
@@ -45,8 +46,8 @@ def test_random_init_distillation_updates_images_and_step_sizes(mnist):
 def test_callbacks_see_every_iteration_and_a_final_event(mnist):
     events = []
     distill(TINY, mnist, callbacks=[events.append], eval_every=2, progress=False)
-    assert [e.iteration for e in events] == [1, 2, 3]
-    assert [e.done for e in events] == [False, False, True]
+    assert [e.iteration for e in events] == [1, 2, 3, 3]           # the last, again: the returned set
+    assert [e.done for e in events] == [False, False, False, True]
     assert events[0].accuracy is None and events[1].accuracy is not None
     assert events[-1].pixels().min() >= 0 and events[-1].pixels().max() <= 1
 

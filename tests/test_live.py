@@ -52,7 +52,7 @@ def test_same_images_give_same_bytes():
 def test_throttled_to_first_and_done():
     view = feed(LiveView(every=1e9), n=8)
     assert [f.iteration for f in view.frames] == [1, 8]
-    assert "test acc –" in view.frames[0].text                    # not evaluated yet
+    assert "val acc –" in view.frames[0].text                    # not evaluated yet
 
 
 def test_default_layout_one_column_per_class_and_explicit_nrow():

@@ -7,6 +7,9 @@ divergence check. A method supplies only what differs between papers:
 * the outer loss for one iteration (`outer_loss`),
 * the current synthetic set (`snapshot`).
 
+Every method config is a frozen dataclass with the paper's defaults and, besides its own fields,
+the ones the driver reads: `iterations`, `lr` (and `betas` for Adam), `lr_decay_every`, `lr_decay`.
+
 Methods are registered under a short name next to their config type, so both
 ``distill(DD(...), data)`` and ``config_for("dd")`` find them. Registration is an explicit decorator
 on a class in an explicitly imported module: no import magic.
@@ -65,6 +68,11 @@ def available() -> list[str]:
     return sorted(_METHODS)
 
 
+def registered() -> dict[str, tuple[type, type[Method]]]:
+    """Every method by short name, with its config type (what the command line offers)."""
+    return dict(sorted(_METHODS.items()))
+
+
 def method_for(config: Any) -> type[Method]:
     for config_type, method in _METHODS.values():
         if type(config) is config_type:
@@ -74,27 +82,26 @@ def method_for(config: Any) -> type[Method]:
 
 
 def config_for(name: str, **overrides: Any) -> Any:
-    """The config of method `name` with the paper's defaults, changed by `overrides`."""
+    """The config of method `name` with the paper's defaults, changed by `overrides` (lists are
+    accepted where a field holds a tuple, as the command line and saved sets give them)."""
     if name not in _METHODS:
         raise ValueError(f"unknown method {name!r}; available: {', '.join(available())}")
     config_type = _METHODS[name][0]
-    known = {f.name for f in fields(config_type)}
-    unknown = sorted(set(overrides) - known)
+    tuple_fields = {f.name for f in fields(config_type) if isinstance(f.default, tuple)}
+    unknown = sorted(set(overrides) - {f.name for f in fields(config_type)})
     if unknown:
-        raise ValueError(f"{name} has no setting {unknown[0]!r}; settings: {', '.join(sorted(known))}")
-    return config_type(**overrides)
+        raise ValueError(f"{name} has no setting {unknown[0]!r}; settings: "
+                         f"{', '.join(sorted(f.name for f in fields(config_type)))}")
+    return config_type(**{k: tuple(v) if k in tuple_fields else v for k, v in overrides.items()})
 
 
 def config_from_dict(stored: dict[str, Any]) -> Any:
-    """Rebuild a config from `SyntheticSet.config` (lists back to tuples where the field wants one)."""
-    stored = dict(stored)
-    name = stored.pop("method", None)
+    """Rebuild a config from `SyntheticSet.config`, ignoring its bookkeeping keys (command, dataset)."""
+    name = stored.get("method")
     if name not in _METHODS:
         raise ValueError(f"unknown method {name!r}; available: {', '.join(available())}")
-    config_type = _METHODS[name][0]
-    values = {f.name: tuple(stored[f.name]) if isinstance(stored.get(f.name), list) else stored[f.name]
-              for f in fields(config_type) if f.name in stored}
-    return config_type(**values)
+    known = {f.name for f in fields(_METHODS[name][0])}
+    return config_for(name, **{k: v for k, v in stored.items() if k in known})
 
 
 from . import dd  # noqa: E402,F401  (explicit registration of the built-in methods)

@@ -1,0 +1,56 @@
+"""Reference sets in assets/: verified before use, reproducible from their recorded command."""
+import json
+import shlex
+
+import pytest
+
+from ddlab import assets, evaluate
+from ddlab.__main__ import build_parser
+from ddlab.methods import config_for, config_from_dict
+
+NAMES = sorted(assets.SHA256)
+
+
+def test_every_asset_file_is_registered_and_every_registered_asset_exists():
+    on_disk = {p.stem for p in assets.ASSETS_DIR.glob("*.pt")}
+    assert on_disk == set(assets.SHA256), "assets/*.pt and ddlab.assets.SHA256 must list the same sets"
+    for name in NAMES:
+        assert assets.sha256(assets.ASSETS_DIR / f"{name}.pt") == assets.SHA256[name], f"{name}: stale sha256"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recorded_command_makes_exactly_the_stored_config(name):
+    reference = assets.load(name)
+    summary = json.loads((assets.ASSETS_DIR / f"{name}.json").read_text())
+    assert summary["command"] == reference.config["command"]
+    argv = shlex.split(summary["command"])
+    assert argv[:3] == ["python", "-m", "ddlab"]
+    args = build_parser().parse_args(argv[3:])
+    overrides = {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg_") and v is not None}
+    assert config_for(args.method, **overrides) == config_from_dict(reference.config)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_accuracy_is_what_its_summary_says(name, mnist):
+    reference = assets.load(name)
+    summary = json.loads((assets.ASSETS_DIR / f"{name}.json").read_text())
+    scores = evaluate(reference, mnist, n_models=summary["n_models"], seed=summary["seed"])
+    assert scores.mean == pytest.approx(summary["accuracy"], abs=0.003)
+
+
+def test_fixed_init_reference_beats_the_paper():
+    """Wang et al. report 93.8% for 10 images on a fixed init; the full-profile reference must reach 94%."""
+    summary = json.loads((assets.ASSETS_DIR / "dd_fixed_mnist_10.json").read_text())
+    assert summary["init"] == "fixed" and summary["accuracy"] >= 0.94
+
+
+def test_unknown_and_tampered_assets_are_refused(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="unknown asset 'nope'"):
+        assets.path("nope")
+    name = NAMES[0]
+    tampered = bytearray((assets.ASSETS_DIR / f"{name}.pt").read_bytes())
+    tampered[-1] ^= 0xFF
+    (tmp_path / f"{name}.pt").write_bytes(bytes(tampered))
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
+    with pytest.raises(ValueError, match="does not match its recorded sha256"):
+        assets.path(name)

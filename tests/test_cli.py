@@ -1,0 +1,57 @@
+"""`python -m ddlab`: distil from a shell, evaluate a saved set, fail with one clear line."""
+import json
+
+import pytest
+import torch
+
+from ddlab.__main__ import build_parser, main
+from ddlab.methods import config_for
+from ddlab.synthetic import SyntheticSet
+
+
+def test_distill_writes_set_png_and_summary_then_evaluate_reads_it(mnist, tmp_path, capsys):
+    out = tmp_path / "run" / "dd.pt"
+    argv = ["distill", "dd", "--init", "fixed", "--steps", "1", "--epochs", "2", "--iterations", "2",
+            "--real-batch", "32", "--out", str(out), "--device", "cpu"]
+    assert main(argv) == 0
+    result = SyntheticSet.load(out)
+    assert result.config["command"] == "python -m ddlab " + " ".join(argv)
+    assert result.lrs.shape == (2,)
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["config"]["iterations"] == 2 and summary["init"] == "fixed"
+    assert 0 <= summary["accuracy"] <= 1
+    assert main(["evaluate", str(out), "--device", "cpu"]) == 0
+    assert f"{100 * summary['accuracy']:.1f}%" in capsys.readouterr().out
+
+
+def test_every_config_field_is_an_option_with_its_default_in_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["distill", "dd", "--help"])
+    text = capsys.readouterr().out
+    for field in ("--ipc", "--steps", "--epochs", "--init", "--distill-lr", "--real-batch", "--betas"):
+        assert field in text
+    assert "default: 0.02" in text
+
+
+def test_options_become_the_config():
+    args = build_parser().parse_args(["distill", "dd", "--init", "fixed", "--betas", "0.9", "0.99", "--out", "x.pt"])
+    overrides = {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg_") and v is not None}
+    assert config_for("dd", **overrides) == config_for("dd", init="fixed", betas=(0.9, 0.99))
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["distill", "dd", "--init", "bogus", "--out", "x.pt"], "DD.init='bogus' is not allowed; use one of: fixed, random"),
+    (["distill", "dd", "--ipc", "0", "--out", "x.pt"], "DD.ipc must be a positive integer, got 0"),
+    (["evaluate", "does/not/exist.pt"], "no synthetic set at does/not/exist.pt"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"ddlab: error: {message}" or (err.startswith("ddlab: error: ") and message in err and "\n" not in err)
+
+
+def test_unknown_option_exits_2():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["distill", "dd", "--colour", "red", "--out", "x.pt"])
+    assert exit_info.value.code == 2
