@@ -1,8 +1,10 @@
 """Benchmark: Wang et al.'s fixed-init MNIST run (10 images, 1 step x 3 epochs), as notebook 01 runs it.
 
 Prints seconds per outer iteration, the wall time at which test accuracy (all 10,000 test images)
-first reaches 85 / 88 / 90 / 94 %, the final accuracy, and peak memory; writes the accuracy-vs-time
-curve as a PNG next to this file. Wall time includes the accuracy measurements themselves.
+first reaches 85 / 88 / 90 / 94 %, the final accuracy of the returned set, and peak memory; writes
+the accuracy-vs-time curve as a PNG next to this file. The benchmark's own test-set measurements
+are subtracted from the wall times; the driver's validation measurements are part of the run and
+stay in.
 
     python benchmarks/dd_fixed.py                      # the default profile's budget (notebook 01)
     python benchmarks/dd_fixed.py --iterations 20000   # longer
@@ -41,13 +43,20 @@ def main() -> None:
     if args.iterations:
         config = dataclasses.replace(config, iterations=args.iterations)
     data = ddlab.load("mnist", device=args.device)
-    curve: list[tuple[float, float]] = []
-    record = lambda e: curve.append((e.elapsed, e.accuracy)) if e.accuracy is not None and (  # noqa: E731
-        not curve or e.iteration % args.eval_every == 0 or e.done) else None
+    curve: list[tuple[float, float]] = []            # (seconds of distillation, test accuracy)
+    overhead = [0.0]                                 # seconds spent measuring the curve
+
+    def record(event: ddlab.Event) -> None:
+        if event.iteration % args.eval_every and not event.done:
+            return
+        start = time.perf_counter()
+        snapshot = ddlab.SyntheticSet(event.images, event.labels, event.lrs, {"method": "dd", **dataclasses.asdict(config)})
+        curve.append((event.elapsed - overhead[0], ddlab.evaluate(snapshot, data).mean))
+        overhead[0] += time.perf_counter() - start
+
     start = time.perf_counter()
-    result = ddlab.distill(config, data, callbacks=[record], seed=0, eval_every=args.eval_every,
-                           eval_examples=len(data.x_test), progress=False)
-    wall = time.perf_counter() - start
+    result = ddlab.distill(config, data, callbacks=[record], seed=0, eval_every=args.eval_every, progress=False)
+    wall = time.perf_counter() - start - overhead[0]
     final = ddlab.evaluate(result, data)
 
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
@@ -55,7 +64,7 @@ def main() -> None:
           f"torch {torch.__version__}")
     print(f"config: {config}")
     print(f"iterations: {config.iterations}, wall {wall:.1f} s, {wall / config.iterations:.4f} s per outer iteration "
-          f"(accuracy measured every {args.eval_every} on 10,000 test images, included)")
+          f"(validation every {args.eval_every} iterations included; the curve's test measurements excluded)")
     for threshold in THRESHOLDS:
         reached = next((t for t, a in curve if a >= threshold), None)
         print(f"time to {100 * threshold:.0f}%: " + (f"{reached:.1f} s" if reached is not None else "not reached"))

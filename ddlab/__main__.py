@@ -46,7 +46,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
     config = config_for(args.method, **{name[4:]: value for name, value in overrides.items()})
     data = load("mnist", device=args.device)
     start = time.perf_counter()
-    result = distill(config, data, seed=args.seed)
+    result = distill(config, data, seed=args.seed, eval_every=args.eval_every)
     seconds = time.perf_counter() - start
     command = "python -m ddlab " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
     result.config = {**result.config, "command": command}
@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_config_options(sub, config_type)
         sub.add_argument("--seed", type=int, default=0, help="seed of the run (default: 0)")
         sub.add_argument("--n-models", type=int, default=20, help="networks for the final evaluation (default: 20)")
+        sub.add_argument("--eval-every", type=int, default=None, metavar="N",
+                         help="iterations between the validation checks that pick the returned set "
+                              "(default: every 10, at most 50 per run)")
         sub.add_argument("--out", required=True, metavar="PATH", help="where to save the set (.pt); .png and .json go beside it")
         _add_device_option(sub)
         sub.set_defaults(run=cmd_distill, argv=None)

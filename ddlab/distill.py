@@ -46,7 +46,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
             progress: bool = True) -> SyntheticSet:
     """Distil `data` with the method of `config`; return the set with the best validation accuracy.
 
-    eval_every: outer iterations between validation measurements (default: 50 per run, and always at
+    eval_every: outer iterations between validation measurements (default: every 10, at most 50 per run, and always at
         the end); the accuracy feeds callbacks, the history and the choice of the best set.
     eval_models, eval_examples: networks per measurement under a random init setting (a fixed init
         uses one) and training images in the validation slice. Kept small because a 2-core CPU needs
@@ -57,7 +57,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     callbacks = list(callbacks)
     validation = data.sample(eval_examples, torch.Generator().manual_seed(VALIDATION_SEED))
     iterations = config.iterations
-    eval_every = eval_every or max(1, iterations // 50)
+    eval_every = eval_every or max(10, iterations // 50)
     optimizer = method.make_optimizer()
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     history: dict[str, list] = {"iteration": [], "loss": [], "time": [], "eval_iteration": [], "accuracy": []}

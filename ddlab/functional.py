@@ -144,5 +144,5 @@ def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048) -
 def accuracy_many(net: nn.Module, params: Params, x: Tensor, y: Tensor) -> Tensor:
     """Accuracy in [0, 1] of each stacked network: (n_models,)."""
     n_models = next(iter(params.values())).shape[0]
-    chunk = max(256, 16384 // n_models)
+    chunk = max(256, 4096 // n_models)
     return (predict_many(net, params, x, chunk).argmax(-1) == y).float().mean(-1)

@@ -12,11 +12,12 @@ from .methods.dd import DD
 def dd_fixed_mnist_10() -> DD:
     """Notebook 01: 10 images (one per class), 1 step x 3 epochs, one fixed LeNet initialisation.
 
-    The paper's optimiser settings, with 256 instead of 1,024 real images per outer iteration in
-    the quick and default profiles: four times cheaper iterations reach 88% far sooner on a CPU,
-    at the price of a noisier outer gradient. The full profile is the paper's recipe (1,024 real
-    images, ~23k iterations = 400 epochs of 58, halving Adam's step every 40 epochs)."""
-    return DD(init="fixed", ipc=1, steps=1, epochs=3,
-              real_batch=profile.pick(quick=256, default=256, full=1024),
-              iterations=profile.pick(quick=60, default=4000, full=23400),
-              lr_decay_every=profile.pick(quick=30, default=1000, full=2340))
+    The paper's algorithm with a budget for a CPU: 256 (default) or 512 (full) instead of 1,024
+    real images per outer iteration, and Adam's step 0.02 instead of 0.01, halved every
+    `lr_decay_every` iterations. Cheaper, bolder iterations get a 2-core CPU to 88% in minutes;
+    the price is a noisier outer gradient, which the driver's best-on-validation choice absorbs.
+    The numbers behind this choice are in benchmarks/RESULTS.md."""
+    return DD(init="fixed", ipc=1, steps=1, epochs=3, lr=0.02,
+              real_batch=profile.pick(quick=256, default=256, full=512),
+              iterations=profile.pick(quick=60, default=6000, full=15000),
+              lr_decay_every=profile.pick(quick=30, default=1500, full=1500))
