@@ -6,7 +6,6 @@ Checks print instead of raising, so a notebook with the exercise still unsolved 
 from __future__ import annotations
 
 
-def check(ok: bool, success: str, hint: str) -> bool:
-    """Print ✅ + `success` when `ok`, else 🤔 + `hint`; return `ok` so cells can chain checks."""
+def check(ok: bool, success: str, hint: str) -> None:
+    """Print ✅ + `success` when `ok`, else 🤔 + `hint` (returns nothing, so a cell shows only that)."""
     print(("✅ " + success) if ok else ("🤔 Not yet: " + hint))
-    return bool(ok)
