@@ -20,7 +20,7 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 # name -> sha256 of assets/<name>.pt. `tests/test_assets.py` keeps this in step with the files.
 SHA256: dict[str, str] = {
-    "dd_fixed_mnist_10": "ee2a958e3aa2ca58818f1a8a4486157966f5035f59becc88357d2f98efd27e73",
+    "dd_fixed_mnist_10": "0c73b639f229dd1146a4ace1cb7b1bc5183d107a41c0ec5224a8c33eca2142a8",
 }
 
 
