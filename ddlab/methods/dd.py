@@ -111,12 +111,13 @@ class DatasetDistillation(Method):
         raw = torch.full((config.steps * config.epochs,), _inverse_softplus(config.distill_lr))
         self.raw_lrs = raw.to(data.device).requires_grad_()                      # (steps * epochs,)
         self.fixed_init = draw_inits(config, data, "fixed", 1, generator) if config.init == "fixed" else None
+        self.config_dict = self.describe_config()
 
     def parameters(self) -> list[Tensor]:
         return [self.images, self.raw_lrs]
 
     def _current(self) -> SyntheticSet:
-        return SyntheticSet(self.images, self.labels, F.softplus(self.raw_lrs), self.describe_config())
+        return SyntheticSet(self.images, self.labels, F.softplus(self.raw_lrs), self.config_dict)
 
     def outer_loss(self) -> Tensor:
         x_real, y_real = self.data.sample(self.config.real_batch, self.generator)  # (B, C, H, W), (B,)
