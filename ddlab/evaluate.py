@@ -18,8 +18,7 @@ from torch.func import vmap
 
 from .data import Dataset
 from .functional import accuracy_many, unroll
-from .methods import config_from_dict
-from .methods import dd
+from .methods import config_from_dict, dd
 from .synthetic import SyntheticSet
 
 # Evaluation draws its random initialisations from a generator seeded far away from any seed a
@@ -29,7 +28,7 @@ UNSEEN_SEED_OFFSET = 1_000_003
 
 @dataclass(frozen=True)
 class Scores:
-    accuracies: Tensor   # (n_models,) test accuracy of each evaluated network, in [0, 1]
+    accuracies: Tensor   # (n_models,) accuracy of each evaluated network (test set unless `on`), in [0, 1]
     setting: str         # which initialisations were evaluated
 
     @property
