@@ -2,6 +2,10 @@
 network and to an early-stopped checkpoint, and agreement is counted image by image."""
 import torch
 
+import pytest
+
+from ddlab import profile
+
 from ddlab.analysis.agreement import _closest, agreement
 from ddlab.protocol import Protocol
 from ddlab.synthetic import SyntheticSet
@@ -16,7 +20,10 @@ def test_agreement_matches_accuracy_and_counts_identical_predictions(mnist):
     stand_in = SyntheticSet(torch.cat([mnist.sample_per_class(c, 5, g) for c in range(10)]),
                             torch.arange(10).repeat_interleave(5))
     tiny = Protocol(arch="mlp", augmentation="none", epochs=20, batch_size=16)
-    result = agreement(stand_in, mnist, tiny, n_models=2, subset_ipcs=(2, 5, 20), steps=30, every=3)
+    results = agreement({"stand-in": stand_in, "again": stand_in}, mnist, tiny, n_models=2, subset_ipcs=(2, 5, 20),
+                        steps=30, every=3)
+    assert list(results) == ["stand-in", "again"]
+    result = results["stand-in"]
     for field in (result.accuracy, result.subset, result.early, result.subset_accuracy, result.early_accuracy):
         assert field.shape == (2,) and ((0 <= field) & (field <= 1)).all()
     assert result.accuracy.min() > 0.5                                      # 50 real images, 20 epochs
@@ -27,3 +34,14 @@ def test_agreement_matches_accuracy_and_counts_identical_predictions(mnist):
     assert (result.subset >= result.accuracy + result.subset_accuracy - 1 - 1e-6).all()
     assert (result.subset < 1).all() and (result.early < 1).all()           # different networks
     assert "early-stopped" in result.summary()
+
+
+def test_agreement_refuses_no_sets_and_sets_trained_on_different_networks(mnist, monkeypatch):
+    with pytest.raises(ValueError, match="at least one distilled set"):
+        agreement({}, mnist)
+    monkeypatch.setenv(profile.ENV_VAR, "full")     # the full profile keeps each set's own width
+    images, labels = mnist.x_train[:10], mnist.y_train[:10]
+    sets = {"narrow": SyntheticSet(images, labels, None, {"method": "dm", "width": 16}),
+            "wide": SyntheticSet(images, labels, None, {"method": "dm", "width": 32})}
+    with pytest.raises(ValueError, match="'wide' trains a convnet of width 32"):
+        agreement(sets, mnist)

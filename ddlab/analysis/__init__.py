@@ -13,6 +13,8 @@ Distillation Learning?", ICML 2024 (arXiv:2406.04284), one question per module:
                   (Hutchinson's estimate of the Hessian trace)?
     influence     What does each distilled image teach? Leave it out, retrain, and see which test
                   images get worse.
+    semantic      Is what it teaches nameable? Label purity of the test images it helps, and their
+                  resemblance to its nearest real training images.
 
 Every network here is trained by `ddlab.functional.train_many` and measured by `predict_many` /
 `accuracy_many`, vectorised over networks; `budget` sizes the runs for the active profile, and
@@ -26,7 +28,9 @@ from .influence import Influence, leave_one_out
 from .mixing import KS, Mixing, mixing
 from .pixels import PixelStats, pixel_stats
 from .recognition import Recognition, RecognitionCurve, recognition, recognition_during_training
+from .semantic import Semantics, nearest_real, semantics, shared_features
 
 __all__ = ["budget", "figures", "findings", "Agreement", "agreement", "CurvatureCurve", "curvature_during_training", "hessian_trace", "Influence",
            "leave_one_out", "KS", "Mixing", "mixing", "PixelStats", "pixel_stats", "Recognition",
-           "RecognitionCurve", "recognition", "recognition_during_training"]
+           "RecognitionCurve", "recognition", "recognition_during_training", "Semantics", "nearest_real", "semantics",
+           "shared_features"]

@@ -7,7 +7,7 @@ set, a distilled-data network agrees more with the early-stopped network of the 
 with the subset-trained one — distilled data stands for the early phase of real training, not for
 a handful of real images.
 
-For each of `n_models` networks trained on the distilled set (standard protocol, `budget`):
+For each of `n_models` networks trained on a distilled set (standard protocol, `budget`):
   * subset match: among networks trained under the same protocol on class-balanced random real
     subsets of several sizes, the one whose test accuracy is closest;
   * early match: among the checkpoints of networks trained on real data (`real_training.watch`,
@@ -47,33 +47,45 @@ class Agreement:
                 f"  agree with subset-trained networks ({pct(self.subset_accuracy)}) on {pct(self.subset)} of test images")
 
 
-def agreement(synthetic: SyntheticSet, data: Dataset, protocol: training.Protocol | None = None,
+def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.Protocol | None = None,
               n_models: int | None = None, subset_ipcs: tuple[int, ...] = SUBSET_IPCS, steps: int = 300,
-              every: int = 5, seed: int = 0) -> Agreement:
-    """Agreement on the test set between networks trained on `synthetic` and real-data networks of
-    matched accuracy (see the module docstring). `steps`, `every`: the early-stopped runs' length
-    and checkpoint spacing; `n_models` networks of each kind."""
-    protocol = protocol or budget.protocol_for(synthetic)
+              every: int = 5, seed: int = 0) -> dict[str, Agreement]:
+    """Agreement on the test set between networks trained on each of `sets` and real-data networks
+    of matched accuracy (see the module docstring). The real-data networks are trained once and
+    shared by all sets: subset-trained ones under `protocol` (default: the first set's standard
+    protocol at the profile's size), early-stopped ones for `steps` steps with a checkpoint every
+    `every`. Each set's own networks follow its standard protocol, or `protocol` when given; all
+    must share one architecture, so that every network is compared with its own kind."""
+    if not sets:
+        raise ValueError("agreement needs at least one distilled set, got none")
+    protocols = {name: protocol or budget.protocol_for(s) for name, s in sets.items()}
+    reference = protocol or next(iter(protocols.values()))
+    for name, chosen in protocols.items():
+        if (chosen.arch, chosen.width) != (reference.arch, reference.width):
+            raise ValueError(f"set {name!r} trains a {chosen.arch} of width {chosen.width}, the others a "
+                             f"{reference.arch} of width {reference.width}; pass one `protocol` for all")
     n_models = n_models or budget.n_models()
     generator = torch.Generator().manual_seed(seed)
-    net, trained = training.train(synthetic, data, protocol, n_models, generator)
-    distilled = _predictions(net, trained, data)                                # (n, M)
+    net = training.network(reference.arch, data, reference.width)
 
-    subset = [_predictions(*training.train(_real_subset(data, ipc, generator), data, protocol, n_models, generator), data)
-              for ipc in subset_ipcs]
+    subset = [_predictions(net, training.train(_real_subset(data, ipc, generator), data, reference, n_models,
+                                               generator)[1], data) for ipc in subset_ipcs]
     subset = torch.cat(subset)                                                  # (sizes * n, M)
-
-    inits = sample_inits(net, n_models, protocol.init_scheme, generator, data.device)
+    inits = sample_inits(net, n_models, reference.init_scheme, generator, data.device)
     _, checkpoints = real_training.watch(net, inits, data, steps, every, lambda p: _predictions(net, p, data), generator)
     early = torch.cat(checkpoints)                                              # (checkpoints * n, M)
 
     truth = data.y_test.cpu()
     accuracy = lambda predictions: (predictions == truth).float().mean(-1)     # noqa: E731
-    subset_match = _closest(accuracy(distilled), accuracy(subset))
-    early_match = _closest(accuracy(distilled), accuracy(early))
-    agree = lambda matched: (distilled == matched).float().mean(-1)            # noqa: E731
-    return Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
-                     accuracy(subset)[subset_match], accuracy(early)[early_match])
+    results = {}
+    for name, synthetic in sets.items():
+        distilled = _predictions(net, training.train(synthetic, data, protocols[name], n_models, generator)[1], data)
+        subset_match = _closest(accuracy(distilled), accuracy(subset))
+        early_match = _closest(accuracy(distilled), accuracy(early))
+        agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731
+        results[name] = Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
+                                  accuracy(subset)[subset_match], accuracy(early)[early_match])
+    return results
 
 
 def _predictions(net: torch.nn.Module, params: Params, data: Dataset) -> Tensor:
