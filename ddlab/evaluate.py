@@ -69,8 +69,9 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
 
     A set without step sizes (DC, DSA, DM, MTT) is trained on under the papers' protocol instead
     (`ddlab.protocol`: `protocol`, else the paper's within the profile's budget, and with `on`
-    the cheap validation one); n_models defaults to the profile's budget there, to 20 here."""
-    if synthetic.lrs is None:
+    the cheap validation one); n_models defaults to the profile's budget there, to 20 here. Given
+    a `protocol`, any set is trained on under it: a DD set's learned step sizes are then unused."""
+    if synthetic.lrs is None or protocol is not None:
         if init not in (None, "random"):
             raise ValueError(f"init={init!r} is a DD setting; this {synthetic.method!r} set is evaluated "
                              "on fresh random networks (init=None or 'random')")

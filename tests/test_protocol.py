@@ -92,6 +92,19 @@ def test_evaluate_sends_sets_without_step_sizes_to_the_protocol(mnist):
         evaluate(subset, mnist, init="fixed")
 
 
+def test_a_protocol_given_for_a_set_with_step_sizes_is_used_not_ignored(mnist):
+    """A DD set replayed with its learned steps on its one fixed network differs from fresh MLPs
+    trained on its images; asking for a protocol must give the latter."""
+    subset = _real_subset(mnist, 2)
+    with_steps = replace(subset, lrs=torch.full((1,), 0.01), config={**subset.config, "method": "dd",
+                                                                "init": "fixed", "steps": 1, "ipc": 2})
+    mlp = Protocol(arch="mlp", augmentation="none", epochs=5)
+    scores = evaluate(with_steps, mnist, n_models=3, on=_test_slice(mnist, 200), protocol=mlp)
+    assert scores.setting == "random" and scores.accuracies.shape == (3,)
+    replayed = evaluate(with_steps, mnist, n_models=3, on=_test_slice(mnist, 200))
+    assert replayed.setting == "fixed" and replayed.accuracies.shape == (1,)
+
+
 def test_bad_protocols_are_rejected():
     with pytest.raises(ValueError, match="Protocol.arch='resnet' is not allowed; use one of: lenet, convnet, mlp"):
         Protocol(arch="resnet")
