@@ -59,7 +59,7 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
     if not sets:
         raise ValueError("agreement needs at least one distilled set, got none")
     protocols = {name: protocol or budget.protocol_for(s) for name, s in sets.items()}
-    reference = protocol or next(iter(protocols.values()))
+    reference = next(iter(protocols.values()))
     for name, chosen in protocols.items():
         if (chosen.arch, chosen.width) != (reference.arch, reference.width):
             raise ValueError(f"set {name!r} trains a {chosen.arch} of width {chosen.width}, the others a "
