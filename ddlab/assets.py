@@ -28,6 +28,7 @@ SHA256: dict[str, str] = {
     "dm_mnist_10": "9658474c36ca5e0f244ba12aa1de5cfc02d33184faf709bf31e49a31d6ec06fa",
     "dm_mnist_100": "fa4b57b7809902b5c34687859aa9459dd47938f679e611dac594e166c32a6e54",
     "dsa_mnist_10": "82f2ea6fda5f119ddfa6864c11b113f2e83cbe90287249e3036267a084607dd3",
+    "mtt_mnist_100": "e64c1b38faa26bb3364f27f8a6c89d15ebc1852e27a3d69936442d40365a8ac7",
     "mtt_mnist_10": "14ae17da9223ae77c801bb79b1427d1fb61e878c53eea545effdffd7f07747c4",
 }
 
