@@ -72,7 +72,8 @@ def semantics(synthetic: SyntheticSet, influence: Influence, data: Dataset, on: 
 
 def shared_features(helped: Tensor, label: int, data: Dataset, on: tuple[Tensor, Tensor] | None = None) -> Tensor:
     """Mean of the test images `helped` (indices into `on`, default the test set) minus the mean of
-    all test images labelled `label`: (C, H, W), in normalised units; bright = strokes they share."""
+    all test images labelled `label`: (C, H, W), in normalised units; positive = more ink than the
+    class average: the strokes the helped images share."""
     x, y = on if on is not None else (data.x_test, data.y_test)
     return x[helped.to(x.device)].mean(dim=0) - x[y == label].mean(dim=0)
 
