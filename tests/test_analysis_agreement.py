@@ -6,7 +6,7 @@ import pytest
 
 from ddlab import profile
 
-from ddlab.analysis.agreement import _closest, agreement
+from ddlab.analysis.agreement import _closest, _protocols, agreement
 from ddlab.protocol import Protocol
 from ddlab.synthetic import SyntheticSet
 
@@ -36,12 +36,15 @@ def test_agreement_matches_accuracy_and_counts_identical_predictions(mnist):
     assert "early-stopped" in result.summary()
 
 
-def test_agreement_refuses_no_sets_and_sets_trained_on_different_networks(mnist, monkeypatch):
+def test_agreement_refuses_no_sets_and_trains_every_set_on_the_first_sets_network(mnist, monkeypatch):
     with pytest.raises(ValueError, match="at least one distilled set"):
         agreement({}, mnist)
     monkeypatch.setenv(profile.ENV_VAR, "full")     # the full profile keeps each set's own width
     images, labels = mnist.x_train[:10], mnist.y_train[:10]
     sets = {"narrow": SyntheticSet(images, labels, None, {"method": "dm", "width": 16}),
-            "wide": SyntheticSet(images, labels, None, {"method": "dm", "width": 32})}
-    with pytest.raises(ValueError, match="'wide' trains a convnet of width 32"):
-        agreement(sets, mnist)
+            "wide": SyntheticSet(images, labels, None, {"method": "mtt", "width": 32, "learned_lr": 0.03})}
+    chosen = _protocols(sets, None)
+    assert {(p.arch, p.width) for p in chosen.values()} == {("convnet", 16)}
+    assert chosen["wide"].lr == 0.03 and chosen["narrow"].lr == Protocol.lr   # the rest stays each set's own
+    tiny = Protocol(arch="mlp", augmentation="none", epochs=1)
+    assert _protocols(sets, tiny) == {"narrow": tiny, "wide": tiny}

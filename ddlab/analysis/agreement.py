@@ -17,7 +17,7 @@ class (right or wrong).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
@@ -54,16 +54,12 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
     of matched accuracy (see the module docstring). The real-data networks are trained once and
     shared by all sets: subset-trained ones under `protocol` (default: the first set's standard
     protocol at the profile's size), early-stopped ones for `steps` steps with a checkpoint every
-    `every`. Each set's own networks follow its standard protocol, or `protocol` when given; all
-    must share one architecture, so that every network is compared with its own kind."""
+    `every`. Each set's own networks follow `_protocols`: all share one architecture and width,
+    so that every network is compared with its own kind."""
     if not sets:
         raise ValueError("agreement needs at least one distilled set, got none")
-    protocols = {name: protocol or budget.protocol_for(s) for name, s in sets.items()}
+    protocols = _protocols(sets, protocol)
     reference = next(iter(protocols.values()))
-    for name, chosen in protocols.items():
-        if (chosen.arch, chosen.width) != (reference.arch, reference.width):
-            raise ValueError(f"set {name!r} trains a {chosen.arch} of width {chosen.width}, the others a "
-                             f"{reference.arch} of width {reference.width}; pass one `protocol` for all")
     n_models = n_models or budget.n_models()
     generator = torch.Generator().manual_seed(seed)
     net = training.network(reference.arch, data, reference.width)
@@ -86,6 +82,16 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
         results[name] = Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
                                   accuracy(subset)[subset_match], accuracy(early)[early_match])
     return results
+
+
+def _protocols(sets: dict[str, SyntheticSet], protocol: training.Protocol | None) -> dict[str, training.Protocol]:
+    """How the networks of each set are trained: `protocol` for all, else each set's standard
+    protocol on the first set's network. (Sets distilled at different widths, as the reference
+    sets of `assets/` are, keep their widths in the full profile; the comparison needs one.)"""
+    if protocol is not None:
+        return dict.fromkeys(sets, protocol)
+    first = budget.protocol_for(next(iter(sets.values())))
+    return {name: replace(budget.protocol_for(s), arch=first.arch, width=first.width) for name, s in sets.items()}
 
 
 def _predictions(net: torch.nn.Module, params: Params, data: Dataset) -> Tensor:
