@@ -16,11 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import torch
+
+
+def key_digest(key: dict[str, Any]) -> str:
+    """12 hex digits of the sha256 of `key` (JSON, sorted): in a cache file's name, so that a file
+    made with any other setting is never even opened."""
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -31,8 +31,6 @@ minutes; ``rebuild=True`` (or deleting the file) is the explicit way to replace 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import platform
 import time
@@ -136,7 +134,7 @@ def accuracy_per_epoch(trajectories: Trajectories, data: Dataset, examples: int 
 
 def cache_path(spec: ExpertSpec, data: Dataset, root=None) -> Path:
     """Where the experts for `spec` on `data` are cached (the name holds a digest of the settings)."""
-    digest = hashlib.sha256(json.dumps(_key(spec, data), sort_keys=True).encode()).hexdigest()[:12]
+    digest = cache.key_digest(_key(spec, data))
     name = f"{data.name}-convnet{spec.width}x{spec.depth}-{spec.n_experts}x{spec.epochs}ep-{digest}.pt"
     return data_root(root) / "experts" / name
 

@@ -22,8 +22,6 @@ raises a one-line `PoolError` (or FileNotFoundError), for callers that want no r
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from dataclasses import asdict, dataclass
@@ -104,7 +102,7 @@ def pool_key(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int,
 
 def pool_path(key: dict[str, Any], root: str | os.PathLike | None = None) -> Path:
     """A readable name plus a digest of the whole key (so every setting, schedule included, counts)."""
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    digest = cache.key_digest(key)
     name = f"{key['arch']}-{key['init_scheme']}-{key['source']}-n{key['size']}-seed{key['seed']}-{digest}.pt"
     return data_root(root) / "pretrained" / name
 
