@@ -44,13 +44,15 @@ def cmd_distill(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
     from .plots import arrange_by_class, grid_png
     from .protocol import for_set
+    from .synthetic import SyntheticSet
 
     config = config_from_args(args)
     out = args.out or f"runs/{args.method}_{config.init}_ipc{config.ipc}.pt"
     data = load("mnist", device=args.device)
-    start = time.perf_counter()
-    result = distill(config, data, seed=args.seed, eval_every=args.eval_every)
-    seconds = time.perf_counter() - start
+    start = SyntheticSet.load(_set_path(args.start_from), data.device) if args.start_from else None
+    began = time.perf_counter()
+    result = distill(config, data, seed=args.seed, eval_every=args.eval_every, start_from=start)
+    seconds = time.perf_counter() - began
     command = "python -m ddlab " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
     result.config = {**result.config, "command": command}
     # A set without step sizes is scored under a training protocol whose epochs follow the profile;
@@ -69,6 +71,13 @@ def cmd_distill(args: argparse.Namespace) -> int:
     out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{out}: {scores} after {seconds:.0f} s{' (interrupted)' * result.interrupted}")
     return 0
+
+
+def _set_path(name_or_path: str):
+    """A reference set's name (verified, see `ddlab.assets`) or a path to a saved set."""
+    from . import assets
+
+    return assets.path(name_or_path) if name_or_path in assets.SHA256 else name_or_path
 
 
 def config_from_args(args: argparse.Namespace):
@@ -184,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", default=None, metavar="PATH",
                          help="where to save the set (.pt); .png and .json go beside it "
                               "(default: runs/METHOD_INIT_ipcN.pt)")
+        sub.add_argument("--start-from", default=None, metavar="SET",
+                         help="continue from a saved set of the same layout (a path, or the name of a "
+                              "reference set in assets/) instead of fresh images")
         sub.add_argument("--paper-defaults", action="store_true",
                          help="start from the paper's defaults even where the course has a recipe "
                               "(dd --init fixed: notebook 01's recipe)")

@@ -50,9 +50,11 @@ def validation_slice(data: Dataset, n: int = 2000) -> tuple[torch.Tensor, torch.
 
 def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
             eval_every: int | None = None, eval_models: int = 4, eval_examples: int = 2000,
-            progress: bool = True) -> SyntheticSet:
+            progress: bool = True, start_from: SyntheticSet | None = None) -> SyntheticSet:
     """Distil `data` with the method of `config`; return the set with the best validation accuracy.
 
+    start_from: a set made by the same method and layout to continue from (an interrupted run, or the
+        first stage of a long one) instead of fresh images; the optimiser and schedule start anew.
     eval_every: outer iterations between validation measurements (default: every 10, at most 50 per run, and always at
         the end); the accuracy feeds callbacks, the history and the choice of the best set.
     eval_models, eval_examples: networks per measurement under a random init setting (a fixed init
@@ -61,6 +63,8 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     """
     generator = torch.Generator().manual_seed(seed)
     method = method_for(config)(config, data, generator)
+    if start_from is not None:
+        method.start_from(start_from)
     callbacks = list(callbacks)
     x_validation, y_validation = validation_slice(data, eval_examples)
     validation = (x_validation, method.outer_labels(y_validation))   # judged on what the outer loss aims for

@@ -53,6 +53,23 @@ class Method:
     def snapshot(self) -> SyntheticSet:
         raise NotImplementedError
 
+    def start_from(self, start: SyntheticSet) -> None:
+        """Continue from `start`, a set this method made, instead of from fresh images.
+
+        Why: a long distillation can then go on in stages — after an interrupted run, or with
+        settings that only pay off late (a larger real batch, a smaller learning rate) — without
+        repeating what is already learned. Every method keeps its set in `self.images` with fixed
+        `self.labels`; methods that learn more (step sizes) extend this."""
+        if start.method != self.name:
+            raise ValueError(f"cannot continue a {self.name} run from a {start.method!r} set; "
+                             f"start from a set made by {self.name}")
+        shape, labels = tuple(self.images.shape), self.labels.cpu()
+        if tuple(start.images.shape) != shape or not torch.equal(start.labels.cpu(), labels):
+            raise ValueError(f"cannot continue from a set of images {tuple(start.images.shape)}; this {self.name} "
+                             f"config learns images {shape} with the same labels (ipc, steps and dataset must match)")
+        with torch.no_grad():
+            self.images.copy_(start.images.to(self.images.device))
+
     def describe_config(self) -> dict[str, Any]:
         """The config as plain data (tuples become lists), exactly as a saved set stores it."""
         return plain({"method": self.name, **asdict(self.config)})

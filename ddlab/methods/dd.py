@@ -29,7 +29,6 @@ to make the networks, after their few GD steps, call `source` `target` and keep 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -183,8 +182,9 @@ def relabel(y: Tensor, attack: tuple[int, ...]) -> Tensor:
     return torch.where(y == source, target, y)
 
 
-def _inverse_softplus(y: float) -> float:
-    return y + math.log(-math.expm1(-y))
+def _inverse_softplus(y: Tensor) -> Tensor:
+    """x with softplus(x) = y, for step sizes y > 0 (in the stable form y + log(1 - e^-y))."""
+    return y + torch.log(-torch.expm1(-y))
 
 
 @register("dd", DD)
@@ -203,7 +203,7 @@ class DatasetDistillation(Method):
         noise = torch.randn((config.steps * per_step, *data.image_shape), generator=generator)
         self.images = noise.to(data.device).requires_grad_()                     # (N, C, H, W)
         # Step sizes are learned through a softplus, which keeps them positive.
-        raw = torch.full((config.steps * config.epochs,), _inverse_softplus(config.distill_lr))
+        raw = _inverse_softplus(torch.full((config.steps * config.epochs,), config.distill_lr, dtype=torch.float64)).float()
         self.raw_lrs = raw.to(data.device).requires_grad_()                      # (steps * epochs,)
         single = config.init in SINGLE_INIT_SETTINGS
         self.fixed_init = draw_inits(config, data, config.init, 1, generator, use="distill") if single else None
@@ -220,6 +220,16 @@ class DatasetDistillation(Method):
 
     def outer_labels(self, y: Tensor) -> Tensor:
         return relabel(y, self.config.attack)
+
+    def start_from(self, start: SyntheticSet) -> None:
+        """The images and the learned step sizes of `start` (one per step x epoch, as this config)."""
+        super().start_from(start)
+        if start.lrs is None or start.lrs.shape != self.raw_lrs.shape:
+            got = None if start.lrs is None else tuple(start.lrs.shape)
+            raise ValueError(f"cannot continue from a set with step sizes {got}; this config learns "
+                             f"{tuple(self.raw_lrs.shape)} (steps x epochs must match)")
+        with torch.no_grad():
+            self.raw_lrs.copy_(_inverse_softplus(start.lrs.to(self.raw_lrs.device)))
 
     def outer_loss(self) -> Tensor:
         x_real, y_real = self.data.sample(self.config.real_batch, self.generator)  # (B, C, H, W), (B,)

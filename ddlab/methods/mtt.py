@@ -196,6 +196,12 @@ class TrajectoryMatching(Method):
         student = unroll(self.net, start, self.minibatches(), alphas)       # theta^_N
         return parameter_distance(student, target) / parameter_distance(start, target)
 
+    def start_from(self, start: SyntheticSet) -> None:
+        """The images of `start` and the student step size it had learned."""
+        super().start_from(start)
+        with torch.no_grad():
+            self.log_lr.fill_(math.log(start.config.get("learned_lr", self.config.syn_lr)))
+
     def snapshot(self) -> SyntheticSet:
         learned = {**self.config_dict, "learned_lr": self.log_lr.exp().item()}
         return SyntheticSet(self.images.detach().clone(), self.labels.clone(), None, learned)
