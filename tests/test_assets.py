@@ -30,6 +30,17 @@ def test_recorded_command_makes_exactly_the_stored_config(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_a_staged_run_starts_from_a_reference_set(name):
+    """A long run made in stages records `--start-from` the previous stage, which must itself be a
+    reference set (verified by sha256 when the command runs), so every stage can be made again."""
+    argv = shlex.split(assets.summary(name)["command"])
+    if "--start-from" in argv:
+        start = argv[argv.index("--start-from") + 1]
+        assert start in assets.SHA256, f"{name} starts from {start!r}, which is not in assets/"
+        assert assets.load(start).images.shape == assets.load(name).images.shape
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_reference_accuracy_is_what_its_summary_says(name, mnist):
     reference = assets.load(name)
     summary = json.loads((assets.ASSETS_DIR / f"{name}.json").read_text())
@@ -44,6 +55,13 @@ def test_fixed_init_reference_is_near_the_paper():
     92% it reaches (the 94% goal needs a longer run: benchmarks/RESULTS.md)."""
     summary = json.loads((assets.ASSETS_DIR / "dd_fixed_mnist_10.json").read_text())
     assert summary["init"] == "fixed" and summary["accuracy"] >= 0.92
+
+
+def test_random_init_reference_is_near_the_paper():
+    """Wang et al. report 79.5 +- 8.1% for 100 images on random inits; our two-stage CPU reference
+    is held to the 79% it reaches on 20 unseen inits (the course's 80% needs the paper's length)."""
+    summary = assets.summary("dd_random_mnist_100")
+    assert summary["init"] == "random" and summary["n_models"] >= 20 and summary["accuracy"] >= 0.79
 
 
 def test_unknown_and_tampered_assets_are_refused(tmp_path, monkeypatch):
@@ -68,13 +86,13 @@ def test_cli_lists_assets_with_their_accuracy(capsys):
         assert f"{name}: {100 * made['accuracy']:.1f}%" in out and made["command"] in out
 
 
-def test_cli_regenerates_an_asset_from_its_recorded_command(tmp_path, mnist):
-    """The full-length run takes ~20 min on a CPU; shortened to 2 iterations, the same command
-    must produce a set with the reference's config (but for the iteration count)."""
+@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dd_random_mnist_100"])   # one run; a staged one
+def test_cli_regenerates_an_asset_from_its_recorded_command(tmp_path, mnist, name):
+    """The full-length runs take 20 min to an hour on a CPU; shortened to 2 iterations, the same
+    command must produce a set with the reference's config (but for the iteration count)."""
     from ddlab.__main__ import main
     from ddlab.synthetic import SyntheticSet
 
-    name = "dd_fixed_mnist_10"
     argv = ["assets", name, "--regenerate", "--out-dir", str(tmp_path), "--iterations", "2"]
     assert main(argv) == 0
     remade = SyntheticSet.load(tmp_path / f"{name}.pt")
