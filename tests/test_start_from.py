@@ -24,7 +24,7 @@ def test_a_continued_dd_run_starts_from_the_sets_images_and_step_sizes(mnist):
     again = _loaded(FIXED, mnist, first)
     assert torch.equal(again.images, first.images)
     torch.testing.assert_close(again.lrs, first.lrs, rtol=1e-5, atol=0)   # through softplus and back
-    # From the learned set the outer loss starts where the first run ended, far below a fresh start.
+    # From the learned set the outer loss starts where the first run ended, well below a fresh start.
     one = dataclasses.replace(FIXED, iterations=1)
     fresh = distill(one, mnist, seed=1, progress=False).history["loss"][0]
     continued = distill(one, mnist, seed=1, progress=False, start_from=first).history["loss"][0]
