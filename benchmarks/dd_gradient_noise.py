@@ -11,13 +11,14 @@ few (n_nets, real batch) choices, beside each one's cost — what picks the sett
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 import torch
 
 import ddlab
 from ddlab.functional import loss, unroll
-from ddlab.methods import config_from_dict, method_for
-from ddlab.methods.dd import draw_inits
+from ddlab.methods import config_from_dict
+from ddlab.methods.dd import draw_inits, network
 
 
 def main() -> None:
@@ -32,19 +33,20 @@ def main() -> None:
     data = ddlab.load("mnist", device=args.device)
     start = ddlab.assets.load(args.set, data.device)
     config = config_from_dict(start.config)
+    net = network(config, data)
     generator = torch.Generator().manual_seed(1)
-    method = method_for(config)(config, data, generator)
-    method.start_from(start)
     inits = draw_inits(config, data, "random", args.inits, generator)
-    batches = [data.sample(args.batch_size, generator) for _ in range(args.batches)]
-    schedule, lrs = method.snapshot().schedule()
-    schedule = [(x.clone().requires_grad_(), y) for x, y in schedule[:config.steps]]
-    images = [x for x, _ in schedule]
-    gradients = torch.stack([torch.stack([
-        torch.cat([g.flatten() for g in torch.autograd.grad(
-            loss(method.net, unroll(method.net, {k: v[i] for k, v in inits.items()},
-                                    schedule * config.epochs, lrs), x, y), images)])
-        for x, y in batches]) for i in range(args.inits)])                           # (inits, batches, pixels)
+    real_batches = [data.sample(args.batch_size, generator) for _ in range(args.batches)]
+    images = start.images.clone().requires_grad_()
+    schedule, lrs = dataclasses.replace(start, images=images).schedule()
+
+    def gradient(i: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """d(real loss after training init i on the set) / d(images), flattened."""
+        trained = unroll(net, {k: v[i] for k, v in inits.items()}, schedule, lrs)
+        return torch.autograd.grad(loss(net, trained, x, y), images)[0].flatten()
+
+    gradients = torch.stack([torch.stack([gradient(i, x, y) for x, y in real_batches])
+                             for i in range(args.inits)])                                # (inits, batches, pixels)
 
     mean = gradients.mean((0, 1))
     from_inits = ((gradients.mean(1) - mean) ** 2).sum(-1).mean().item()
