@@ -23,9 +23,11 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 # name -> sha256 of assets/<name>.pt. `tests/test_assets.py` keeps this in step with the files.
 SHA256: dict[str, str] = {
     "dd_fixed_mnist_10": "0c73b639f229dd1146a4ace1cb7b1bc5183d107a41c0ec5224a8c33eca2142a8",
+    "dd_fixed_mnist_100": "9eb1673eb10a29a4833e0e54b0b040b3d393c34c1706fb0eb476914344fb4ba8",
     "dc_mnist_10": "b6c2971f37deda7b350536f9fa3cc8d3c9200f265cb08d822bd4c4c4e1c63c7c",
-    "dd_random_mnist_100": "572ce8e67a9f822c921b5462b76de5b1c89e83460ff6f1223d13ffbf5d4e5fa8",
+    "dd_random_mnist_100": "8c987f92c86bf91b18499abfa95ac5afaa2ef1b7eabd51146c759a1da0be5e78",
     "dd_random_mnist_100_stage1": "9baf4dc7a6915fc71835f244058884412b5da184053a5f5ec410497ea19558e5",
+    "dd_random_mnist_100_stage2": "fa3cfc4bc1072e5b3b1e763f28d9a034e7072119c8dd08097f866532a43a1919",
     "dm_mnist_10": "9658474c36ca5e0f244ba12aa1de5cfc02d33184faf709bf31e49a31d6ec06fa",
     "dm_mnist_100": "fa4b57b7809902b5c34687859aa9459dd47938f679e611dac594e166c32a6e54",
     "dsa_mnist_10": "82f2ea6fda5f119ddfa6864c11b113f2e83cbe90287249e3036267a084607dd3",

@@ -16,6 +16,7 @@ Table 1 could not be checked from here, so they are left out rather than quoted 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -87,27 +88,39 @@ def _cell(scores: Scores) -> str:
     return f"{100 * scores.mean:.1f}{spread} (n={n})"
 
 
-def compare(like: SyntheticSet | DD, data: Dataset, settings: tuple[str, ...] = ("fixed", "random"),
-            names: tuple[str, ...] = tuple(BASELINES), n_models: int = 20, n_sets: int = 3, seed: int = 0,
+def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
+            settings: tuple[str, ...] = ("fixed", "random"), names: tuple[str, ...] = tuple(BASELINES),
+            n_models: int = 20, n_sets: int = 3, seed: int = 0,
             step_sizes: tuple[float, ...] | None = None) -> Comparison:
-    """Rows: `like` if it is a distilled set, then every baseline in `names` laid out like it;
-    columns: `settings`. A baseline's step size is tuned once per setting (on its first draw) and
-    kept for its other draws; a baseline whose next draw equals its first is deterministic and
+    """Rows: the distilled set(s) in `like`, then every baseline in `names` laid out like them;
+    columns: `settings`. Several distilled sets of one layout (say, one distilled for the fixed
+    init and one for random inits, as in the paper's Table 1) get a row each, named by the init
+    they were distilled for. A baseline's step size is tuned once per setting (on its first draw)
+    and kept for its other draws; a baseline whose next draw equals its first is deterministic and
     counted once. `n_models` unseen networks per set under a random init (one under "fixed")."""
     if n_sets <= 0:
         raise ValueError(f"n_sets must be positive, got {n_sets}")
     unknown = [name for name in names if name not in BASELINES]
     if unknown:
         raise ValueError(f"unknown baseline {unknown[0]!r}; available: {', '.join(BASELINES)}")
-    config = dd_config(like)
+    distilled = [like] if isinstance(like, SyntheticSet) else [] if isinstance(like, DD) else list(like)
+    config = dd_config(distilled[0] if distilled else like)
     key = (data.name, config.arch, config.ipc, config.steps, config.epochs)
+    for other in distilled[1:]:
+        other_config = dd_config(other)
+        other_key = (data.name, other_config.arch, other_config.ipc, other_config.steps, other_config.epochs)
+        if other_key != key:
+            raise ValueError(f"distilled sets of different layouts cannot share a table: {key[1:]} and "
+                             f"{other_key[1:]} (arch, ipc, steps, epochs)")
     paper = {s: PAPER_DD[(*key, s)] for s in settings if (*key, s) in PAPER_DD}
     rows = []
-    if isinstance(like, SyntheticSet):
-        rows.append(Row(f"distilled ({like.method})",
-                        {s: evaluate(like, data, init=s, n_models=n_models, seed=seed) for s in settings},
+    for synthetic in distilled:
+        made_for = dd_config(synthetic).init
+        label = synthetic.method if len(distilled) == 1 else f"{synthetic.method}, for {made_for} init"
+        rows.append(Row(f"distilled ({label})",
+                        {s: evaluate(synthetic, data, init=s, n_models=n_models, seed=seed) for s in settings},
                         dict.fromkeys(settings), dict.fromkeys(settings), dict.fromkeys(settings, 1),
-                        paper))
+                        {s: v for s, v in paper.items() if len(distilled) == 1 or s == made_for}))
     for name in names:
         scores, step_sizes_used, seconds, draws = {}, {}, {}, {}
         for setting in settings:

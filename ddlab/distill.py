@@ -61,6 +61,9 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         uses one) and training images in the validation slice. Kept small because a 2-core CPU needs
         about half a second for LeNet on 10,000 images; report final numbers with `evaluate`.
     """
+    for name, value in (("eval_every", eval_every), ("eval_models", eval_models), ("eval_examples", eval_examples)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     generator = torch.Generator().manual_seed(seed)
     method = method_for(config)(config, data, generator)
     if start_from is not None:

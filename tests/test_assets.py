@@ -58,10 +58,10 @@ def test_fixed_init_reference_is_near_the_paper():
 
 
 def test_random_init_reference_is_near_the_paper():
-    """Wang et al. report 79.5 +- 8.1% for 100 images on random inits; our two-stage CPU reference
-    is held to the 79% it reaches on 20 unseen inits (the course's 80% needs the paper's length)."""
+    """Wang et al. report 79.5 +- 8.1% for 100 images on random inits; the course asks for 80.0% on
+    at least 20 unseen inits, which our three-stage CPU reference reaches."""
     summary = assets.summary("dd_random_mnist_100")
-    assert summary["init"] == "random" and summary["n_models"] >= 20 and summary["accuracy"] >= 0.79
+    assert summary["init"] == "random" and summary["n_models"] >= 20 and summary["accuracy"] >= 0.80
 
 
 def test_unknown_and_tampered_assets_are_refused(tmp_path, monkeypatch):

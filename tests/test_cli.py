@@ -63,6 +63,8 @@ def test_the_shell_command_reproduces_notebook_01(mnist, tmp_path, monkeypatch):
     (["distill", "dd", "--init", "bogus", "--out", "x.pt"], "DD.init='bogus' is not allowed; use one of: fixed, random"),
     (["distill", "dd", "--ipc", "0", "--out", "x.pt"], "DD.ipc must be a positive integer, got 0"),
     (["evaluate", "does/not/exist.pt"], "no synthetic set at does/not/exist.pt"),
+    (["distill", "dd", "--eval-models", "0", "--out", "x.pt"], "eval_models must be a positive integer, got 0"),
+    (["distill", "dd", "--eval-every", "-5", "--out", "x.pt"], "eval_every must be a positive integer, got -5"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
