@@ -88,6 +88,11 @@ def _cell(scores: Scores) -> str:
     return f"{100 * scores.mean:.1f}{spread} (n={n})"
 
 
+def _layout_key(config: DD) -> tuple[str, int, int, int]:
+    """What distilled sets must share to sit in one table, and what the paper's numbers are keyed by."""
+    return config.arch, config.ipc, config.steps, config.epochs
+
+
 def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
             settings: tuple[str, ...] = ("fixed", "random"), names: tuple[str, ...] = tuple(BASELINES),
             n_models: int = 20, n_sets: int = 3, seed: int = 0,
@@ -105,14 +110,12 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
         raise ValueError(f"unknown baseline {unknown[0]!r}; available: {', '.join(BASELINES)}")
     distilled = [like] if isinstance(like, SyntheticSet) else [] if isinstance(like, DD) else list(like)
     config = dd_config(distilled[0] if distilled else like)
-    key = (data.name, config.arch, config.ipc, config.steps, config.epochs)
+    key = _layout_key(config)
     for other in distilled[1:]:
-        other_config = dd_config(other)
-        other_key = (data.name, other_config.arch, other_config.ipc, other_config.steps, other_config.epochs)
-        if other_key != key:
-            raise ValueError(f"distilled sets of different layouts cannot share a table: {key[1:]} and "
-                             f"{other_key[1:]} (arch, ipc, steps, epochs)")
-    paper = {s: PAPER_DD[(*key, s)] for s in settings if (*key, s) in PAPER_DD}
+        if _layout_key(dd_config(other)) != key:
+            raise ValueError(f"distilled sets of different layouts cannot share a table: {key} and "
+                             f"{_layout_key(dd_config(other))} (arch, ipc, steps, epochs)")
+    paper = {s: PAPER_DD[(data.name, *key, s)] for s in settings if (data.name, *key, s) in PAPER_DD}
     rows = []
     for synthetic in distilled:
         made_for = dd_config(synthetic).init
