@@ -109,16 +109,15 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
     if unknown:
         raise ValueError(f"unknown baseline {unknown[0]!r}; available: {', '.join(BASELINES)}")
     distilled = [like] if isinstance(like, SyntheticSet) else [] if isinstance(like, DD) else list(like)
-    config = dd_config(distilled[0] if distilled else like)
-    key = _layout_key(config)
-    for other in distilled[1:]:
-        if _layout_key(dd_config(other)) != key:
-            raise ValueError(f"distilled sets of different layouts cannot share a table: {key} and "
-                             f"{_layout_key(dd_config(other))} (arch, ipc, steps, epochs)")
+    configs = [dd_config(synthetic) for synthetic in distilled] or [dd_config(like)]
+    config, key = configs[0], _layout_key(configs[0])
+    for other in map(_layout_key, configs[1:]):
+        if other != key:
+            raise ValueError(f"distilled sets of different layouts cannot share a table: {key} and {other} "
+                             "(arch, ipc, steps, epochs)")
     paper = {s: PAPER_DD[(data.name, *key, s)] for s in settings if (data.name, *key, s) in PAPER_DD}
     rows = []
-    for synthetic in distilled:
-        made_for = dd_config(synthetic).init
+    for synthetic, made_for in zip(distilled, (c.init for c in configs)):
         label = synthetic.method if len(distilled) == 1 else f"{synthetic.method}, for {made_for} init"
         rows.append(Row(f"distilled ({label})",
                         {s: evaluate(synthetic, data, init=s, n_models=n_models, seed=seed) for s in settings},

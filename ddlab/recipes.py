@@ -37,7 +37,7 @@ def dd_init_settings_mnist_10() -> DD:
     with 500 iterations: validation accuracy climbs to ~44% by iteration 250 and then wanders
     between 35 and 45%; the set scored 34.7 +- 9.8% on 20 unseen random inits -- hence 400. The
     quick profile shrinks the pretrained pool to 4 networks (2 for distilling, 2 unseen), the size
-    the unit tests build. The paper's random-init size (100 images) takes 3.7 hours on a CPU: it ships
+    the unit tests build. The paper's random-init size (100 images) takes 3.8 hours on a CPU: it ships
     as the reference set `assets/dd_random_mnist_100` (made in three stages, each command in its JSON;
     benchmarks/RESULTS.md)."""
     return DD(init="random", ipc=1, steps=1, epochs=3, lr=0.02, real_batch=256,

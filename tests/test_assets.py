@@ -88,7 +88,7 @@ def test_cli_lists_assets_with_their_accuracy(capsys):
 
 @pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dd_random_mnist_100"])   # one run; a staged one
 def test_cli_regenerates_an_asset_from_its_recorded_command(tmp_path, mnist, name):
-    """The full-length runs take 20 min to an hour on a CPU; shortened to 2 iterations, the same
+    """The full-length runs take 20 min to nearly two hours on a CPU; shortened to 2 iterations, the same
     command must produce a set with the reference's config (but for the iteration count)."""
     from ddlab.__main__ import main
     from ddlab.synthetic import SyntheticSet
