@@ -18,8 +18,10 @@ Budgets (`budget()`, from the active `ddlab.profile`). Live runs start from each
 recipe (`ddlab.recipes`, what its own notebook runs). A CPU cannot run the papers' budgets, so the
 default profile cuts each live run to a minute or so at width 32 (`Budget.overrides`), evaluates on
 fewer networks, epochs and test images, and uses a reference set from `assets/` where one exists for
-the method and size; each row says which it is and what was changed. The full profile (a GPU) runs
-the recipes' full settings, for 1 and 10 images per class, and uses no reference sets.
+the method and size; each row says which it is and what was changed. Quick compares 1 image per
+class; default and full compare 1 and 10 (at 10 per class the default profile takes every distilled
+set from `assets/`: live runs of that size cost CPU-hours). The full profile (a GPU) runs the
+recipes' full settings and uses no reference sets.
 
 Peak memory is what Binder and GPUs limit: on a GPU the CUDA allocator's peak, on a CPU the peak
 resident set of the whole process (Linux: VmHWM, reset before each row), data included; beside it,
@@ -94,7 +96,7 @@ def budget() -> Budget:
                      checks=1, check_models=1, check_examples=500,
                      overrides={"dd": dict(iterations=3, real_batch=64), "dc": dict(iterations=3, init="real"),
                                 "dsa": dict(iterations=3), "dm": dict(iterations=5), "mtt": dict(iterations=5)}),
-        default=Budget(ipcs=(1,), width=32, epoch_fraction=0.15, n_models=3, test_examples=5000, use_assets=True,
+        default=Budget(ipcs=(1, 10), width=32, epoch_fraction=0.15, n_models=3, test_examples=5000, use_assets=True,
                        checks=4, check_models=2, check_examples=1000,
                        overrides={"dd": dict(iterations=150), "dc": dict(iterations=80, init="real"),
                                   "dsa": dict(iterations=80), "mtt": dict(iterations=100)}),

@@ -94,7 +94,7 @@ def test_budgets_follow_the_profile(monkeypatch):
     for name in ("quick", "default", "full"):
         monkeypatch.setenv("DDLAB_PROFILE", name)
         plans[name] = lb.budget()
-    assert plans["quick"].ipcs == plans["default"].ipcs == (1,) and plans["full"].ipcs == (1, 10)
+    assert plans["quick"].ipcs == (1,) and plans["default"].ipcs == plans["full"].ipcs == (1, 10)
     assert plans["full"].use_assets is False and plans["full"].overrides == {} and plans["full"].width == 128
     assert plans["quick"].width < plans["default"].width < plans["full"].width
     assert plans["quick"].n_models < plans["default"].n_models < plans["full"].n_models
