@@ -33,6 +33,7 @@ SHA256: dict[str, str] = {
     "dm_mnist_100": "fa4b57b7809902b5c34687859aa9459dd47938f679e611dac594e166c32a6e54",
     "dsa_mnist_10": "82f2ea6fda5f119ddfa6864c11b113f2e83cbe90287249e3036267a084607dd3",
     "dsa_mnist_100": "7a9b2fa3fddff087b3d02eb3948e104cf96cff14755d2eacdec20b3f8d1973c1",
+    "mtt_dsa_mnist_10": "460afa4b65f9ca463c0a78b7ed8c0df38edde80730b58b8a7c1350d3b516c052",
     "mtt_mnist_100": "e64c1b38faa26bb3364f27f8a6c89d15ebc1852e27a3d69936442d40365a8ac7",
     "mtt_mnist_10": "14ae17da9223ae77c801bb79b1427d1fb61e878c53eea545effdffd7f07747c4",
 }

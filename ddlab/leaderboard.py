@@ -127,8 +127,10 @@ def live_config(method: str, ipc: int, plan: Budget) -> Any:
 
 def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
     """A reference set in assets/ made by `method` with `ipc` images per class (DD: under random
-    inits), verified and loaded (on the CPU), with its name; None if there is none. Read from the sets'
-    own configs, which every copy carries (the JSON summaries exist only in a clone)."""
+    inits), verified and loaded (on the CPU), with its name; None if there is none. Where several
+    match, the first by name: `mtt_dsa_mnist_10` (MTT with DSA, as its paper) before `mtt_mnist_10`,
+    a set before its earlier `_stage` runs. Read from the sets' own configs, which every copy carries
+    (the JSON summaries exist only in a clone)."""
     for name in sorted(assets.SHA256):
         reference = assets.load(name)
         made = reference.config
