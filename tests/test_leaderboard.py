@@ -66,6 +66,16 @@ def test_reference_sets_are_used_only_when_the_plan_says_so(mnist, monkeypatch):
     assert row.scores.setting == "random"
 
 
+def test_every_distilled_entry_has_a_shipped_reference_set_at_1_and_10_per_class():
+    """The default profile takes these from assets/ (10 per class live would cost CPU-hours); where
+    two sets match, the documented one wins: MTT with DSA before MTT without, a set before its stages."""
+    chosen = {(method, ipc): (lb.reference_asset(method, ipc) or ("none",))[0]
+              for method in lb.DISTILLED for ipc in (1, 10)}
+    assert chosen[("mtt", 1)] == "mtt_dsa_mnist_10" and chosen[("dd", 10)] == "dd_random_mnist_100"
+    missing = [entry for entry, name in chosen.items() if name == "none" and entry != ("dd", 1)]   # DD, 1: live, a minute
+    assert missing == [], f"no reference set for {missing}"
+
+
 def test_tables_show_ours_beside_the_checked_paper_numbers_and_cross_architecture_skips_dd(mnist):
     def row(method, accuracies, lrs=None):
         synthetic = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), lrs, {"method": method})
