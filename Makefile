@@ -63,3 +63,17 @@ $(BIN)/python:
 
 clean:
 	rm -rf $(VENV)
+
+# The course as a static website in site/_build/ (mkdocs-jupyter; site/mkdocs.yml): every notebook run
+# top to bottom in a fresh kernel, outputs kept. A teacher's command, in the default profile unless
+# DDLAB_PROFILE is given (`make site DDLAB_PROFILE=quick` for a fast look); SITE_NOTEBOOKS="00 01"
+# builds only the notebooks whose names start so. DDLAB_PROFILE's quick default above is the tests'
+# and does not count here: only a value from the command line or the environment does.
+SITE_PROFILE   = $(if $(filter file,$(origin DDLAB_PROFILE)),default,$(DDLAB_PROFILE))
+SITE_NOTEBOOKS ?=
+
+.PHONY: site
+site: setup
+	DDLAB_PROFILE=$(SITE_PROFILE) DDLAB_SITE_NOTEBOOKS="$(SITE_NOTEBOOKS)" \
+	    $(BIN)/python -m mkdocs build --config-file site/mkdocs.yml
+	@echo "The site is in site/_build/ (open site/_build/index.html)."

@@ -14,8 +14,8 @@ import argparse
 import time
 
 import ddlab
-from ddlab.baselines import BASELINES
-from ddlab.comparison import compare
+from ddlab.experiments.baselines import BASELINES
+from ddlab.experiments.comparison import compare
 
 # layout -> its distilled reference sets
 LAYOUTS = {"fixed": ("dd_fixed_mnist_10",), "random": ("dd_random_mnist_100", "dd_fixed_mnist_100")}

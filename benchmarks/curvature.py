@@ -17,7 +17,8 @@ import time
 import torch
 
 import ddlab
-from ddlab import assets, profile
+from ddlab.sources import assets
+from ddlab import profile
 from ddlab.analysis import curvature_during_training
 
 

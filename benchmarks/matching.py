@@ -22,9 +22,7 @@ import torch
 
 from ddlab import distill, protocol
 from ddlab.data import load
-from ddlab.methods import method_for
-from ddlab.methods.dm import DM
-from ddlab.methods.gm import DC, DSA
+from ddlab.methods import DC, DM, DSA, method_for
 
 
 def _sync(device: torch.device) -> None:
@@ -33,19 +31,12 @@ def _sync(device: torch.device) -> None:
 
 
 def time_updates(config, data, n: int) -> list[float]:
-    """Wall times of the first `n` outer iterations (loss, backward, optimiser step)."""
-    method = method_for(config)(config, data, torch.Generator().manual_seed(0))
-    optimizer = method.make_optimizer()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        loss = method.outer_loss()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        _sync(data.device)
-        times.append(time.perf_counter() - start)
-    return times
+    """Wall times of the first `n` outer iterations (loss, backward, optimiser step), run by the
+    driver without its validation checks."""
+    result = distill(dataclasses.replace(config, iterations=n), data, seed=0, progress=False, validate=False)
+    _sync(data.device)
+    elapsed = [0.0, *result.history["time"]]
+    return [later - earlier for earlier, later in zip(elapsed, elapsed[1:])]
 
 
 def speed(args, data) -> None:
@@ -68,7 +59,7 @@ def dm_run(args, data) -> None:
     result = distill(config, data, seed=0, eval_every=args.iterations, eval_models=1, progress=False)
     seconds = time.perf_counter() - start
     initial = method_for(config)(config, data, torch.Generator().manual_seed(0)).snapshot()   # seed 0's real images
-    reduced = dataclasses.replace(protocol.for_set(result), epochs=args.epochs)
+    reduced = dataclasses.replace(protocol.sized(result.config), epochs=args.epochs)
     print(f"evaluation: {reduced}, {args.models} networks, 10,000 test images")
     for name, synthetic in (("DM", result), ("its initial real images", initial)):
         start = time.perf_counter()

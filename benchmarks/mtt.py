@@ -18,25 +18,18 @@ import time
 
 import torch
 
-from ddlab import distill, experts, protocol
+from ddlab import distill, protocol
+from ddlab.sources import experts
 from ddlab.data import load
-from ddlab.methods.mtt import TrajectoryMatching, budget, expert_spec
+from ddlab.methods.mtt import expert_spec
+from ddlab.recipes import mtt_mnist
 from ddlab.synthetic import SyntheticSet
 
 
-def outer_steps(config, data, trajectories, n: int):
-    """`n` outer iterations (loss, backward, optimiser step) of a fresh method, as the driver runs
-    them (without its validation checks): the method and the losses."""
-    method = TrajectoryMatching(config, data, torch.Generator().manual_seed(0), trajectories)
-    optimizer = method.make_optimizer()
-    losses = []
-    for _ in range(n):
-        loss = method.outer_loss()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return method, losses
+def outer_steps(config, data, n: int) -> SyntheticSet:
+    """`n` outer iterations of a fresh method, run by the driver without its validation checks
+    (the experts come from the cache): the set, with its losses in ``history``."""
+    return distill(dataclasses.replace(config, iterations=n), data, seed=0, progress=False, validate=False)
 
 
 def accuracy(synthetic: SyntheticSet, data, width: int, lr: float, models: int) -> str:
@@ -57,7 +50,7 @@ def main() -> None:
     parser.add_argument("--test-examples", type=int, default=2000, help="test images for the experts' accuracy")
     args = parser.parse_args()
     data = load("mnist", device="cpu")
-    config = budget(iterations=args.iterations)
+    config = mtt_mnist(iterations=args.iterations)
     spec = expert_spec(config)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {config}")
 
@@ -74,17 +67,17 @@ def main() -> None:
 
     for ipc in (1, 10):   # wall and CPU time: on a shared machine the CPU time is the steadier number
         start, cpu = time.perf_counter(), time.process_time()
-        outer_steps(dataclasses.replace(config, ipc=ipc), data, trajectories, args.repeats)
+        outer_steps(dataclasses.replace(config, ipc=ipc), data, args.repeats)
         wall, cpu = (time.perf_counter() - start) / args.repeats, (time.process_time() - cpu) / args.repeats
         print(f"ipc {ipc:2d}: {wall:.3f} s wall, {cpu:.3f} s CPU per MTT iteration "
               f"({config.syn_steps} student steps, width {config.width}; includes building the method)")
 
     for pair in args.sweep:
         lr, lr_lr = map(float, pair.split(":"))
-        method, loss = outer_steps(dataclasses.replace(config, lr=lr, lr_lr=lr_lr), data, trajectories,
-                                   args.sweep_iterations)
+        swept = outer_steps(dataclasses.replace(config, lr=lr, lr_lr=lr_lr), data, args.sweep_iterations)
+        loss = swept.history["loss"]
         print(f"sweep pixels lr {lr:g}, step-size lr {lr_lr:g}: loss {sum(loss[:20]) / 20:.3f} -> "
-              f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), alpha {method.log_lr.exp().item():.4f}")
+              f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), alpha {swept.config['learned_lr']:.4f}")
 
     start = time.perf_counter()
     result = distill(config, data, eval_every=args.eval_every, progress=False)

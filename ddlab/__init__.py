@@ -13,25 +13,22 @@ Glossary of the names used across the package:
     steps      distinct synthetic batches; epochs = passes over them; lrs = learned step sizes
     outer loss the loss on real data after training on synthetic data (what distillation lowers)
 """
-from . import adaptation, assets, environment, exercises, plots, poisoning, profile, recipes, sweeps
+from . import environment, exercises, experiments, plots, profile, recipes, sources
 from .callbacks import Event
 from .data import Dataset, load
 from .distill import DivergenceError, distill
 from .evaluate import Scores, evaluate
 from .functional import Schedule, train_many, unroll
 from .live import LiveView, Replay
+from .methods import DC, DD, DM, DSA, MTT, config_for
 from .methods import available as available_methods
-from .methods import config_for
-from .methods.dd import DD
-from .methods.dm import DM
-from .methods.gm import DC, DSA
-from .methods.mtt import MTT
 from .nets import ConvNet, LeNet, MLP, make_net
 from .plots import show_images
+from .sources import assets
 from .synthetic import SyntheticSet
 
 __all__ = [
-    "adaptation", "assets", "environment", "exercises", "plots", "poisoning", "profile", "recipes", "sweeps",
+    "environment", "exercises", "experiments", "plots", "profile", "recipes", "sources", "assets",
     "Event", "Dataset", "load",
     "DivergenceError", "distill", "Scores", "evaluate",
     "Schedule", "train_many", "unroll", "LiveView", "Replay", "available_methods", "config_for",

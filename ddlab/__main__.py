@@ -43,7 +43,8 @@ def cmd_distill(args: argparse.Namespace) -> int:
     from .distill import distill
     from .evaluate import evaluate
     from .plots import arrange_by_class, grid_png
-    from .protocol import for_set
+    from .protocol import sized
+    from .recipes import evaluation
     from .synthetic import SyntheticSet
 
     config = config_from_args(args)
@@ -58,7 +59,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
     result.config = {**result.config, "command": command}
     # A set without step sizes is scored under a training protocol whose epochs follow the profile;
     # recorded, so the score can be checked again under any profile (tests/test_assets.py).
-    protocol = for_set(result) if result.lrs is None else None
+    protocol = sized(result.config, evaluation()) if result.lrs is None else None
     scores = evaluate(result, data, n_models=args.n_models, seed=args.seed, protocol=protocol)
     out = result.save(out)
     pixels, nrow, _ = arrange_by_class(data.to_pixels(result.images).cpu(), result.labels.cpu())
@@ -76,25 +77,27 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
 def _set_path(name_or_path: str):
     """A reference set's name (verified, see `ddlab.assets`) or a path to a saved set."""
-    from . import assets
+    from .sources import assets
 
     return assets.path(name_or_path) if name_or_path in assets.SHA256 else name_or_path
 
 
 def config_from_args(args: argparse.Namespace):
     """The method's config from the options given. Unset options come from the course recipe for
-    this method and init (``dd --init fixed`` = notebook 01's run, profile included), or from the
-    paper's defaults where there is no recipe or with --paper-defaults."""
+    this method (and DD's init) at the active profile (``dd --init fixed`` = notebook 01's run), or
+    from the paper's defaults with --paper-defaults."""
     from dataclasses import asdict
 
     from .methods import config_for
-    from .recipes import recipe_for
+    from .recipes import course_recipe
 
     given = {name[4:]: value for name, value in vars(args).items()
              if name.startswith("cfg_") and value is not None}
-    recipe = None if args.paper_defaults else recipe_for(args.method, given.get("init"))
-    start = asdict(recipe()) if recipe else {}
-    return config_for(args.method, **{**start, **given})
+    start = config_for(args.method) if args.paper_defaults else course_recipe(args.method, given.get("init"),
+                                                                              given.get("ipc"))
+    if "steps" in given and "ipc" not in given:      # DD's layout given by its steps alone
+        start = start.with_steps(given["steps"])
+    return config_for(args.method, **{**asdict(start), **given})
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -112,7 +115,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
     """List the reference sets in assets/ (verified), or make them again from their recorded commands."""
     from pathlib import Path
 
-    from . import assets
+    from .sources import assets
 
     names = args.names or sorted(assets.SHA256)
     for name in names:
@@ -182,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     methods = distill_parser.add_subparsers(dest="method", required=True, metavar="METHOD")
     for name, (config_type, method) in registered().items():
         sub = methods.add_parser(name, help=(method.__doc__ or config_type.__doc__ or "").strip().split("\n")[0],
-                                 description=f"Distil MNIST with {name}. Unset options keep the paper's defaults, "
-                                             "except where the course has a recipe for this init "
-                                             "(see --paper-defaults).")
+                                 description=f"Distil MNIST with {name}. Unset options come from the "
+                                             "course's recipe for it at the active DDLAB_PROFILE "
+                                             "(ddlab.recipes), or with --paper-defaults from the paper.")
         _add_config_options(sub, config_type)
         sub.add_argument("--seed", type=int, default=0, help="seed of the run (default: 0)")
         sub.add_argument("--n-models", type=int, default=20, help="networks for the final evaluation (default: 20)")
@@ -193,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: every 10, at most 50 per run)")
         sub.add_argument("--eval-models", type=int, default=4, metavar="N",
                          help="random inits per validation check (default: 4; more makes the pick of the "
-                              "returned set less noisy, at N x 0.2 s per check on a CPU)")
+                              "returned set less noisy, and each check N times as long)")
         sub.add_argument("--out", default=None, metavar="PATH",
                          help="where to save the set (.pt); .png and .json go beside it "
                               "(default: runs/METHOD_INIT_ipcN.pt)")
@@ -201,14 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="continue from a saved set of the same layout (a path, or the name of a "
                               "reference set in assets/) instead of fresh images")
         sub.add_argument("--paper-defaults", action="store_true",
-                         help="start from the paper's defaults even where the course has a recipe "
-                              "(dd --init fixed: notebook 01's recipe)")
+                         help="start from the paper's defaults instead of the course's recipe "
+                              "(dd --init fixed: notebook 01's recipe; dm: notebook 07's; ...)")
         _add_device_option(sub)
         sub.set_defaults(run=cmd_distill, argv=None)
 
     evaluate_parser = commands.add_parser("evaluate", help="evaluate a saved synthetic set")
     evaluate_parser.add_argument("path", help="a set saved by distill (.pt)")
-    from .methods.dd import INIT_SETTINGS
+    from .inits import INIT_SETTINGS
 
     evaluate_parser.add_argument("--init", choices=INIT_SETTINGS, default=None,
                                  help="init setting (default: the one it was distilled with)")

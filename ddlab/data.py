@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .mnist_source import SOURCES, ensure_mnist, raw_dir
+from .sources.mnist import SOURCES, ensure_mnist, raw_dir
 
 DATASETS = ("mnist",)
 # MNIST's pixel mean and spread; other digit sets are normalised with them too (ddlab.source_digits).
@@ -64,6 +64,23 @@ class Dataset:
     def device(self) -> torch.device:
         return self.x_train.device
 
+    @property
+    def net_args(self) -> tuple[int, int, int]:
+        """(in_channels, num_classes, image_size): what `ddlab.nets.make_net` needs for this data."""
+        channels, side, _ = self.image_shape
+        return channels, self.num_classes, side
+
+    @property
+    def smallest_class(self) -> int:
+        """Training images in the smallest class: the most images per class a set can draw."""
+        return min(len(index) for index in self._cpu_index)
+
+    def check_per_class(self, name: str, n: int) -> None:
+        """A one-line error if `name` = `n` asks for more images per class than every class has."""
+        if n > self.smallest_class:
+            raise ValueError(f"{name}={n} is more images than the smallest class of {self.name} has "
+                             f"({self.smallest_class})")
+
     def _check_class(self, c: int) -> int:
         if not 0 <= int(c) < self.num_classes:
             raise ValueError(f"class {c} out of range; {self.name} has classes 0..{self.num_classes - 1}")
@@ -111,6 +128,12 @@ class Dataset:
         """The same data on another device (no copy if it is already there)."""
         return replace(self, x_train=self.x_train.to(device), y_train=self.y_train.to(device),
                        x_test=self.x_test.to(device), y_test=self.y_test.to(device))
+
+
+def class_major_labels(num_classes: int, ipc: int, device: torch.device | str | None = None) -> Tensor:
+    """[0]*ipc + [1]*ipc + ...: the fixed labels of every set of `ipc` images per class (a DD set
+    repeats them once per step), so image i's class is i // ipc."""
+    return torch.arange(num_classes, device=device).repeat_interleave(ipc)   # (num_classes * ipc,)
 
 
 def _cpu(generator: torch.Generator) -> torch.Generator:

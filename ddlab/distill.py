@@ -8,9 +8,9 @@ while it owns everything around that line: the learning-rate decay, the check th
 finite, periodic validation accuracy, the progress bar, callbacks (live view, history), and Ctrl-C,
 which ends the run cleanly and returns the best set seen so far, marked ``interrupted``.
 
-Why the driver returns the *best* set, not the last: distilled sets sit in very sharp minima. For
-10 MNIST images on a fixed LeNet, Gaussian noise of 0.01 (1% of a pixel's spread) moves test
-accuracy by 2-3 points, so the last iterate of a noisy outer optimisation is a lottery ticket.
+Why the driver returns the *best* set, not the last: distilled sets sit in very sharp minima (a
+pixel noise of 1% of a pixel's spread moves a fixed-init set's test accuracy by points:
+benchmarks/RESULTS.md), so the last iterate of a noisy outer optimisation is a lottery ticket.
 The best set is chosen on a fixed validation slice of the *training* images — never on the test set,
 which only `evaluate` sees — and, under random settings, with networks from the distilling side
 (``use="distill"``), never the unseen ones results are reported on.
@@ -50,7 +50,7 @@ def validation_slice(data: Dataset, n: int = 2000) -> tuple[torch.Tensor, torch.
 
 def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
             eval_every: int | None = None, eval_models: int = 4, eval_examples: int = 2000,
-            progress: bool = True, start_from: SyntheticSet | None = None) -> SyntheticSet:
+            progress: bool = True, start_from: SyntheticSet | None = None, validate: bool = True) -> SyntheticSet:
     """Distil `data` with the method of `config`; return the set with the best validation accuracy.
 
     start_from: a set made by the same method and layout to continue from (an interrupted run, or the
@@ -60,6 +60,8 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     eval_models, eval_examples: networks per measurement under a random init setting (a fixed init
         uses one) and training images in the validation slice. Kept small because a 2-core CPU needs
         about half a second for LeNet on 10,000 images; report final numbers with `evaluate`.
+    validate: False skips every check and returns the last set: for timing the method alone
+        (benchmarks) or when only the loss matters.
     """
     for name, value in (("eval_every", eval_every), ("eval_models", eval_models), ("eval_examples", eval_examples)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
@@ -105,7 +107,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
             history["iteration"].append(iteration)
             history["loss"].append(loss_value)
             history["time"].append(time.perf_counter() - start)
-            if iteration % eval_every == 0 or iteration == iterations:
+            if validate and (iteration % eval_every == 0 or iteration == iterations):
                 accuracy = evaluate(_finished(latest, history, seed, data), data, n_models=eval_models, seed=seed,
                                     on=validation, use="distill").mean
                 history["eval_iteration"].append(iteration)

@@ -7,22 +7,23 @@ schedule — each step's batch with its learned step size, for the distilled num
 * `n_models` initialisations the distillation never saw ("random": mean +- std over them),
 * the fixed initialisation pretrained on the source digits ("fixed_pretrained": one network), or
 * `n_models` networks of the pretrained pool's unseen part ("random_pretrained"): never the ones
-  the distillation drew from (`ddlab.methods.dd.pool_part`).
+  the distillation drew from (`ddlab.inits.pool_part`).
 
 All networks are trained and tested at once (`torch.func.vmap`); nothing here loops over models.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.func import vmap
 
-from . import protocol as training
+from . import inits, recipes
+from . import protocol as _protocol
 from .data import Dataset
 from .functional import accuracy_many, unroll
-from .methods import config_for, dd
+from .nets import make_net
 from .synthetic import SyntheticSet
 
 # Evaluation draws its random initialisations from a generator seeded far away from any seed a
@@ -30,7 +31,6 @@ from .synthetic import SyntheticSet
 # draw theirs from yet another seed.
 UNSEEN_SEED_OFFSET = 1_000_003
 SELECTION_SEED_OFFSET = 2_000_029
-DD_FIELDS = {f.name for f in fields(dd.DD)}
 
 
 @dataclass(frozen=True)
@@ -46,17 +46,23 @@ class Scores:
     def std(self) -> float:
         return self.accuracies.std().item() if len(self.accuracies) > 1 else 0.0
 
-    def __str__(self) -> str:
+    def format(self, unit: str = "%", count: bool = False) -> str:
+        """The one way the course writes accuracies: '84.5%' for one network, '60.3 ± 8.0%' for
+        several; `unit` after the numbers ("" in a table whose header says %), `count`: ' (n=20)'."""
         n = len(self.accuracies)
         spread = f" ± {100 * self.std:.1f}" if n > 1 else ""
-        return f"{100 * self.mean:.1f}{spread}% ({self.setting} init, {n} network{'s' * (n > 1)})"
+        return f"{100 * self.mean:.1f}{spread}{unit}" + (f" (n={n})" if count else "")
+
+    def __str__(self) -> str:
+        n = len(self.accuracies)
+        return f"{self.format()} ({self.setting} init, {n} network{'s' * (n > 1)})"
 
 
 def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int | None = None,
              seed: int = 0, on: tuple[Tensor, Tensor] | None = None,
-             protocol: training.Protocol | None = None, use: str = "test") -> Scores:
+             protocol: _protocol.Protocol | None = None, use: str = "test") -> Scores:
     """Test accuracy of networks trained on `synthetic` under init setting `init` (default: the
-    setting it was distilled with), one of `ddlab.methods.dd.INIT_SETTINGS`. "fixed" and
+    setting it was distilled with), one of `ddlab.inits.INIT_SETTINGS`. "fixed" and
     "fixed_pretrained" evaluate their one network; "random_pretrained" draws `n_models` of the
     pool's unseen networks, or all of them if there are fewer (pool_size - pool_train; the driver's
     small validation checks work with any pool, and `Scores` says how many were evaluated).
@@ -75,29 +81,26 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
         if init not in (None, "random"):
             raise ValueError(f"init={init!r} is a DD setting; this {synthetic.method!r} set is evaluated "
                              "on fresh random networks (init=None or 'random')")
-        chosen = protocol or training.for_set(synthetic, validation=on is not None)
-        generator = _generator(use, seed)
-        n = training.budget()[1] if n_models is None else n_models
-        return Scores(training.accuracies(synthetic, data, chosen, n, generator, on), "random")
+        budget = recipes.evaluation()
+        chosen = protocol or _protocol.sized(synthetic.config, budget, validation=on is not None)
+        n = budget.n_models if n_models is None else n_models
+        return Scores(_protocol.accuracies(synthetic, data, chosen, n, _generator(use, seed), on), "random")
     n_models = 20 if n_models is None else n_models
-    # Any set with step sizes (a DD set, or a baseline laid out like one) is replayed under the DD
-    # protocol, with the network and init settings its config names.
-    config = config_for("dd", **{k: v for k, v in synthetic.config.items() if k in DD_FIELDS})
-    setting = init or config.init
     if n_models <= 0:
         raise ValueError(f"n_models must be positive, got {n_models}")
-    n = 1 if setting in dd.SINGLE_INIT_SETTINGS else n_models
-    if setting == "random_pretrained":
-        n = min(n, config.pool_size - config.pool_train if use == "test" else config.pool_train)
-    inits = dd.draw_inits(config, data, setting, n, _generator(use, seed), use=use)
-    net = dd.network(config, data)
+    # Any set with step sizes (a DD set, or a baseline laid out like one) is replayed under the DD
+    # protocol, with the network and init settings its config names.
+    spec = inits.InitSpec.of(synthetic.config, setting=init)
+    available = spec.available(use)
+    n = n_models if available is None else min(n_models, available)
+    theta0 = inits.draw_inits(spec, data, n, _generator(use, seed), use=use)
+    net = make_net(spec.arch, *data.net_args)
     batches, lrs = synthetic.to(data.device).schedule()
-    trained = vmap(lambda theta0: unroll(net, theta0, batches, lrs, create_graph=False))(inits)
+    trained = vmap(lambda theta: unroll(net, theta, batches, lrs, create_graph=False))(theta0)
     x, y = on if on is not None else (data.x_test, data.y_test)
-    return Scores(accuracy_many(net, trained, x, y).cpu(), setting)
+    return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting)
 
 
 def _generator(use: str, seed: int) -> torch.Generator:
-    if use not in dd.USES:
-        raise ValueError(f"use={use!r} is not allowed; use one of: {', '.join(dd.USES)}")
+    inits.check_use(use)
     return torch.Generator().manual_seed((UNSEEN_SEED_OFFSET if use == "test" else SELECTION_SEED_OFFSET) + seed)

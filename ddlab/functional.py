@@ -9,6 +9,10 @@ Two entry points share one SGD step:
   decay), vectorised over the networks with `torch.func.vmap`; ``vectorize=False`` runs the same
   arithmetic one network at a time (the reference the vmapped path is tested against).
 
+Both `train_many` and `predict_many` pick their path from the device unless told: vmap on an
+accelerator, the plain loop on a CPU, where PyTorch turns vmapped convolutions into grouped ones
+that are slower than separate ones (measured: benchmarks/RESULTS.md, benchmarks/train_many.py).
+
 Why `torch.func.grad` rather than `torch.autograd.grad(create_graph=True)`: the two compute the
 same inner gradient and both keep the graph back to the synthetic data, but only the `torch.func`
 version composes with `vmap`, so "unroll N random initialisations at once" is a one-liner
@@ -94,7 +98,7 @@ def _momentum_step(net, schedule: Schedule, params: Params, velocity: Params, x:
 
 
 def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Schedule,
-               generator: torch.Generator, vectorize: bool = True,
+               generator: torch.Generator, vectorize: bool | None = None,
                augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
                weights: Tensor | None = None, same_order: bool = False,
                on_step: Callable[[int, Params], None] | None = None) -> Params:
@@ -113,7 +117,9 @@ def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Sc
     same_order: every network sees the same minibatch order (one permutation per epoch), so that
         networks given different `weights` differ in nothing else.
     on_step: called as ``on_step(t, params)`` after step t = 1, 2, ... (curves along training).
+    vectorize: vmap over the networks; default: on an accelerator, not on a CPU (module docstring).
     """
+    vectorize = x.device.type != "cpu" if vectorize is None else vectorize
     n_models = next(iter(inits.values())).shape[0]
     n_examples = x.shape[0]
     batch = min(schedule.batch_size, n_examples)
@@ -167,10 +173,8 @@ def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,
 
     `x` is processed in chunks so memory stays bounded (about n_models x chunk activations), which
     keeps evaluating 20 networks on the 10,000 MNIST test images inside a Binder session's RAM.
-    vectorize: vmap over the networks (default: on an accelerator). On a CPU the plain loop gives the
-        same numbers 2.4x faster for a width-32 ConvNet (vmap turns its convolutions into slow grouped
-        ones) and holds one network's activations at a time, on at most `LOOP_CHUNK` images (for that
-        ConvNet 64 MB of peak memory instead of 190 MB at 512 images, and no slower)."""
+    vectorize: vmap over the networks; default: on an accelerator, not on a CPU (module docstring).
+        The loop also holds one network's activations at a time, on at most `LOOP_CHUNK` images."""
     vectorize = x.device.type != "cpu" if vectorize is None else vectorize
     one = lambda p, xb: functional_call(net, p, (xb,))  # noqa: E731
     if vectorize:
@@ -185,7 +189,6 @@ def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,
 def accuracy_many(net: nn.Module, params: Params, x: Tensor, y: Tensor) -> Tensor:
     """Accuracy in [0, 1] of each stacked network: (n_models,)."""
     n_models = next(iter(params.values())).shape[0]
-    # One LeNet on 4,096 images at once held ~270 MB of activations, 2,048 ~170 MB: the difference
-    # took notebook 02 near a Binder session's 1.5 GB, and the smaller chunk costs no time on a CPU.
+    # A smaller chunk keeps notebooks inside a Binder session's memory and costs no time on a CPU.
     chunk = max(256, 2048 // n_models)
     return (predict_many(net, params, x, chunk).argmax(-1) == y).float().mean(-1)

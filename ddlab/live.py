@@ -16,10 +16,19 @@ Why it is built this way:
   terminal IPython) `LiveView` shows and prints nothing but still records frames.
 - Core widgets only (Image, Label, HTML, Play, IntSlider, jslink, VBox, HBox), all present since
   ipywidgets 7.0, so it runs in JupyterLab, classic Notebook, VS Code and Colab without upgrading.
+- A widget is gone once the kernel is: an exported page (nbconvert, a static site, GitHub) shows
+  nothing of it. So when the run ends, a notebook also gets plain image outputs, which every
+  renderer keeps: a filmstrip of the evolution (a few evenly spaced kept frames side by side, each
+  under its iteration, wrapped to a page's width) and the final grid, after a one-line Markdown
+  caption naming them. The caption is an output of its own because nbconvert writes no alt text
+  for images, and an image inside an HTML output is not shown everywhere (GitHub's viewer
+  sanitises HTML); a plain PNG output is.
+- The loss sparkline is drawn with PIL rather than matplotlib: no figure to build at every frame.
 """
 from __future__ import annotations
 
 import html
+import io
 import sys
 import time
 from dataclasses import dataclass
@@ -57,6 +66,75 @@ def _in_notebook() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
+FILMSTRIP_PANELS = 6          # frames in the filmstrip left after a run (fewer if fewer were kept)
+FILMSTRIP_MAX_WIDTH = 600     # pixels: more panels than fit in a row go on to the next row
+FILMSTRIP_GAP = 8             # white pixels between two panels, across and down
+FILMSTRIP_LABEL_HEIGHT = 14   # pixels above each panel for its iteration
+SPARKLINE_SIZE = (120, 24)    # (width, height) in pixels
+SPARKLINE_COLOR = (31, 119, 180, 255)   # matplotlib's first colour, readable on light and dark themes
+
+
+def filmstrip_png(frames: list[Frame], scale: int = 1) -> bytes:
+    """`FILMSTRIP_PANELS` evenly spaced frames (always the first and the last) side by side, each
+    under its iteration, as one RGB PNG; rows wrap at `FILMSTRIP_MAX_WIDTH`.
+
+    The frames were upscaled `scale` times by nearest neighbour; panels undo that, so a handful of
+    grids fit across a page (the final grid is shown at full size below the filmstrip). Rows wrap
+    because a page shrinks a wide image to its column: six 10-class MNIST grids in one row would
+    leave a few pixels per digit.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not frames:
+        raise ValueError("a filmstrip needs at least one frame, got 0 (did the LiveView see any event?)")
+    n, last = min(FILMSTRIP_PANELS, len(frames)), len(frames) - 1
+    picks = [round(k * last / max(n - 1, 1)) for k in range(n)]
+    grids = []
+    for i in picks:
+        grid = Image.open(io.BytesIO(frames[i].png)).convert("RGB")
+        grids.append(grid.resize((grid.width // scale, grid.height // scale), Image.NEAREST))
+    cell_w, cell_h = max(g.width for g in grids), FILMSTRIP_LABEL_HEIGHT + max(g.height for g in grids)
+    cols = min(n, max(1, (FILMSTRIP_MAX_WIDTH + FILMSTRIP_GAP) // (cell_w + FILMSTRIP_GAP)))
+    rows = -(-n // cols)
+    strip = Image.new("RGB", (cols * (cell_w + FILMSTRIP_GAP) - FILMSTRIP_GAP,
+                              rows * (cell_h + FILMSTRIP_GAP) - FILMSTRIP_GAP), "white")
+    draw, font = ImageDraw.Draw(strip), ImageFont.load_default()
+    for k, (i, grid) in enumerate(zip(picks, grids)):
+        x, y = (k % cols) * (cell_w + FILMSTRIP_GAP), (k // cols) * (cell_h + FILMSTRIP_GAP)
+        draw.text((x + 1, y + 1), f"iteration {frames[i].iteration}", fill="black", font=font)
+        strip.paste(grid, (x, y + FILMSTRIP_LABEL_HEIGHT))
+    buf = io.BytesIO()
+    strip.save(buf, format="png")
+    return buf.getvalue()
+
+
+def sparkline_png(losses: list[float], size: tuple[int, int] = SPARKLINE_SIZE) -> bytes:
+    """A tiny line of the loss so far, oldest on the left, as a transparent PNG.
+
+    Log scale when every loss is positive (losses fall by orders of magnitude, and a linear line
+    would be flat after the first drop); NaN and inf are left out, since the status line already
+    shows them. Past one point per pixel column, neighbours are averaged.
+    """
+    from PIL import Image, ImageDraw
+
+    width, height = size
+    y = torch.tensor(losses, dtype=torch.float64)
+    y = y[torch.isfinite(y)]
+    if len(y) and bool((y > 0).all()):
+        y = y.log10()
+    if len(y) > width:
+        y = torch.stack([chunk.mean() for chunk in y.tensor_split(width)])
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    if len(y) >= 2:
+        lo, hi = y.min().item(), y.max().item()
+        heights = ((y - lo) / ((hi - lo) or 1.0) * (height - 3)).tolist()
+        points = [(k * (width - 1) / (len(y) - 1), height - 2 - h) for k, h in enumerate(heights)]
+        ImageDraw.Draw(image).line(points, fill=SPARKLINE_COLOR, width=1)
+    buf = io.BytesIO()
+    image.save(buf, format="png")
+    return buf.getvalue()
+
+
 def status_text(event: Event) -> str:
     """The status line: 'iteration 12/100 · loss 0.0312 · val acc 87.5% · 4 s'."""
     acc = "–" if event.accuracy is None else f"{100 * event.accuracy:.1f}%"
@@ -66,7 +144,8 @@ def status_text(event: Event) -> str:
 
 
 class LiveView:
-    """A `distill` callback that shows the synthetic images and a status line, updated in place.
+    """A `distill` callback that shows the synthetic images, a status line and a loss sparkline,
+    updated in place; when the run ends, it leaves a filmstrip and the final grid as plain images.
 
     every:      seconds of wall clock between drawn frames (0: draw every event)
     nrow:       images per grid row; None puts one class per column (see plots.arrange_by_class)
@@ -91,24 +170,39 @@ class LiveView:
         self.every, self.nrow, self.scale, self.title, self.max_frames = every, nrow, scale, title, max_frames
         self.frames: list[Frame] = []
         self.current: Frame | None = None   # the last drawn frame (kept in `frames` or not)
+        self.losses: list[float] = []       # the loss of every event, one per iteration
+        self.sparkline: bytes | None = None  # PNG of `losses`, redrawn with every frame
         self._last_draw: float | None = None
         self._drawn = 0                     # frames drawn so far
         self._stride = 1                    # keep every `_stride`-th drawn frame
-        self._widget = self._image = self._label = None
+        self._widget = self._image = self._label = self._sparkline_image = None
+        self._loss_iteration: int | None = None   # the iteration of losses[-1]
         self._displayed = False
 
     def __call__(self, event: Event) -> None:
+        self._record_loss(event)
         now = time.monotonic()
         first = self._last_draw is None or event.iteration == 1
         if not (first or event.done or now - self._last_draw >= self.every):
             return
         self._last_draw = now
         self.current = self._render(event)
+        self.sparkline = sparkline_png(self.losses)
         self._keep(self.current, event.done)
-        if not self._displayed and _in_notebook():
+        in_notebook = _in_notebook()
+        if not self._displayed and in_notebook:
             self._ipython_display_()
         if self._widget is not None:
             self._show(self.current)
+        if event.done and in_notebook:
+            self._display_summary()
+
+    def _record_loss(self, event: Event) -> None:
+        if self.losses and self._loss_iteration == event.iteration:
+            self.losses[-1] = event.loss    # the same iteration again (e.g. the final event)
+        else:
+            self.losses.append(event.loss)
+        self._loss_iteration = event.iteration
 
     def _render(self, event: Event) -> Frame:
         # Sanitised rather than validated: a picture must never be the thing that kills a run
@@ -134,18 +228,33 @@ class LiveView:
     def _show(self, frame: Frame) -> None:
         self._image.value = frame.png
         self._label.value = frame.text
+        self._sparkline_image.value = self.sparkline
+
+    def _display_summary(self) -> None:
+        """The run's static trace: a caption, the filmstrip, the final grid (see the module docstring)."""
+        from IPython.display import Image, Markdown, display
+
+        first, last = self.frames[0].iteration, self.frames[-1].iteration
+        title = f"**{html.escape(self.title)}** · " if self.title else ""
+        display(Markdown(f"{title}Filmstrip of the synthetic images, iterations {first} to {last} "
+                         f"(left to right), then the final images: {html.escape(self.current.text)}"))
+        display(Image(data=filmstrip_png(self.frames, self.scale)))
+        display(Image(data=self.current.png))
 
     @property
     def widget(self):
-        """The widget (a VBox of title, image and status line), built on first use; None without
-        ipywidgets. Reading it outside a notebook is fine: it then just holds the latest state."""
+        """The widget (a VBox of title, image, status line and loss sparkline), built on first use;
+        None without ipywidgets. Reading it outside a notebook is fine: it then just holds the
+        latest state."""
         if self._widget is None:
             w = _ipywidgets()
             if w is None:
                 return None
             self._image, self._label = w.Image(format="png"), w.Label()
+            width, height = SPARKLINE_SIZE   # fixed, or the VBox stretches it across the cell
+            self._sparkline_image = w.Image(format="png", layout=w.Layout(width=f"{width}px", height=f"{height}px"))
             title = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-            self._widget = w.VBox(title + [self._image, self._label])
+            self._widget = w.VBox(title + [self._image, self._label, self._sparkline_image])
             if self.current is not None:
                 self._show(self.current)
         return self._widget

@@ -81,10 +81,15 @@ class MLP(nn.Module):
 ARCHITECTURES = {"lenet": LeNet, "convnet": ConvNet, "mlp": MLP}
 
 
-def make_net(arch: str, in_channels: int = 1, num_classes: int = 10, image_size: int = 28) -> nn.Module:
-    """Build the template module for `arch` ("lenet", "convnet" or "mlp")."""
+def make_net(arch: str, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, *,
+             width: int = 128, depth: int = 3) -> nn.Module:
+    """The template module for `arch` ("lenet", "convnet" or "mlp"): the one network factory, so every
+    part of the course builds a network the same way (``make_net(arch, *data.net_args)``).
+    `width` and `depth` shape the ConvNet only (the papers' 128 channels and 3 blocks by default)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; available: {', '.join(ARCHITECTURES)}")
+    if arch == "convnet":
+        return ConvNet(in_channels, num_classes, image_size, width=width, depth=depth)
     return ARCHITECTURES[arch](in_channels, num_classes, image_size)
 
 

@@ -13,16 +13,15 @@ trained at once by `ddlab.functional.train_many` (vmap) and tested by `accuracy_
 Which augmentation (`paper`): DC's code evaluates MNIST with crop/scale/rotate (`augment.DC_MNIST`);
 DSA, DM and MTT (and, by default, any other set) with DSA's transforms (`augment.DSA`).
 
-Budgets: the full profile runs the papers' epochs and 20 networks. A width-128 ConvNet costs about
-4 ms per image forward on one CPU core, so testing 20 of them on 10,000 images alone takes
-minutes there; the default and quick profiles train and test fewer, shorter (`budget`).
+Budgets: the full profile runs the papers' epochs and 20 networks; on a CPU the default and quick
+profiles train fewer, shorter networks (`sized`, with a `Budget` from `ddlab.recipes`).
 
 Cross-architecture generalisation is the same call with another network:
 
     for arch in ("convnet", "lenet", "mlp"):
-        print(arch, ddlab.evaluate(result, data, protocol=protocol.for_set(result, arch=arch)))
+        print(arch, ddlab.evaluate(result, data, protocol=protocol.sized(result.config, recipes.evaluation(), arch=arch)))
 
-The driver's validation check (``evaluate(..., on=slice)``) uses `for_set(..., validation=True)`:
+The driver's validation check (``evaluate(..., on=slice)``) uses `sized(..., validation=True)`:
 no augmentation and the set's ``validation_epochs``, because it only has to rank sets, often.
 """
 from __future__ import annotations
@@ -33,10 +32,10 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
-from . import augment, profile
+from . import augment
 from .data import Dataset
 from .functional import Schedule, accuracy_many, train_many
-from .nets import ARCHITECTURES, INIT_SCHEMES, ConvNet, Params, make_net, sample_inits
+from .nets import ARCHITECTURES, INIT_SCHEMES, Params, make_net, sample_inits
 from .synthetic import SyntheticSet
 
 AUGMENTATIONS = {"none": None, "dsa": augment.DSA, "dc": augment.DC_MNIST}
@@ -71,14 +70,6 @@ class Protocol:
                         weight_decay=self.weight_decay, decay_at=(0.5,))
 
 
-def network(arch: str, data: Dataset, width: int = 128) -> nn.Module:
-    """The template network `arch` for `data`'s images (`width` channels if it is the ConvNet)."""
-    channels, side, _ = data.image_shape
-    if arch == "convnet":
-        return ConvNet(channels, data.num_classes, side, width=width)
-    return make_net(arch, channels, data.num_classes, side)
-
-
 def paper(config: dict) -> Protocol:
     """The protocol the paper of a set's method evaluates with (`config` = `SyntheticSet.config`).
     An MTT set is trained with the step size it learned (``learned_lr``), as the MTT paper does."""
@@ -88,20 +79,28 @@ def paper(config: dict) -> Protocol:
                     lr=float(config.get("learned_lr", Protocol.lr)))
 
 
-def budget() -> tuple[float, int]:
-    """(fraction of the paper's epochs, networks) for the active profile: full = the papers'."""
-    return profile.pick(quick=(0.02, 2), default=(0.3, 4), full=(1.0, 20))
+@dataclass(frozen=True)
+class Budget:
+    """How much of a paper's protocol a profile affords (the instances live in `ddlab.recipes`)."""
+    epoch_fraction: float             # share of the paper's epochs (1.0: all of them)
+    n_models: int                     # fresh networks per evaluation: mean ± std over them
+    width: int | None = None          # ConvNet channels; None: the width the set was made at
 
 
-def for_set(synthetic: SyntheticSet, validation: bool = False, arch: str | None = None) -> Protocol:
-    """The paper's protocol for `synthetic`, within the active profile's budget; `validation`: the
-    driver's cheap check (no augmentation, the config's ``validation_epochs``); `arch`: another network."""
-    chosen = paper(synthetic.config)
+def sized(config: dict, budget: Budget | None = None, *, validation: bool = False,
+          arch: str | None = None) -> Protocol:
+    """The one place an evaluation protocol is sized: the paper's protocol of a set (`paper`, from
+    its ``SyntheticSet.config``) cut to `budget` (width, share of epochs), on `arch` if given.
+
+    validation: the driver's check instead, which only has to rank sets, often: no augmentation and
+    the config's ``validation_epochs``, whatever the budget."""
+    chosen = paper(config)
     if validation:
-        epochs = int(synthetic.config.get("validation_epochs", VALIDATION_EPOCHS))
-        chosen = replace(chosen, augmentation="none", epochs=epochs)
-    else:
-        chosen = replace(chosen, epochs=max(1, round(budget()[0] * chosen.epochs)))
+        chosen = replace(chosen, augmentation="none",
+                         epochs=int(config.get("validation_epochs", VALIDATION_EPOCHS)))
+    elif budget is not None:
+        chosen = replace(chosen, width=budget.width or chosen.width,
+                         epochs=max(1, round(budget.epoch_fraction * chosen.epochs)))
     return chosen if arch is None else replace(chosen, arch=arch)
 
 
@@ -121,13 +120,11 @@ def train(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: 
     the trained weights, stacked (the analyses of `ddlab.analysis` need the networks themselves)."""
     if n_models <= 0:
         raise ValueError(f"n_models must be positive, got {n_models}")
-    net = network(protocol.arch, data, protocol.width)
+    net = make_net(protocol.arch, *data.net_args, width=protocol.width)
     inits = sample_inits(net, n_models, protocol.init_scheme, generator, data.device)
     strength = AUGMENTATIONS[protocol.augmentation]
     transform = None if strength is None else partial(augment.augment, strength=strength)
     synthetic = synthetic.to(data.device)
-    # vmap on an accelerator; on a CPU the plain loop, which is faster there (PyTorch's grouped
-    # convolutions lose to separate ones: benchmarks/RESULTS.md) and gives the same numbers.
     trained = train_many(net, inits, synthetic.images.detach(), synthetic.labels, protocol.schedule(),
-                         generator, vectorize=data.device.type != "cpu", augment=transform)
+                         generator, augment=transform)
     return net, trained

@@ -1,27 +1,40 @@
-"""The course's runs, each defined once: notebooks, benchmarks and `assets/` all call these.
+"""Every run of the course and every budget, defined once and sized by `ddlab.profile`.
 
-A recipe is a config whose budget follows `ddlab.profile`, so the notebook that runs it, the
-benchmark that times it and the command that regenerates its reference set cannot drift apart.
+A recipe is a method config whose budget follows the active profile, so the notebook that runs it,
+the command line that starts from it, the benchmark that times it and the command that regenerates
+its reference set cannot drift apart. Budgets that are not a distillation — how much of a paper's
+evaluation protocol a set gets, the leaderboard's plan, the analyses' training runs — live here too,
+as small records the code that uses them reads. Why each size was chosen, with the measurements
+behind it, is in benchmarks/RESULTS.md.
+
+    notebook 01        dd_fixed_mnist_10                  notebook 05   dc_mnist(ipc)
+    notebook 02        dd_init_settings_mnist_10          notebook 06   dsa_mnist(ipc)
+    notebook 04        dd_sweep_base, dd_adaptation(init), dd_poison(attack)
+    notebook 07        dm_mnist(ipc)                      notebook 08   mtt_mnist(ipc)
+    notebook 09        leaderboard(), leaderboard_recipe(method, ipc)
+    notebooks 10-12    analysis()                         every set     evaluation()
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import profile
-from .methods.dd import DD
-from .methods.dm import DM
-from .methods.gm import DC, DSA
-from .methods.mtt import MTT, budget as mtt_budget
+from .inits import PRETRAINED_SETTINGS
+from .methods import DC, DD, DM, DSA, MTT
+from .protocol import Budget
 
+
+# --- Wang et al. 2018 (DD) ---------------------------------------------------------------------
 
 def dd_fixed_mnist_10() -> DD:
     """Notebook 01: 10 images (one per class), 1 step x 3 epochs, one fixed LeNet initialisation.
 
-    The paper's algorithm with a budget for a CPU: 256 (default) or 512 (full) instead of 1,024
-    real images per outer iteration, and Adam's step 0.02 instead of 0.01, halved every
-    `lr_decay_every` iterations. Cheaper, bolder iterations get a 2-core CPU to 88% in minutes;
-    the price is a noisier outer gradient, which the driver's best-on-validation choice absorbs.
-    The numbers behind this choice are in benchmarks/RESULTS.md."""
+    The paper's algorithm with a budget for a CPU: fewer real images per outer iteration (256, full
+    profile 512, instead of 1,024) and a bolder Adam step (0.02 instead of 0.01), halved every
+    `lr_decay_every` iterations. Cheaper, bolder iterations reach a good set within minutes; the
+    price is a noisier outer gradient, which the driver's best-on-validation choice absorbs."""
     return DD(init="fixed", ipc=1, steps=1, epochs=3, lr=0.02,
               real_batch=profile.pick(quick=256, default=256, full=512),
               iterations=profile.pick(quick=60, default=6000, full=15000),
@@ -33,13 +46,10 @@ def dd_init_settings_mnist_10() -> DD:
     ``dataclasses.replace(config, init=...)`` under the three other init settings of Wang et al.
 
     Notebook 01's optimiser, on a budget a 2-core CPU spends in minutes: under a random setting an
-    iteration unrolls `n_nets` networks, so it costs about four fixed-init iterations. Measured
-    with 500 iterations: validation accuracy climbs to ~44% by iteration 250 and then wanders
-    between 35 and 45%; the set scored 34.7 +- 9.8% on 20 unseen random inits -- hence 400. The
-    quick profile shrinks the pretrained pool to 4 networks (2 for distilling, 2 unseen), the size
-    the unit tests build. The paper's random-init size (100 images) takes 3.8 hours on a CPU: it ships
-    as the reference set `assets/dd_random_mnist_100` (made in three stages, each command in its JSON;
-    benchmarks/RESULTS.md)."""
+    iteration unrolls `n_nets` networks. Validation accuracy stops climbing after a few hundred
+    iterations, hence 400. The quick profile shrinks the pretrained pool to 4 networks (2 for
+    distilling, 2 unseen), the size the unit tests build. The paper's random-init size (100 images)
+    takes hours on a CPU: it ships as the reference set `assets/dd_random_mnist_100`."""
     return DD(init="random", ipc=1, steps=1, epochs=3, lr=0.02, real_batch=256,
               n_nets=profile.pick(quick=2, default=4),
               pool_size=profile.pick(quick=4, default=30), pool_train=profile.pick(quick=2, default=10),
@@ -47,37 +57,44 @@ def dd_init_settings_mnist_10() -> DD:
               lr_decay_every=profile.pick(quick=1000, default=1000, full=1000))
 
 
-# (method, init) -> the course recipe the command line starts from, so that
-# ``python -m ddlab distill dd --init fixed`` runs exactly what notebook 01 runs.
-BY_METHOD_AND_INIT: dict[tuple[str, str], Callable[[], Any]] = {
-    ("dd", "fixed"): dd_fixed_mnist_10,
-}
+def dd_sweep_base() -> DD:
+    """Notebook 04's sweeps: 10 images (1 step x 3 epochs) for one fixed LeNet init, one short run
+    per grid point (Adam 0.05: bold steps pay off in short runs, as for adaptation)."""
+    return DD(init="fixed", ipc=1, steps=1, epochs=3, lr=0.05, real_batch=256,
+              iterations=profile.pick(quick=8, default=150, full=2000),
+              lr_decay_every=profile.pick(quick=100, default=100, full=500))
 
 
-def recipe_for(method: str, init: str | None) -> Callable[[], Any] | None:
-    """The course recipe for `method` under `init`, or None where the paper's defaults apply."""
-    return BY_METHOD_AND_INIT.get((method, init))
+def dd_adaptation(init: str) -> DD:
+    """Notebook 04: 10 images (1 step x 3 epochs) that adapt LeNets pretrained on other digits.
+
+    Adam 0.05 and initial step sizes 0.1 instead of the paper's 0.01 and 0.02: starting from a
+    pretrained network, the few hundred iterations a CPU affords need bolder steps.
+    random_pretrained draws 2 of the pool's first 20 networks per iteration and is tested on the
+    other 10. The quick profile uses a pool of 4 offline-pretrained networks (2 distilling, 2 unseen)."""
+    if init not in PRETRAINED_SETTINGS:
+        raise ValueError(f"adaptation needs a pretrained init setting ({', '.join(PRETRAINED_SETTINGS)}), got {init!r}")
+    single = init == "fixed_pretrained"   # one network per iteration instead of two: faster
+    return DD(init=init, ipc=1, steps=1, epochs=3, lr=0.05, inner_lr=0.1, real_batch=256, n_nets=2,
+              pool_size=profile.pick(quick=4, default=30), pool_train=profile.pick(quick=2, default=20),
+              pretrain_source=profile.pick(quick="digits", default="auto"),   # quick: no probe for USPS
+              iterations=profile.pick(quick=6 if single else 3, default=200 if single else 150, full=2000),
+              lr_decay_every=profile.pick(quick=100, default=100, full=500))
 
 
-def mtt_mnist(ipc: int = 1) -> MTT:
-    """Notebooks 08 and 09: trajectory matching with `ipc` images per class, sized for the profile by
-    `ddlab.methods.mtt.budget` (the one place MTT's budgets are defined, so the two cannot drift).
+def dd_poison(attack: tuple[int, int] = (3, 8)) -> DD:
+    """Notebook 04's poison: the fixed_pretrained adaptation recipe with ``attack=(source, target)``."""
+    return dataclasses.replace(dd_adaptation("fixed_pretrained"), attack=tuple(attack))
 
-    Quick: seconds. Default: a width-32 ConvNet; 4 experts x 4 epochs on 10,000 MNIST images (about
-    4 CPU-minutes to build, once, then read from the verified cache); 20 student steps matching 2
-    expert epochs; 300 iterations at 0.6 CPU-seconds each for ipc 1 (about 6 for ipc 10). Full: the
-    paper's settings with 20 experts (a GPU's job). Measured: benchmarks/RESULTS.md, MTT section."""
-    return mtt_budget(ipc=ipc)
 
+# --- DC, DSA, DM (Zhao et al.) ------------------------------------------------------------------
 
 def dc_mnist(ipc: int = 1) -> DC:
     """Notebook 05: gradient matching (DC) from noise, `ipc` images per class.
 
     The paper's algorithm and loops on a CPU budget: a ConvNet of width 16 instead of 128 (an
     iteration costs about width squared), 64 instead of 256 real images per class, and 400 instead
-    of 1,000 networks: about 3 CPU-minutes for ipc 1, where a paper-size iteration alone takes a
-    minute. Full: the paper's settings, 1,000 networks of `outer_loop` updates each (ipc 10: 10,000
-    updates; a GPU's job). Measured: benchmarks/RESULTS.md, "Gradient and distribution matching"."""
+    of 1,000 networks. Full: the paper's settings, 1,000 networks of `outer_loop` updates each."""
     return DC(ipc=ipc, **_matching_budget(DC(ipc=ipc).loops()[0] * 1000))
 
 
@@ -87,12 +104,11 @@ def dsa_mnist(ipc: int = 1) -> DSA:
 
 
 def dm_mnist(ipc: int = 1) -> DM:
-    """Notebook 07: distribution matching from real images, `ipc` images per class.
+    """Notebooks 07 and 10-12: distribution matching from real images, `ipc` images per class.
 
     An iteration is a few times cheaper than DC's at the same width (no inner training, no
     second-order gradient), so the default budget affords a width-32 ConvNet, with 64 real images
-    per class and 200 instead of 20,000 iterations (at width 32 the best set was found within the
-    first few hundred). Full: the paper's settings (a GPU's job). Measured: benchmarks/RESULTS.md."""
+    per class and 200 instead of 20,000 iterations. Full: the paper's settings."""
     return DM(ipc=ipc, width=profile.pick(quick=8, default=32, full=128),
               real_batch=profile.pick(quick=16, default=64, full=256),
               iterations=profile.pick(quick=10, default=200, full=20000),
@@ -105,3 +121,135 @@ def _matching_budget(paper_iterations: int) -> dict[str, int]:
                 real_batch=profile.pick(quick=16, default=64, full=256),
                 iterations=profile.pick(quick=10, default=400, full=paper_iterations),
                 validation_epochs=profile.pick(quick=10, default=50))
+
+
+# --- MTT (Cazenavette et al. 2022) --------------------------------------------------------------
+
+def mtt_mnist(ipc: int = 1, **overrides: Any) -> MTT:
+    """Notebooks 08 and 09: trajectory matching with `ipc` images per class.
+
+    Default: a width-32 ConvNet; 4 experts x 4 epochs on 10,000 MNIST images (built once, then read
+    from the verified cache); 20 student steps matching 2 expert epochs; 300 iterations. Quick:
+    seconds. Full: the config's defaults, the paper's settings with 20 experts. `overrides` change
+    single settings (benchmarks sweep them)."""
+    sized = profile.pick(
+        quick=dict(n_experts=2, expert_epochs=2, width=16, expert_examples=1024, max_start_epoch=1,
+                   expert_epochs_matched=1, syn_steps=5, iterations=20),
+        default=dict(n_experts=4, expert_epochs=4, width=32, expert_examples=10_000, syn_steps=20,
+                     iterations=300),
+        full={})
+    return MTT(**{**sized, "ipc": ipc, **overrides})
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def course_recipe(method: str, init: str | None = None, ipc: int | None = None) -> Any:
+    """The course recipe the command line starts from for `method` (and DD's `init`), so that
+    ``python -m ddlab distill dd --init fixed`` runs exactly what notebook 01 runs. DD: notebook 01's
+    recipe for the fixed init, notebook 02's for random, notebook 04's adaptation for the pretrained
+    settings; the matching methods: their notebook's recipe at `ipc` images per class (default 1)."""
+    if method == "dd":
+        if init in PRETRAINED_SETTINGS:
+            return dd_adaptation(init)
+        return dd_init_settings_mnist_10() if init == "random" else dd_fixed_mnist_10()
+    makers: dict[str, Callable[[int], Any]] = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist}
+    if method not in makers:
+        raise ValueError(f"no course recipe for method {method!r}; recipes exist for: dd, {', '.join(makers)}")
+    return makers[method](ipc or 1)
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+def evaluation() -> Budget:
+    """How much of its paper's protocol a set without step sizes is evaluated with by default
+    (`ddlab.evaluate`): the full profile runs the papers' epochs and 20 networks; a CPU affords a
+    share of the epochs and a few networks."""
+    return profile.pick(quick=Budget(epoch_fraction=0.02, n_models=2),
+                        default=Budget(epoch_fraction=0.3, n_models=4),
+                        full=Budget(epoch_fraction=1.0, n_models=20))
+
+
+# --- notebook 09: the leaderboard ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeaderboardPlan:
+    """What the active profile affords the leaderboard."""
+    ipcs: tuple[int, ...]                 # images per class compared
+    evaluation: Budget                    # every row's evaluation (its ConvNet width is the table's)
+    test_examples: int                    # test images each network is scored on (the first ones)
+    use_assets: bool                      # take a reference set from assets/ where one exists
+    checks: int                           # validation checks per live run (the driver returns the best)
+    check_models: int                     # networks per validation check
+    check_examples: int                   # training images in the validation slice
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # method -> settings of its live run
+
+    @property
+    def width(self) -> int:
+        return self.evaluation.width
+
+    def describe(self) -> str:
+        return (f"{self.evaluation.n_models} fresh networks per set, tested on the first {self.test_examples} "
+                f"test images; ConvNet width {self.width}, {self.evaluation.epoch_fraction:g} x the protocol's epochs")
+
+
+def leaderboard() -> LeaderboardPlan:
+    """The leaderboard's budget. Live runs start from each method's course recipe
+    (`leaderboard_recipe`): quick = seconds; default = about a CPU-minute each, so fewer iterations
+    than the recipes (DC from real images, as its noise start needs far more); full = the recipes'
+    full profile, the papers' settings, and no reference sets."""
+    return profile.pick(
+        quick=LeaderboardPlan(ipcs=(1,), evaluation=Budget(0.02, 2, width=16), test_examples=1000, use_assets=True,
+                              checks=1, check_models=1, check_examples=500,
+                              overrides={"dd": dict(iterations=3, real_batch=64), "dc": dict(iterations=3, init="real"),
+                                         "dsa": dict(iterations=3), "dm": dict(iterations=5), "mtt": dict(iterations=5)}),
+        default=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(0.15, 3, width=32), test_examples=5000,
+                                use_assets=True, checks=4, check_models=2, check_examples=1000,
+                                overrides={"dd": dict(iterations=150), "dc": dict(iterations=80, init="real"),
+                                           "dsa": dict(iterations=80), "mtt": dict(iterations=100)}),
+        full=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(1.0, 20, width=128), test_examples=10_000,
+                             use_assets=False, checks=50, check_models=4, check_examples=2000))
+
+
+def leaderboard_recipe(method: str, ipc: int) -> tuple[str, Any]:
+    """The course recipe of `method` for `ipc` images per class, and how it is called: what the
+    method's own notebook runs (DD: notebook 02's random-init recipe laid out as the paper's
+    random-init runs, `ipc` steps of one image per class)."""
+    if method == "dd":
+        return (f"recipes.dd_init_settings_mnist_10() as {ipc} step(s) of one image per class",
+                dataclasses.replace(dd_init_settings_mnist_10(), ipc=ipc, steps=ipc))
+    makers = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist}
+    if method not in makers:
+        raise ValueError(f"{method!r} is not distilled; distilled methods: dd, {', '.join(makers)}")
+    return f"recipes.{makers[method].__name__}({ipc})", makers[method](ipc)
+
+
+# --- notebooks 10-12: Yang et al. 2024's analyses -----------------------------------------------
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """How big the analyses' training runs are: many networks per measured point, so a narrower,
+    shorter protocol than a set's own evaluation (only the size changes, never the optimiser)."""
+    evaluation: Budget                    # networks trained on a set: width, share of epochs, count
+    real_examples: int                    # recognition: real training images the networks learn from
+    real_epochs: int                      # recognition: epochs over them
+    curvature_steps: int                  # Hessian traces: real-training steps watched
+    curvature_every: int                  # ... measured every this many steps
+    curvature_probes: int                 # Hutchinson probes per trace
+    curvature_examples: int               # real images the real-data trace is taken on
+
+    @property
+    def width(self) -> int:
+        """ConvNet channels of networks trained on real data (a set's own width in the full profile)."""
+        return self.evaluation.width or 128
+
+
+def analysis() -> AnalysisPlan:
+    """The analyses' budget: the papers' size in the full profile (width of each set, 1,000 epochs,
+    20 networks); a narrow ConvNet and a tenth of the epochs by default."""
+    return profile.pick(
+        quick=AnalysisPlan(Budget(0.01, 2, width=8), real_examples=1000, real_epochs=1,
+                           curvature_steps=20, curvature_every=10, curvature_probes=4, curvature_examples=128),
+        default=AnalysisPlan(Budget(0.1, 4, width=16), real_examples=10_000, real_epochs=2,
+                             curvature_steps=300, curvature_every=20, curvature_probes=16, curvature_examples=512),
+        full=AnalysisPlan(Budget(1.0, 20), real_examples=60_000, real_epochs=10,
+                          curvature_steps=300, curvature_every=5, curvature_probes=64, curvature_examples=2048))

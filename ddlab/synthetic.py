@@ -1,7 +1,8 @@
 """`SyntheticSet`: what a distillation produces, and how it is kept on disk.
 
 A synthetic set is a handful of images with labels, plus — for Wang et al.'s dataset distillation —
-the learned step sizes and the split of the images into one batch per training step. It carries the
+the learned step sizes and the split of the images into one batch per training step, and — for
+methods that learn labels too (KIP) — one learned target vector per image. It carries the
 config that made it and the run's history, so a saved set says exactly how to reproduce it.
 
 Saving uses only tensors, numbers, strings, lists and dicts, so `load` can use
@@ -28,6 +29,7 @@ class SyntheticSet:
     history: dict[str, list] = field(default_factory=dict)  # per-iteration metrics of the run
     seed: int = 0                  # the seed of the run that made it
     interrupted: bool = False      # True if the run was stopped early (Ctrl-C)
+    soft_labels: Tensor | None = None  # (N, classes) learned targets (distributions or regression targets), else None
 
     @property
     def method(self) -> str:
@@ -58,7 +60,9 @@ class SyntheticSet:
 
     def to(self, device: torch.device | str) -> "SyntheticSet":
         lrs = None if self.lrs is None else self.lrs.to(device)
-        return replace(self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs)
+        soft_labels = None if self.soft_labels is None else self.soft_labels.to(device)
+        return replace(self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs,
+                       soft_labels=soft_labels)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -67,7 +71,8 @@ class SyntheticSet:
                  "labels": self.labels.detach().cpu(),
                  "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
                  "config": plain(self.config), "history": plain(self.history),
-                 "seed": self.seed, "interrupted": self.interrupted}
+                 "seed": self.seed, "interrupted": self.interrupted,
+                 "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu()}
         tmp = path.with_name(path.name + ".partial")
         torch.save(state, tmp)
         tmp.replace(path)  # atomic: a crash never leaves a half-written set under the real name
@@ -85,8 +90,26 @@ class SyntheticSet:
         if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
             raise ValueError(f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION}")
         return cls(images=state["images"], labels=state["labels"], lrs=state["lrs"],
-                   config=state["config"], history=state["history"], seed=state["seed"],
-                   interrupted=state["interrupted"])
+                   config=current_config(state["config"]), history=state["history"], seed=state["seed"],
+                   interrupted=state["interrupted"],
+                   soft_labels=state.get("soft_labels"))  # sets saved before soft labels existed have none
+
+
+# The inner step size had three names before it had one (DD, DC, MTT), and DD's ipc counted images
+# per class *per step*; sets saved then still load, in today's words.
+_OLD_INNER_LR_NAMES = ("distill_lr", "net_lr", "syn_lr")
+
+
+def current_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A saved set's config in today's vocabulary: ``inner_lr`` for the inner step size, and for DD
+    ``ipc`` = images per class in all (a config saved with ``distill_lr`` counted them per step)."""
+    config = dict(config)
+    if config.get("method") == "dd" and "distill_lr" in config:
+        config["ipc"] = int(config.get("ipc", 1)) * int(config.get("steps", 1))
+    for old in _OLD_INNER_LR_NAMES:
+        if old in config:
+            config["inner_lr"] = config.pop(old)
+    return config
 
 
 def plain(value: Any) -> Any:

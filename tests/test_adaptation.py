@@ -7,15 +7,17 @@ import pytest
 import torch
 
 from ddlab import distill, evaluate, plots
-from ddlab.adaptation import Adaptation, adapt, before, recipe, without_steps
+from ddlab import inits
+from ddlab.experiments.adaptation import Adaptation, adapt, before, without_steps
 from ddlab.evaluate import Scores
 from ddlab.functional import accuracy_many
-from ddlab.methods import dd
-from ddlab.methods.dd import DD
+from ddlab.methods import DD
+from ddlab.nets import make_net
+from ddlab.recipes import dd_adaptation as recipe
 from ddlab.synthetic import SyntheticSet
 
 # The tiny pool of tests/test_init_settings.py (same key, so the same cached file).
-BASE = DD(steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2,
+BASE = DD(ipc=1, steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2,
           pretrain_source="digits", init="fixed_pretrained")
 ON = slice(0, 1000)   # the first 1,000 test images keep the checks quick
 
@@ -28,13 +30,13 @@ def adapted(mnist):
 
 def test_before_is_the_untouched_pretrained_networks_that_evaluate_reports_on(mnist, adapted):
     on = (mnist.x_test[ON], mnist.y_test[ON])
-    pool = dd.pool(BASE, mnist)
-    net = dd.network(BASE, mnist)
+    pool = inits.pool(BASE.inits(), mnist)
+    net = make_net(BASE.arch, *mnist.net_args)
     fixed = before(adapted["fixed_pretrained"], mnist, on=on)
     network0 = accuracy_many(net, {k: v[:1] for k, v in pool.params.items()}, *on)
     assert fixed.setting == "fixed_pretrained" and torch.equal(fixed.accuracies, network0)
     unseen = before(adapted["random_pretrained"], mnist, on=on)
-    by_hand = accuracy_many(net, dd.pool_part(BASE, mnist, "test"), *on)
+    by_hand = accuracy_many(net, inits.pool_part(BASE.inits(), mnist, "test"), *on)
     assert torch.equal(unseen.accuracies.sort().values, by_hand.sort().values)
     after = evaluate(adapted["fixed_pretrained"], mnist, on=on)
     assert after.mean != fixed.mean                                       # the set's steps do move the network

@@ -4,7 +4,8 @@ import shlex
 
 import pytest
 
-from ddlab import assets, evaluate
+from ddlab.sources import assets
+from ddlab import evaluate
 from ddlab.__main__ import build_parser, config_from_args
 from ddlab.methods import config_from_dict
 from ddlab.protocol import Protocol

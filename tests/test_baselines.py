@@ -4,14 +4,15 @@ from dataclasses import replace
 import pytest
 import torch
 
-from ddlab import assets, baselines
-from ddlab.comparison import compare
+from ddlab.sources import assets
+from ddlab.experiments import baselines
+from ddlab.experiments.comparison import compare
 from ddlab.evaluate import UNSEEN_SEED_OFFSET, evaluate
 from ddlab.methods import dd
 from ddlab.methods.dd import DD, DatasetDistillation
 from ddlab.synthetic import SyntheticSet
 
-TINY = DD(steps=2, ipc=2, epochs=1, init="fixed")   # 4 images per class, 40 in all, 2 GD steps
+TINY = DD(steps=2, ipc=4, epochs=1, init="fixed")   # 4 images per class, 40 in all, 2 GD steps
 GRID = (0.1, 0.2)                                    # a two-candidate grid keeps tuning to a second
 
 
@@ -50,7 +51,7 @@ def test_class_average_is_the_class_mean_or_means_of_its_parts(mnist):
     means = torch.stack([mnist.per_class(c).mean(0) for c in range(10)])
     one = baselines.class_average(mnist, DD(steps=1, ipc=1), seed=0)
     torch.testing.assert_close(one[:, 0], means, atol=1e-5, rtol=0)
-    three = baselines.class_average(mnist, DD(steps=3, ipc=1), seed=0)   # (classes, 3, C, H, W)
+    three = baselines.class_average(mnist, DD(steps=3, ipc=3), seed=0)   # (classes, 3, C, H, W)
     sizes = torch.tensor([len(mnist.per_class(c)) for c in range(10)])
     weights = torch.stack([torch.tensor([len(p) for p in torch.arange(n).tensor_split(3)]) for n in sizes])
     pooled = (three * weights.view(10, 3, 1, 1, 1)).sum(1) / sizes.view(10, 1, 1, 1)
@@ -59,8 +60,8 @@ def test_class_average_is_the_class_mean_or_means_of_its_parts(mnist):
 
 
 def test_herding_starts_at_the_image_nearest_the_mean_and_tracks_it(mnist):
-    picked = baselines.herding(mnist, DD(steps=3, ipc=1), seed=0)   # (classes, 3, C, H, W)
-    random = baselines.random_real(mnist, DD(steps=3, ipc=1), seed=0)
+    picked = baselines.herding(mnist, DD(steps=3, ipc=3), seed=0)   # (classes, 3, C, H, W)
+    random = baselines.random_real(mnist, DD(steps=3, ipc=3), seed=0)
     for c in range(10):
         x = mnist.per_class(c)
         mean = x.mean(0)
@@ -122,8 +123,8 @@ def test_a_baseline_beats_chance_on_mnist(mnist):
 def test_bad_input_gets_one_line_errors(mnist):
     with pytest.raises(ValueError, match="unknown baseline 'median'; available: random_real, optimized_real"):
         baselines.make_baseline("median", mnist, TINY)
-    with pytest.raises(ValueError, match="10 x 600 = 6000 images per class, but the smallest class of mnist has 5421"):
-        baselines.make_baseline("random_real", mnist, DD(steps=10, ipc=600))
+    with pytest.raises(ValueError, match=r"random_real.s images per class \(DD.ipc\)=6000 is more images than the smallest class of mnist has \(5421\)"):
+        baselines.make_baseline("random_real", mnist, DD(steps=10, ipc=6000))
     empty = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), torch.ones(1), {"method": "dd", "steps": 0,
                                                                                        "ipc": 1, "epochs": 1})
     with pytest.raises(ValueError, match="DD.steps must be a positive integer, got 0"):
@@ -178,10 +179,10 @@ def test_sets_distilled_for_each_init_get_a_row_each_and_beat_the_baselines_wher
 
 
 def test_the_papers_number_is_shown_only_for_its_own_layout(mnist):
-    paper_layout = compare(DD(steps=10, ipc=1, epochs=3), mnist, names=())
+    paper_layout = compare(DD(steps=10, ipc=10, epochs=3), mnist, names=())
     assert paper_layout.rows == () and paper_layout.paper == {"random": "79.5 ± 8.1"}
     assert "The paper's distilled set of this layout: 79.5 ± 8.1 (random init)." in str(paper_layout)
-    other = compare(DD(steps=2, ipc=1, epochs=3), mnist, names=())
+    other = compare(DD(steps=2, ipc=2, epochs=3), mnist, names=())
     assert other.paper == {} and "this layout" not in str(other)
 
 
@@ -190,7 +191,7 @@ def test_kcenter_picks_the_farthest_image_each_time_and_certifies_its_radius(mni
     (checked against torch.cdist). Gonzalez's certificate follows: the covering radius (the largest
     distance from an image of the class to its nearest pick) is at most the smallest distance between
     two picks, hence at most twice the best possible radius, e.g. twice that of random picks."""
-    config = DD(steps=3, ipc=1)
+    config = DD(steps=3, ipc=3)
     picked = baselines.kcenter(mnist, config, seed=0)                   # (classes, 3, C, H, W)
     first = baselines.herding(mnist, DD(steps=1, ipc=1), seed=0)[:, 0]
     randoms = [baselines.random_real(mnist, config, seed) for seed in range(3)]

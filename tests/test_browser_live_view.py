@@ -284,7 +284,7 @@ def test_learner_sees_the_live_view_and_can_scrub_it(chromium, lab, page):
     save("live-view-after-run.png", code_cell(page, LIVE_CELL).screenshot())
     problems = live_view_problems(live)
     assert not problems, "; ".join(problems) + f"\nstatus lines seen: {[s.status for s in live]}"
-    image = code_cell(page, LIVE_CELL).locator("img.widget-image")
+    image = code_cell(page, LIVE_CELL).locator("img.widget-image").first   # the picture; the loss sparkline is second
     assert image.is_visible() and image.evaluate("img => img.complete && img.naturalWidth > 0"), \
         "the live view's picture is in the page but not visible, or not a decodable image"
 

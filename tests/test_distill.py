@@ -9,7 +9,7 @@ import ddlab
 from ddlab import DD, SyntheticSet, distill, evaluate
 from ddlab.methods import available, config_for, config_from_dict
 
-TINY = DD(init="fixed", steps=1, epochs=2, real_batch=64, iterations=3)
+TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=3)
 
 
 def test_same_seed_gives_bit_identical_sets(mnist):
@@ -22,7 +22,7 @@ def test_same_seed_gives_bit_identical_sets(mnist):
 
 
 def test_fixed_init_distillation_learns(mnist):
-    config = DD(init="fixed", steps=1, epochs=3, real_batch=256, iterations=200, lr_decay_every=100)
+    config = DD(init="fixed", ipc=1, steps=1, epochs=3, real_batch=256, iterations=200, lr_decay_every=100)
     result = distill(config, mnist, seed=0, progress=False)
     scores = evaluate(result, mnist)
     assert scores.accuracies.shape == (1,)
@@ -33,7 +33,7 @@ def test_fixed_init_distillation_learns(mnist):
 
 
 def test_random_init_distillation_updates_images_and_step_sizes(mnist):
-    config = DD(init="random", steps=2, epochs=2, n_nets=2, real_batch=64, iterations=2)
+    config = DD(init="random", ipc=2, steps=2, epochs=2, n_nets=2, real_batch=64, iterations=2)
     # eval_every past the end: the only measurement is the last iteration, so that set is returned
     start = distill(dataclasses.replace(config, iterations=1), mnist, seed=0, eval_every=10, progress=False)
     result = distill(config, mnist, seed=0, eval_every=10, progress=False)

@@ -5,8 +5,8 @@ import hashlib
 import pytest
 import torch
 
-from ddlab import experts
-from ddlab.experts import ExpertSpec
+from ddlab.sources import experts
+from ddlab.sources.experts import ExpertSpec
 from ddlab.nets import count_params
 
 # Tiny experts: a width-8 ConvNet, 1,024 images, batch 64 (16 steps per epoch) at a bold step size,

@@ -8,7 +8,7 @@ import torch
 
 from ddlab import distill, evaluate, protocol
 from ddlab.methods import config_for, method_for
-from ddlab.methods.gm import DC, DSA, GradientMatching, gradient_distance, layer_distance
+from ddlab.methods.dc import DC, DSA, GradientMatching, gradient_distance, layer_distance
 
 TINY = DC(width=8, real_batch=32, lr=1.0, iterations=20, validation_epochs=20)
 

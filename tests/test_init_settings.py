@@ -13,12 +13,12 @@ from ddlab.functional import accuracy_many, unroll
 from ddlab.methods import dd
 from ddlab.nets import sample_inits
 from ddlab.plots import plot_transfer
-from ddlab.pretrained import Pool
-from ddlab.transfer import TransferMatrix, transfer_matrix
+from ddlab.sources.pretrained import Pool
+from ddlab.experiments.transfer import TransferMatrix, transfer_matrix
 
 # A tiny pool (4 networks: 2 for distilling, 2 unseen) from the offline source, built once and
 # then cached under the data root like MNIST.
-BASE = DD(steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2,
+BASE = DD(ipc=1, steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2,
           pretrain_source="digits")
 SETTINGS = ("fixed", "random", "fixed_pretrained", "random_pretrained")
 
@@ -175,7 +175,7 @@ def test_the_drivers_checks_never_use_a_network_results_are_reported_on(mnist):
     """Selection (use="distill") and reporting (use="test") draw different random networks."""
     from ddlab.evaluate import _generator
 
-    config = DD(init="random", steps=1, iterations=1)
+    config = DD(init="random", ipc=1, steps=1, iterations=1)
     chosen = dd.draw_inits(config, mnist, "random", 4, _generator("distill", 0), use="distill")
     reported = dd.draw_inits(config, mnist, "random", 20, _generator("test", 0), use="test")
     flat = lambda inits: torch.cat([v.flatten(1) for v in inits.values()], dim=1)  # noqa: E731  (n, all weights)

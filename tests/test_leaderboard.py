@@ -5,34 +5,40 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import leaderboard as lb
+from ddlab import recipes
+from ddlab.experiments import baselines
+from ddlab.experiments import leaderboard as lb
+from ddlab.experiments.memory import PeakMemory
+from ddlab.protocol import Budget, sized
+from ddlab.recipes import LeaderboardPlan
 from ddlab.evaluate import Scores
 from ddlab.synthetic import SyntheticSet
 
 # Tiny: width-8 ConvNets, 40 epochs of the protocol, 2 networks on 500 test images; live runs of 2 iterations.
-TINY = lb.Budget(ipcs=(1,), width=8, epoch_fraction=0.04, n_models=2, test_examples=500, use_assets=False,
-                 checks=1, check_models=1, check_examples=200,
-                 overrides={"dm": dict(iterations=2, real_batch=8)})
+TINY = LeaderboardPlan(ipcs=(1,), evaluation=Budget(0.04, 2, width=8), test_examples=500, use_assets=False,
+                       checks=1, check_models=1, check_examples=200,
+                       overrides={"dm": dict(iterations=2, real_batch=8)})
 
 
 def test_coresets_are_real_images_laid_out_for_the_protocol(mnist):
-    made = lb.coreset("kcenter", mnist, ipc=2, seed=0, width=8)
+    made = baselines.coreset("kcenter", mnist, ipc=2, seed=0, width=8)
     assert made.images.shape == (20, 1, 28, 28) and made.lrs is None
     assert made.labels.tolist() == [c for c in range(10) for _ in range(2)]
     assert made.config == {"method": "kcenter", "ipc": 2, "width": 8, "dataset": "mnist"}
     for image, label in zip(made.images, made.labels):
         assert (mnist.per_class(label) == image).flatten(1).all(1).any()
     with pytest.raises(ValueError, match="unknown coreset 'kmeans'; available: random_real, herding, kcenter"):
-        lb.coreset("kmeans", mnist, ipc=1)
+        baselines.coreset("kmeans", mnist, ipc=1)
 
 
 def test_every_row_is_judged_by_one_protocol_at_the_plans_width():
     mtt = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), None,
                        {"method": "mtt", "width": 32, "learned_lr": 0.025})
     dc = dataclasses.replace(mtt, config={"method": "dc", "width": 128})
-    chosen = lb.evaluation(mtt, TINY)
+    chosen = sized(mtt.config, TINY.evaluation)
     assert (chosen.width, chosen.epochs, chosen.lr, chosen.augmentation) == (8, 40, 0.025, "dsa")
-    assert lb.evaluation(dc, TINY).augmentation == "dc" and lb.evaluation(dc, TINY, arch="mlp").arch == "mlp"
+    assert sized(dc.config, TINY.evaluation).augmentation == "dc"
+    assert sized(dc.config, TINY.evaluation, arch="mlp").arch == "mlp"
 
 
 def test_a_coreset_row_beats_chance_and_records_time_memory_and_source(mnist):
@@ -91,9 +97,9 @@ def test_tables_show_ours_beside_the_checked_paper_numbers_and_cross_architectur
 
 
 def test_peak_memory_sees_an_allocation_inside_the_block():
-    with lb.PeakMemory("cpu") as small:
+    with PeakMemory("cpu") as small:
         pass
-    with lb.PeakMemory("cpu") as large:
+    with PeakMemory("cpu") as large:
         block = torch.ones(64, 2 ** 20)                            # 256 MiB, touched
         del block
     assert large.mib > small.mib + 200 and large.added > 200 and abs(small.added) < 50
@@ -103,11 +109,11 @@ def test_budgets_follow_the_profile(monkeypatch):
     plans = {}
     for name in ("quick", "default", "full"):
         monkeypatch.setenv("DDLAB_PROFILE", name)
-        plans[name] = lb.budget()
+        plans[name] = recipes.leaderboard()
     assert plans["quick"].ipcs == (1,) and plans["default"].ipcs == plans["full"].ipcs == (1, 10)
     assert plans["full"].use_assets is False and plans["full"].overrides == {} and plans["full"].width == 128
     assert plans["quick"].width < plans["default"].width < plans["full"].width
-    assert plans["quick"].n_models < plans["default"].n_models < plans["full"].n_models
+    assert plans["quick"].evaluation.n_models < plans["default"].evaluation.n_models < plans["full"].evaluation.n_models
 
 
 def test_bad_entries_are_refused(mnist):
@@ -125,7 +131,7 @@ def test_live_image_methods_start_from_the_random_real_rows_images(mnist):
     from ddlab.methods import method_for
 
     plan = dataclasses.replace(TINY, overrides={"dc": dict(init="real")})
-    start = lb.coreset("random_real", mnist, ipc=1, seed=0).images
+    start = baselines.coreset("random_real", mnist, ipc=1, seed=0).images
     for method in ("dc", "dsa", "dm"):
         config = lb.live_config(method, 1, plan)
         made = method_for(config)(config, mnist, torch.Generator().manual_seed(0))
@@ -134,10 +140,10 @@ def test_live_image_methods_start_from_the_random_real_rows_images(mnist):
 
 def test_live_runs_start_from_the_course_recipes(monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "default")
-    plan = lb.budget()
+    plan = recipes.leaderboard()
     dd = lb.live_config("dd", 10, plan)
-    assert (dd.init, dd.ipc, dd.steps, dd.iterations) == ("random", 1, 10, 150)   # the paper's 10-step layout
+    assert (dd.init, dd.ipc, dd.steps, dd.iterations) == ("random", 10, 10, 150)   # the paper's 10-step layout
     dc = lb.live_config("dc", 1, plan)
-    assert (dc.width, dc.init, dc.iterations) == (32, "real", 80) and dc.real_batch == lb.recipe("dc", 1)[1].real_batch
-    assert lb.live_config("dm", 1, plan) == dataclasses.replace(lb.recipe("dm", 1)[1], width=32)
-    assert lb.live_config("mtt", 1, plan).width == lb.recipe("mtt", 1)[1].width   # its experts' width
+    assert (dc.width, dc.init, dc.iterations) == (32, "real", 80) and dc.real_batch == recipes.leaderboard_recipe("dc", 1)[1].real_batch
+    assert lb.live_config("dm", 1, plan) == dataclasses.replace(recipes.leaderboard_recipe("dm", 1)[1], width=32)
+    assert lb.live_config("mtt", 1, plan).width == recipes.leaderboard_recipe("mtt", 1)[1].width   # its experts' width

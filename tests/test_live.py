@@ -1,4 +1,5 @@
-"""LiveView and Replay, headless: fake events in, frames (PNG bytes) and widget state out."""
+"""LiveView and Replay, headless: fake events in; frames, sparkline, widget state and the static
+outputs a finished run leaves, out."""
 import io
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from ddlab.callbacks import Event
 from ddlab.live import Frame, LiveView, Replay
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# A test event's 6 images of 4x4 pixels in 3 classes make a 2 x 3 grid: 11 x 16 pixels at scale 1.
+GRID_H, GRID_W = 2 * 5 + 1, 3 * 5 + 1
 
 
 def event(i, n=5, seed=None, accuracy=None, images=None, labels=None, done=None):
@@ -98,21 +101,112 @@ def test_without_ipywidgets_degrades_silently(monkeypatch, capsys):
         view.replay()
 
 
-def test_in_notebook_displays_once_and_updates_in_place(monkeypatch):
-    pytest.importorskip("ipywidgets")
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything passed to IPython's `display` (which then shows nothing)."""
     import IPython.display
 
-    shown = []
+    objs = []
+    monkeypatch.setattr(IPython.display, "display", lambda *args: objs.extend(args))
+    return objs
+
+
+def test_in_notebook_displays_once_and_updates_in_place(monkeypatch, shown):
+    pytest.importorskip("ipywidgets")
     monkeypatch.setattr(live, "_in_notebook", lambda: True)
-    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
     view = LiveView(every=0, title="DD <MNIST>")
     view(event(1))
     image = view.image
-    feed(view)
-    assert shown == [view.widget]                                 # displayed exactly once
+    feed(view, n=5)
+    assert shown[0] is view.widget and view.widget not in shown[1:]   # the widget displayed exactly once
     assert view.image is image and image.value == view.frames[-1].png
     assert "iteration 5/5" in view.label.value
     assert "DD &lt;MNIST&gt;" in view.widget.children[0].value
+
+
+def static_outputs(shown):
+    """The IPython display objects among `shown` (the widget is not one)."""
+    import IPython.display
+
+    return [obj for obj in shown if isinstance(obj, (IPython.display.Markdown, IPython.display.Image))]
+
+
+def test_run_end_leaves_caption_filmstrip_and_final_grid_once(monkeypatch, shown):
+    import IPython.display
+
+    monkeypatch.setattr(live, "_in_notebook", lambda: True)
+    view = LiveView(every=0, scale=2, title="DM")
+    for i in range(1, 5):
+        view(event(i, n=5))
+    assert static_outputs(shown) == []                            # nothing static while it runs
+    view(event(5, n=5))
+    caption, filmstrip, final = static_outputs(shown)
+    assert isinstance(caption, IPython.display.Markdown) and isinstance(filmstrip, IPython.display.Image)
+    assert "Filmstrip" in caption.data and "iterations 1 to 5" in caption.data and "**DM**" in caption.data
+    assert decode(filmstrip.data).shape == (live.FILMSTRIP_LABEL_HEIGHT + GRID_H, 5 * GRID_W + 4 * live.FILMSTRIP_GAP, 3)
+    assert final.data == view.frames[-1].png
+
+
+def test_run_end_is_static_even_without_ipywidgets(monkeypatch, shown):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    monkeypatch.setattr(live, "_in_notebook", lambda: True)
+    feed(LiveView(every=0))
+    assert len(shown) == 3 and shown == static_outputs(shown)     # caption, filmstrip, final grid
+
+
+def test_outside_a_notebook_nothing_is_displayed(shown):
+    feed(LiveView(every=0))
+    assert shown == []
+
+
+def test_filmstrip_shows_evenly_spaced_frames_side_by_side_at_scale_one():
+    view = feed(LiveView(every=0, scale=2), n=11)
+    strip = decode(live.filmstrip_png(view.frames, scale=2))
+    panels, step = live.FILMSTRIP_PANELS, GRID_W + live.FILMSTRIP_GAP
+    assert strip.shape == (live.FILMSTRIP_LABEL_HEIGHT + GRID_H, panels * GRID_W + (panels - 1) * live.FILMSTRIP_GAP, 3)
+    for k, i in enumerate([0, 2, 4, 6, 8, 10]):                   # 11 frames, 6 panels: every other one
+        panel = strip[live.FILMSTRIP_LABEL_HEIGHT:, k * step:k * step + GRID_W]
+        expected = decode(view.frames[i].png)[::2, ::2]           # the grid, upscaling undone
+        assert (panel == expected[..., None]).all(), f"panel {k} is not frame {i}"
+        assert strip[:live.FILMSTRIP_LABEL_HEIGHT, k * step:k * step + GRID_W].min() < 0.5   # a label
+    few = decode(live.filmstrip_png(feed(LiveView(every=0), n=3).frames, scale=3))
+    assert few.shape[1] == 3 * GRID_W + 2 * live.FILMSTRIP_GAP     # fewer frames than panels: all of them
+    with pytest.raises(ValueError, match="at least one frame"):
+        live.filmstrip_png([])
+
+
+def test_filmstrip_wraps_wide_panels_into_rows():
+    view = LiveView(every=0, scale=1)
+    for i in range(1, 7):                                          # 10 classes of 28 x 28: MNIST-wide grids
+        images = torch.rand(10, 1, 28, 28, generator=torch.Generator().manual_seed(i))
+        view(event(i, n=6, images=images, labels=torch.arange(10)))
+    strip = decode(live.filmstrip_png(view.frames))
+    gap, label = live.FILMSTRIP_GAP, live.FILMSTRIP_LABEL_HEIGHT
+    width, height = 10 * 29 + 1, 29 + 1                            # one grid row of 10 images
+    per_row = (live.FILMSTRIP_MAX_WIDTH + gap) // (width + gap)
+    assert 1 < per_row < live.FILMSTRIP_PANELS
+    rows = -(-live.FILMSTRIP_PANELS // per_row)
+    assert strip.shape == (rows * (label + height) + (rows - 1) * gap, per_row * width + (per_row - 1) * gap, 3)
+    top = label + height + gap + label                             # the second row's first panel
+    assert (strip[top:top + height, :width] == decode(view.frames[per_row].png)[..., None]).all()
+
+
+def drawn_rows(sparkline, column):
+    """Rows of the sparkline's pixels drawn (not transparent) in one column."""
+    return (sparkline[:, column, 3] > 0).nonzero()[0]
+
+
+def test_sparkline_follows_the_loss_and_reaches_the_widget():
+    view = feed(LiveView(every=0), n=20)                           # loss 1/i: falling
+    line = decode(view.sparkline)
+    assert line.shape == (live.SPARKLINE_SIZE[1], live.SPARKLINE_SIZE[0], 4)
+    assert drawn_rows(line, 0).max() < drawn_rows(line, -1).min()  # starts high, ends low
+    assert view.losses == [1.0 / i for i in range(1, 21)]
+    if live._ipywidgets() is not None:
+        assert view.widget.children[-1].value == view.sparkline
+    rising = decode(live.sparkline_png([float("nan"), *range(1, 500), float("inf")]))
+    assert drawn_rows(rising, 0).min() > drawn_rows(rising, -1).max()
+    assert decode(live.sparkline_png([2.0]))[..., 3].max() == 0    # one point: no line yet
 
 
 def test_replay_slider_swaps_picture():

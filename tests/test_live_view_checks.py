@@ -20,7 +20,7 @@ from live_view_checks import ReplayStep, Sample, iteration, live_view_problems, 
 pytest.importorskip("ipywidgets")
 
 ITERATIONS = 8
-TINY = DD(init="fixed", steps=1, epochs=2, real_batch=64, iterations=ITERATIONS)
+TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=ITERATIONS)
 
 
 def picture(png: bytes) -> str | None:

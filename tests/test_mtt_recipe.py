@@ -1,16 +1,17 @@
-"""The MTT course recipe (notebooks 08, 09) is MTT's profile budget, at any number of images per class."""
+"""The MTT course recipe (notebooks 08, 09): MTT's profile budget, at any number of images per class."""
 import pytest
 
 from ddlab import recipes
-from ddlab.methods.mtt import budget
 
 
 @pytest.mark.parametrize("name", ["quick", "default", "full"])
-def test_mtt_recipe_is_the_profile_budget(monkeypatch, name):
+def test_mtt_recipe_takes_any_ipc_and_single_overrides(monkeypatch, name):
     monkeypatch.setenv("DDLAB_PROFILE", name)
     for ipc in (1, 10):
         config = recipes.mtt_mnist(ipc)
-        assert config == budget(ipc=ipc) and config.ipc == ipc
+        assert config.ipc == ipc
+        changed = recipes.mtt_mnist(ipc, iterations=7)
+        assert changed.iterations == 7 and changed.width == config.width and changed.ipc == ipc
 
 
 def test_mtt_recipe_grows_with_the_profile(monkeypatch):

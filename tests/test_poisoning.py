@@ -8,15 +8,15 @@ import torch
 
 from ddlab import distill, evaluate, plots
 from ddlab.__main__ import build_parser, config_from_args, main
-from ddlab.adaptation import without_steps
+from ddlab.experiments.adaptation import without_steps
 from ddlab.distill import validation_slice
 from ddlab.functional import loss, unroll
 from ddlab.methods import config_from_dict, dd
 from ddlab.methods.dd import DD, DatasetDistillation, relabel
-from ddlab.poisoning import attack_scores, compare_attack, flipped_real
+from ddlab.experiments.poisoning import attack_scores, compare_attack, flipped_real
 from ddlab.synthetic import SyntheticSet
 
-TINY = DD(init="fixed", steps=1, epochs=2, real_batch=64, iterations=2, attack=(3, 8))
+TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=2, attack=(3, 8))
 
 
 def test_relabel_changes_the_source_class_only():

@@ -5,12 +5,13 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import DD, distill, experts
+from ddlab import DD, distill
+from ddlab.sources import experts
 from ddlab.__main__ import main
 from ddlab.methods import config_for, method_for
 from ddlab.methods.mtt import MTT, TrajectoryMatching, expert_spec
 
-FIXED = DD(init="fixed", steps=1, epochs=2, real_batch=128, iterations=60, lr=0.05)
+FIXED = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=128, iterations=60, lr=0.05)
 
 
 def _loaded(config, mnist, start, **extra):

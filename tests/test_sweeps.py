@@ -4,9 +4,9 @@ import pytest
 
 from ddlab import evaluate, plots
 from ddlab.methods.dd import DD
-from ddlab.sweeps import Sweep, sweep
+from ddlab.experiments.sweeps import Sweep, sweep
 
-TINY = DD(init="fixed", steps=1, epochs=1, real_batch=32, iterations=2)
+TINY = DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2)
 
 
 def test_a_sweep_distils_and_evaluates_every_point_of_the_grid(mnist):

@@ -3,7 +3,7 @@ read from a matrix, checked on matrices whose answer is known by hand."""
 import pytest
 import torch
 
-from ddlab.transfer import TransferMatrix
+from ddlab.experiments.transfer import TransferMatrix
 
 COLUMNS = ("fixed", "random", "fixed_pretrained")
 

@@ -17,11 +17,11 @@ Distillation Learning?", ICML 2024 (arXiv:2406.04284), one question per module:
                   resemblance to its nearest real training images.
 
 Every network here is trained by `ddlab.functional.train_many` and measured by `predict_many` /
-`accuracy_many`, vectorised over networks; `budget` sizes the runs for the active profile, and
+`accuracy_many`, vectorised over networks; `ddlab.recipes.analysis` sizes the runs for the profile, and
 `real_training` is the shared "first steps of training on real data" the last four watch.
 `figures` draws the results; `findings` sets the paper's findings beside our numbers.
 """
-from . import budget, figures, findings
+from . import figures, findings
 from .agreement import Agreement, agreement
 from .hessian import CurvatureCurve, curvature_during_training, hessian_trace
 from .influence import Influence, leave_one_out
@@ -30,7 +30,7 @@ from .pixels import PixelStats, pixel_stats
 from .recognition import Recognition, RecognitionCurve, recognition, recognition_during_training
 from .semantic import Semantics, nearest_real, semantics, shared_features
 
-__all__ = ["budget", "figures", "findings", "Agreement", "agreement", "CurvatureCurve", "curvature_during_training", "hessian_trace", "Influence",
+__all__ = ["figures", "findings", "Agreement", "agreement", "CurvatureCurve", "curvature_during_training", "hessian_trace", "Influence",
            "leave_one_out", "KS", "Mixing", "mixing", "PixelStats", "pixel_stats", "Recognition",
            "RecognitionCurve", "recognition", "recognition_during_training", "Semantics", "nearest_real", "semantics",
            "shared_features"]

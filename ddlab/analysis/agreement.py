@@ -22,12 +22,13 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
-from .. import protocol as training
+from .. import recipes
+from ..protocol import Protocol, sized, train
 from ..data import Dataset
 from ..functional import predict_many
-from ..nets import Params, sample_inits
+from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
-from . import budget, real_training
+from . import real_training
 
 SUBSET_IPCS = (1, 2, 5, 10, 20, 50)   # real images per class of the subset-trained networks
 
@@ -47,7 +48,7 @@ class Agreement:
                 f"  agree with subset-trained networks ({pct(self.subset_accuracy)}) on {pct(self.subset)} of test images")
 
 
-def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.Protocol | None = None,
+def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol | None = None,
               n_models: int | None = None, subset_ipcs: tuple[int, ...] = SUBSET_IPCS, steps: int = 300,
               every: int = 5, seed: int = 0) -> dict[str, Agreement]:
     """Agreement on the test set between networks trained on each of `sets` and real-data networks
@@ -60,11 +61,11 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
         raise ValueError("agreement needs at least one distilled set, got none")
     protocols = _protocols(sets, protocol)
     reference = next(iter(protocols.values()))
-    n_models = n_models or budget.n_models()
+    n_models = n_models or recipes.analysis().evaluation.n_models
     generator = torch.Generator().manual_seed(seed)
-    net = training.network(reference.arch, data, reference.width)
+    net = make_net(reference.arch, *data.net_args, width=reference.width)
 
-    subset = [_predictions(net, training.train(_real_subset(data, ipc, generator), data, reference, n_models,
+    subset = [_predictions(net, train(_real_subset(data, ipc, generator), data, reference, n_models,
                                                generator)[1], data) for ipc in subset_ipcs]
     subset = torch.cat(subset)                                                  # (sizes * n, M)
     inits = sample_inits(net, n_models, reference.init_scheme, generator, data.device)
@@ -75,7 +76,7 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
     accuracy = lambda predictions: (predictions == truth).float().mean(-1)     # noqa: E731
     results = {}
     for name, synthetic in sets.items():
-        distilled = _predictions(net, training.train(synthetic, data, protocols[name], n_models, generator)[1], data)
+        distilled = _predictions(net, train(synthetic, data, protocols[name], n_models, generator)[1], data)
         subset_match = _closest(accuracy(distilled), accuracy(subset))
         early_match = _closest(accuracy(distilled), accuracy(early))
         agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731
@@ -84,14 +85,15 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: training.P
     return results
 
 
-def _protocols(sets: dict[str, SyntheticSet], protocol: training.Protocol | None) -> dict[str, training.Protocol]:
+def _protocols(sets: dict[str, SyntheticSet], protocol: Protocol | None) -> dict[str, Protocol]:
     """How the networks of each set are trained: `protocol` for all, else each set's standard
     protocol on the first set's network. (Sets distilled at different widths, as the reference
     sets of `assets/` are, keep their widths in the full profile; the comparison needs one.)"""
     if protocol is not None:
         return dict.fromkeys(sets, protocol)
-    first = budget.protocol_for(next(iter(sets.values())))
-    return {name: replace(budget.protocol_for(s), arch=first.arch, width=first.width) for name, s in sets.items()}
+    budget = recipes.analysis().evaluation
+    first = sized(next(iter(sets.values())).config, budget)
+    return {name: replace(sized(s.config, budget), arch=first.arch, width=first.width) for name, s in sets.items()}
 
 
 def _predictions(net: torch.nn.Module, params: Params, data: Dataset) -> Tensor:

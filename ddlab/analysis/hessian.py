@@ -26,11 +26,10 @@ import torch
 from torch import Tensor
 from torch.func import grad, jvp, vmap
 
-from .. import profile
-from .. import protocol as training
+from .. import recipes
 from ..data import Dataset
 from ..functional import loss
-from ..nets import Params, sample_inits
+from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
 from . import real_training
 
@@ -75,18 +74,18 @@ def curvature_during_training(sets: dict[str, SyntheticSet], data: Dataset, arch
     """Train `n_models` fresh `arch` networks on real data for `steps` steps (`real_training.watch`)
     and estimate, at step 0 and every `every` steps, the Hessian trace of the loss on a fixed
     sample of `real_examples` training images ("real") and on each distilled set's images.
-    `width`: the ConvNet's channels when `arch` is "convnet". Unset budgets follow the profile: the
-    default one (LeNet, 300 steps, 16 checkpoints x 16 probes) took 46 CPU-seconds and 1.3 GB peak
-    RSS, MNIST included (benchmarks/analysis_results.md).
+    `width`: the ConvNet's channels when `arch` is "convnet". Unset budgets follow the profile
+    (`ddlab.recipes.analysis`).
     """
-    steps = steps or profile.pick(quick=20, default=300, full=300)
-    every = every or profile.pick(quick=10, default=20, full=5)
-    probes = probes or profile.pick(quick=4, default=16, full=64)
-    real_examples = real_examples or profile.pick(quick=128, default=512, full=2048)
+    plan = recipes.analysis()
+    steps = steps or plan.curvature_steps
+    every = every or plan.curvature_every
+    probes = probes or plan.curvature_probes
+    real_examples = real_examples or plan.curvature_examples
     if "real" in sets:
         raise ValueError("'real' names the real sample's curve; give the distilled sets other names")
     generator = torch.Generator().manual_seed(seed)
-    net = training.network(arch, data, width)
+    net = make_net(arch, *data.net_args, width=width)
     inits = sample_inits(net, n_models, "default", generator, data.device)
     x_real, y_real = data.sample(real_examples, generator)                      # (real_examples, C, H, W)
     evaluated = {"real": (x_real, y_real), **{name: (s.images.detach().to(data.device), s.labels.to(data.device))

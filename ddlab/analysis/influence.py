@@ -25,12 +25,12 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .. import protocol as training
+from .. import recipes
+from ..protocol import Protocol, sized
 from ..data import Dataset
 from ..functional import Schedule, predict_many, train_many
-from ..nets import Params, sample_inits
+from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
-from . import budget
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Influence:
 
 
 def train_leave_one_out(net: nn.Module, init: Params, x: Tensor, y: Tensor, schedule: Schedule,
-                        generator: torch.Generator, vectorize: bool = True) -> Params:
+                        generator: torch.Generator, vectorize: bool | None = None) -> Params:
     """N + 1 networks from the one initialisation `init` ({name: (1, ...)}) on the N examples
     `x`, `y`: network 0 on all, network i + 1 on all but example i; same minibatch order for all.
     Returns the trained weights stacked: {name: (N + 1, ...)}."""
@@ -68,21 +68,21 @@ def train_leave_one_out(net: nn.Module, init: Params, x: Tensor, y: Tensor, sche
     return train_many(net, inits, x, y, schedule, generator, vectorize=vectorize, weights=keep, same_order=True)
 
 
-def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: training.Protocol | None = None,
+def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: Protocol | None = None,
                   seed: int = 0, on: tuple[Tensor, Tensor] | None = None) -> Influence:
     """Leave-one-out influence of every image of `synthetic` on the loss of every test image (or of
     `on` = (images, labels)), trained under `protocol` (default: the set's standard protocol at the
     profile's size, without augmentation)."""
-    protocol = protocol or replace(budget.protocol_for(synthetic), augmentation="none")
+    protocol = protocol or replace(sized(synthetic.config, recipes.analysis().evaluation), augmentation="none")
     if protocol.augmentation != "none":
         raise ValueError(f"leave-one-out needs augmentation='none' (got {protocol.augmentation!r}): "
                          "each network would draw its own augmentations and differ by more than one image")
     generator = torch.Generator().manual_seed(seed)
-    net = training.network(protocol.arch, data, protocol.width)
+    net = make_net(protocol.arch, *data.net_args, width=protocol.width)
     init = sample_inits(net, 1, protocol.init_scheme, generator, data.device)
     synthetic = synthetic.to(data.device)
     trained = train_leave_one_out(net, init, synthetic.images.detach(), synthetic.labels, protocol.schedule(),
-                                  generator, vectorize=data.device.type != "cpu")
+                                  generator)
     x, y = on if on is not None else (data.x_test, data.y_test)
     logits = predict_many(net, trained, x)                                      # (N + 1, M, classes)
     losses = F.cross_entropy(logits.flatten(0, 1), y.repeat(logits.shape[0]), reduction="none")

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .. import protocol as training
+from .. import recipes
+from ..protocol import Protocol, accuracies, sized
 from ..data import Dataset
 from ..synthetic import SyntheticSet
-from . import budget
 
 KS = (0, 2, 10, 50, 250)   # real images added per class (the paper's)
 
@@ -42,7 +42,7 @@ class Mixing:
 
 
 def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
-           protocol: training.Protocol | None = None, n_models: int | None = None, seed: int = 0,
+           protocol: Protocol | None = None, n_models: int | None = None, seed: int = 0,
            on: tuple[Tensor, Tensor] | None = None) -> Mixing:
     """Test accuracy of networks trained on `synthetic` plus k real images per class, and on
     real images alone in its place, for every k in `ks` (see the module docstring); measured on
@@ -54,8 +54,8 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     if not ks or any(not isinstance(k, int) or k < 0 for k in ks):
         raise ValueError(f"ks must be non-negative integers of real images per class, got {ks!r}")
     ipc = int(counts[0])
-    protocol = protocol or budget.protocol_for(synthetic)
-    n_models = n_models or budget.n_models()
+    protocol = protocol or sized(synthetic.config, recipes.analysis().evaluation)
+    n_models = n_models or recipes.analysis().evaluation.n_models
     order = torch.Generator().manual_seed(seed)
     real = torch.stack([data.sample_per_class(c, max(ks) + ipc, order) for c in range(classes)])  # (classes, K, C, H, W)
     synthetic = synthetic.to(data.device)
@@ -63,7 +63,7 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     def accuracies(images: Tensor, labels: Tensor) -> Tensor:
         trained_on = SyntheticSet(images, labels, None, synthetic.config)
         # the same seed for every run: the same initialisations, whatever the data
-        return training.accuracies(trained_on, data, protocol, n_models, torch.Generator().manual_seed(seed), on)
+        return accuracies(trained_on, data, protocol, n_models, torch.Generator().manual_seed(seed), on)
 
     distilled_arm, real_arm = [], []
     for k in ks:

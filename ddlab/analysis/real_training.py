@@ -51,5 +51,5 @@ def watch(net: nn.Module, inits: Params, data: Dataset, steps: int, every: int,
 
     schedule = Schedule(epochs=1, batch_size=batch_size, lr=LR, momentum=MOMENTUM)
     # vmap on an accelerator, the plain loop on a CPU (faster there; same numbers): `ddlab.protocol`.
-    train_many(net, inits, x, y, schedule, generator, vectorize=data.device.type != "cpu", on_step=on_step)
+    train_many(net, inits, x, y, schedule, generator, on_step=on_step)
     return measured, results

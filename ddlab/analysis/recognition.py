@@ -19,13 +19,12 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .. import profile
-from .. import protocol as training
+from .. import recipes
 from ..data import Dataset
 from ..functional import Schedule, accuracy_many, train_many
-from ..nets import Params, sample_inits
+from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
-from . import budget, real_training
+from . import real_training
 
 ARCHS = ("lenet", "convnet", "mlp")
 
@@ -51,18 +50,19 @@ def recognition(sets: dict[str, SyntheticSet], data: Dataset, archs: tuple[str, 
     """Train `n_models` networks of each of `archs` on `train_examples` random real training
     images for `epochs` epochs (defaults: the profile's), then score them on every set's images
     (and on the first `test_examples` real test images, default all)."""
-    n_models = n_models or budget.n_models()
-    train_examples = train_examples or profile.pick(quick=1000, default=10000, full=60000)
-    epochs = epochs or profile.pick(quick=1, default=2, full=10)
+    plan = recipes.analysis()
+    n_models = n_models or plan.evaluation.n_models
+    train_examples = train_examples or plan.real_examples
+    epochs = epochs or plan.real_epochs
     generator = torch.Generator().manual_seed(seed)
     x, y = data.sample(train_examples, generator)                                  # (train_examples, C, H, W)
     schedule = Schedule(epochs=epochs, batch_size=real_training.BATCH_SIZE, lr=real_training.LR,
                         momentum=real_training.MOMENTUM)
     on_sets, on_test = [], []
     for arch in archs:
-        net = training.network(arch, data, budget.width())
+        net = make_net(arch, *data.net_args, width=plan.width)
         inits = sample_inits(net, n_models, "default", generator, data.device)
-        trained = train_many(net, inits, x, y, schedule, generator, vectorize=data.device.type != "cpu")
+        trained = train_many(net, inits, x, y, schedule, generator)
         on_sets.append(torch.stack([_score(net, trained, s, data) for s in sets.values()]))
         on_test.append(accuracy_many(net, trained, data.x_test[:test_examples], data.y_test[:test_examples]).cpu())
     return Recognition(tuple(archs), tuple(sets), torch.stack(on_sets), torch.stack(on_test))
@@ -85,9 +85,9 @@ def recognition_during_training(sets: dict[str, SyntheticSet], data: Dataset, ar
     of `n_models` fresh `arch` networks at step 0 and every `every` steps of training on real data."""
     if "test" in sets:
         raise ValueError("'test' names the real test images' curve; give the distilled sets other names")
-    n_models = n_models or budget.n_models()
+    n_models = n_models or recipes.analysis().evaluation.n_models
     generator = torch.Generator().manual_seed(seed)
-    net = training.network(arch, data, budget.width())
+    net = make_net(arch, *data.net_args, width=recipes.analysis().width)
     inits = sample_inits(net, n_models, "default", generator, data.device)
     test = SyntheticSet(data.x_test[:test_examples], data.y_test[:test_examples])
     scored = {**sets, "test": test}

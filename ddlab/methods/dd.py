@@ -11,17 +11,9 @@ The outer loss is differentiated through the whole unroll (`ddlab.functional.unr
 gradient with respect to x~_i carries the Hessian-vector products of every later step: the images
 learn what the *next* steps need, not only what helps at theta_i.
 
-Init settings (paper, Section 3.2 and 4.1-4.2):
-  "fixed"             — one known initialisation, used both while distilling and at test time; the
-                        images can exploit it (MNIST, 10 images: 93.8% in the paper).
-  "random"            — a fresh batch of `n_nets` initialisations from the distribution every
-                        iteration; the images must work for any network from it (MNIST, 100 images:
-                        79.5 +- 8.1%).
-  "fixed_pretrained"  — one network pretrained on a source task (other digits, `ddlab.pretrained`):
-                        the fixed init after pretraining; the images adapt *that* network to MNIST.
-  "random_pretrained" — a pool of networks pretrained on the source task, split in two: `n_nets` of
-                        the first `pool_train` are drawn every iteration while distilling, and only
-                        the others — networks the distillation never saw — are used for testing.
+Init settings (paper, Section 3.2 and 4.1-4.2) are `ddlab.inits`: "fixed" and "fixed_pretrained"
+unroll one known network; "random" and "random_pretrained" average the outer loss over `n_nets`
+fresh draws per iteration, so the images must work for any network of the distribution.
 
 Poisoning (Section 4.3, "malicious data"): with ``attack=(source, target)`` the outer loss keeps
 the real images but counts every real `source` image as `target` (`relabel`), so the images learn
@@ -29,33 +21,26 @@ to make the networks, after their few GD steps, call `source` `target` and keep 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from torch.func import vmap
 from torch.nn import functional as F
 
-from ..data import Dataset
+from ..data import Dataset, class_major_labels
 from ..functional import loss, unroll
-from ..nets import ARCHITECTURES, INIT_SCHEMES, Params, init_params, make_net, sample_inits
-from ..pretrained import Pool, pretrained_pool
-from ..source_digits import SOURCES
+from ..inits import INIT_SETTINGS, PRETRAINED_SETTINGS, InitSpec, draw_inits, pool
+from ..nets import ARCHITECTURES, INIT_SCHEMES, Params, make_net
+from ..sources.other_digits import SOURCES
 from ..synthetic import SyntheticSet
-from . import Method, register
-
-INIT_SETTINGS = ("fixed", "random", "fixed_pretrained", "random_pretrained")
-SINGLE_INIT_SETTINGS = ("fixed", "fixed_pretrained")      # one network, the same at distill and test time
-PRETRAINED_SETTINGS = ("fixed_pretrained", "random_pretrained")
-# What initialisations are drawn for: distilling (or any other training), or evaluation. Only
-# random_pretrained tells them apart, by drawing from disjoint parts of its pool.
-USES = ("distill", "test")
+from .base import Method, register
 
 
 @dataclass(frozen=True)
 class DD:
     """Wang et al. 2018's defaults (their code's MNIST / LeNet settings)."""
-    ipc: int = 1                         # synthetic images per class per step
+    ipc: int = 10                        # synthetic images per class, split evenly over the steps
     steps: int = 10                      # distinct synthetic batches = GD steps per epoch
     epochs: int = 3                      # passes over the steps: steps * epochs GD steps in all
     init: str = "random"                 # fixed, random, fixed_pretrained or random_pretrained (see above)
@@ -66,7 +51,7 @@ class DD:
     pool_train: int = 10                 # the first pool_train of them serve distilling; the rest only testing
     pretrain_source: str = "auto"        # source digits: usps, digits (UCI, in scikit-learn) or auto
     arch: str = "lenet"                  # network to distil for
-    distill_lr: float = 0.02             # initial value of every learned step size
+    inner_lr: float = 0.02               # initial value of every learned step size of the unroll
     lr: float = 0.01                     # Adam's step size for images and step sizes
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's betas
     real_batch: int = 1024               # real images per outer iteration
@@ -80,13 +65,16 @@ class DD:
                      "lr_decay_every"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"DD.{name} must be a positive integer, got {getattr(self, name)!r}")
-        for name in ("distill_lr", "lr", "lr_decay"):
+        for name in ("inner_lr", "lr", "lr_decay"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"DD.{name} must be positive, got {getattr(self, name)!r}")
         _check_choice("init", self.init, INIT_SETTINGS)
         _check_choice("init_scheme", self.init_scheme, INIT_SCHEMES)
         _check_choice("arch", self.arch, tuple(ARCHITECTURES))
         _check_choice("pretrain_source", self.pretrain_source, SOURCES)
+        if self.ipc % self.steps:
+            raise ValueError(f"DD.ipc={self.ipc} images per class cannot be split evenly over DD.steps={self.steps}; "
+                             "use a multiple of steps")
         if self.pool_train >= self.pool_size:
             raise ValueError(f"DD.pool_train={self.pool_train} leaves no unseen network for testing; "
                              f"it must be smaller than DD.pool_size={self.pool_size}")
@@ -99,71 +87,24 @@ class DD:
                              "pretrained networks distilling may use")
 
 
+    @property
+    def per_step(self) -> int:
+        """Images per class in each step's batch (the paper's "images per class" of one step)."""
+        return self.ipc // self.steps
+
+    def with_steps(self, steps: int) -> "DD":
+        """The same images per class in each step, over `steps` steps: how the paper grows a layout
+        (more steps, more images), and what ``--steps`` alone means on the command line."""
+        return replace(self, steps=steps, ipc=steps * self.per_step)
+
+    def inits(self) -> InitSpec:
+        """The networks this config distils for (`ddlab.inits`)."""
+        return InitSpec.of(asdict(self))
+
+
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"DD.{name}={value!r} is not allowed; use one of: {', '.join(allowed)}")
-
-
-def network(config: DD, data: Dataset) -> nn.Module:
-    """The template network for `config` on `data` (weights live in separate params dicts)."""
-    channels, side, _ = data.image_shape
-    return make_net(config.arch, channels, data.num_classes, side)
-
-
-def draw_inits(config: DD, data: Dataset, setting: str, n: int, generator: torch.Generator, *,
-               use: str = "distill") -> Params:
-    """`n` initialisations for `setting`, stacked for vmap, for `use` "distill" or "test".
-    Only evaluation asks for "test": the unseen networks are never reached by default.
-
-    fixed              the one known init (drawn from `config.init_seed`), repeated; `generator` unused
-    random             fresh draws from `config.init_scheme` with `generator`
-    fixed_pretrained   the fixed init pretrained on the source digits (pool network 0), repeated
-    random_pretrained  `n` different networks drawn with `generator` from the pool's part for `use`
-                       (`pool_part`): distilling never sees a network that testing uses
-    """
-    if setting not in INIT_SETTINGS:
-        raise ValueError(f"unknown init setting {setting!r}; use one of: {', '.join(INIT_SETTINGS)}")
-    _check_use(use)
-    if n <= 0:
-        raise ValueError(f"number of initialisations must be positive, got {n}")
-    net = network(config, data)
-    if setting == "fixed":
-        fixed = init_params(net, config.init_scheme, torch.Generator().manual_seed(config.init_seed))
-        return {k: v.to(data.device).expand(n, *v.shape) for k, v in fixed.items()}
-    if setting == "random":
-        return sample_inits(net, n, config.init_scheme, generator, data.device)
-    if setting == "fixed_pretrained":
-        return {k: v[0].expand(n, *v.shape[1:]) for k, v in pool(config, data).params.items()}
-    part = pool_part(config, data, use)
-    available = next(iter(part.values())).shape[0]
-    if n > available:
-        raise ValueError(f"random_pretrained has {available} networks for {use!r} (DD.pool_size={config.pool_size}, "
-                         f"DD.pool_train={config.pool_train}); cannot draw {n}")
-    pick = torch.randperm(available, generator=generator)[:n].to(data.device)
-    return {k: v[pick] for k, v in part.items()}
-
-
-def pool(config: DD, data: Dataset) -> Pool:
-    """The pretrained pool of `config` (built on first use, then cached on disk): `pool_size`
-    networks of `config.arch`, network i pretrained from the i-th init of seed `init_seed`."""
-    if data.image_shape != (1, 28, 28) or data.num_classes != 10:
-        raise ValueError(f"pretrained init settings need 1x28x28 images in 10 classes (the source task is "
-                         f"digits); {data.name} has {data.image_shape} in {data.num_classes}")
-    return pretrained_pool(config.arch, config.init_scheme, config.pool_size, config.init_seed,
-                           config.pretrain_source, device=data.device)
-
-
-def pool_part(config: DD, data: Dataset, use: str) -> Params:
-    """The networks of the pool that `use` may draw from: the first `pool_train` for "distill",
-    the remaining (unseen) ones for "test". Slices of one ordering, so the parts never overlap."""
-    _check_use(use)
-    part = slice(0, config.pool_train) if use == "distill" else slice(config.pool_train, config.pool_size)
-    return {k: v[part] for k, v in pool(config, data).params.items()}
-
-
-def _check_use(use: str) -> None:
-    if use not in USES:
-        raise ValueError(f"unknown use {use!r} of initialisations; use one of: {', '.join(USES)}")
 
 
 def check_attack(attack: tuple[int, ...], data: Dataset) -> None:
@@ -191,26 +132,23 @@ def _inverse_softplus(y: Tensor) -> Tensor:
 class DatasetDistillation(Method):
     def __init__(self, config: DD, data: Dataset, generator: torch.Generator):
         super().__init__(config, data, generator)
-        if config.ipc > min(len(data.per_class(c)) for c in range(data.num_classes)):
-            raise ValueError(f"DD.ipc={config.ipc} is more images than the smallest class has")
+        data.check_per_class("DD.ipc", config.ipc)
         check_attack(config.attack, data)
-        self.net = network(config, data)
-        per_step = data.num_classes * config.ipc
-        # Labels are fixed, class-major within each step: [0]*ipc + [1]*ipc + ... for every step.
-        self.labels = torch.arange(data.num_classes).repeat_interleave(config.ipc).repeat(config.steps)
-        self.labels = self.labels.to(data.device)                                # (steps * per_step,)
+        self.net = make_net(config.arch, *data.net_args)
+        self.spec = config.inits()
+        # Labels are fixed, class-major within each step: [0]*per_step + [1]*per_step + ... per step.
+        self.labels = class_major_labels(data.num_classes, config.per_step, data.device).repeat(config.steps)  # (N,)
         # Images start as Gaussian noise in normalised space, as in the paper's code.
-        noise = torch.randn((config.steps * per_step, *data.image_shape), generator=generator)
-        self.images = noise.to(data.device).requires_grad_()                     # (N, C, H, W)
+        noise = torch.randn((len(self.labels), *data.image_shape), generator=generator)
+        self.images = noise.to(data.device).requires_grad_()                           # (N, C, H, W)
         # Step sizes are learned through a softplus, which keeps them positive.
-        raw = _inverse_softplus(torch.full((config.steps * config.epochs,), config.distill_lr, dtype=torch.float64)).float()
-        self.raw_lrs = raw.to(data.device).requires_grad_()                      # (steps * epochs,)
-        single = config.init in SINGLE_INIT_SETTINGS
-        self.fixed_init = draw_inits(config, data, config.init, 1, generator, use="distill") if single else None
+        initial = torch.full((config.steps * config.epochs,), config.inner_lr, dtype=torch.float64)
+        self.raw_lrs = _inverse_softplus(initial).float().to(data.device).requires_grad_()  # (steps * epochs,)
+        self.fixed_init = draw_inits(self.spec, data, 1, generator) if self.spec.single else None
         self.config_dict = self.describe_config()
         if config.init in PRETRAINED_SETTINGS:
             # "auto" resolved: a saved set names the source digits its networks were pretrained on
-            self.config_dict["pretrain_source"] = pool(config, data).key["source"]
+            self.config_dict["pretrain_source"] = pool(self.spec, data).key["source"]
 
     def parameters(self) -> list[Tensor]:
         return [self.images, self.raw_lrs]
@@ -241,7 +179,7 @@ class DatasetDistillation(Method):
 
         if self.fixed_init is not None:
             return real_loss_after_training({k: v[0] for k, v in self.fixed_init.items()})
-        inits = draw_inits(self.config, self.data, self.config.init, self.config.n_nets, self.generator, use="distill")
+        inits = draw_inits(self.spec, self.data, self.config.n_nets, self.generator)   # {name: (n_nets, ...)}
         return vmap(real_loss_after_training)(inits).mean()
 
     def snapshot(self) -> SyntheticSet:

@@ -25,7 +25,7 @@ from torch.func import functional_call
 
 from .. import augment
 from ..nets import Params
-from . import register
+from .base import register
 from .image_set import INITS, ImageSetMethod, check_config
 
 

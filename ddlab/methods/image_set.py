@@ -12,11 +12,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..data import Dataset
-from ..nets import Params, init_params
-from ..protocol import network
+from ..data import Dataset, class_major_labels
+from ..nets import Params, init_params, make_net
 from ..synthetic import SyntheticSet
-from . import Method
+from .base import Method
 
 INITS = ("real", "noise")
 
@@ -38,13 +37,10 @@ class ImageSetMethod(Method):
 
     def __init__(self, config: Any, data: Dataset, generator: torch.Generator):
         super().__init__(config, data, generator)
-        smallest = min(len(data.per_class(c)) for c in range(data.num_classes))
         for name in ("ipc", "real_batch"):
-            if getattr(config, name) > smallest:
-                raise ValueError(f"{type(config).__name__}.{name}={getattr(config, name)} is more images "
-                                 f"than the smallest class has ({smallest})")
-        self.net = network("convnet", data, config.width)
-        self.labels = torch.arange(data.num_classes).repeat_interleave(config.ipc).to(data.device)  # (N,)
+            data.check_per_class(f"{type(config).__name__}.{name}", getattr(config, name))
+        self.net = make_net("convnet", *data.net_args, width=config.width)
+        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                                           # (N,)
         self.images = self._initial_images().requires_grad_()                                      # (N, C, H, W)
         self.config_dict = self.describe_config()
 

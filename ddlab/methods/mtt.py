@@ -29,18 +29,16 @@ Choices this implementation makes (paper / their code → here):
 
 Defaults. No MNIST numbers are published. These are the paper's CIFAR-10 settings for 1 image per
 class (their appendix table and code) except the two step sizes of the outer optimiser, chosen by
-short sweeps on MNIST (80 iterations of the default profile's budget; benchmarks/mtt.py --sweep;
-matching loss, mean of the last 20): pixels 100 / 1000 / 10000 gave 0.52 / 0.48 / 0.49 (step size's
-lr 1e-3), so 1000 is kept; the step size's lr 1e-3 / 1e-2 / 0.1 (on log alpha) gave 0.48 / 0.41 /
-0.30 — the paper's ipc-1 value barely moves alpha in a short run — so 0.1 (= 1e-5 on alpha, what
-their README uses for CIFAR-100) it is.
+short sweeps on MNIST (`benchmarks/mtt.py --sweep`; the losses are in benchmarks/RESULTS.md): the
+paper's pixel step size 1000 is kept; on the step size, the paper's ipc-1 value barely moves alpha
+in a short run, so 0.1 on log alpha (= 1e-5 on alpha, what their README uses for CIFAR-100) it is.
 
     setting                          paper, CIFAR-10 ipc 1        here (MNIST)
     N   student steps (syn_steps)    50                           50
     M   expert epochs matched        2                            2
     T+  max start epoch              2                            2
     synthetic batch                  whole set                    whole set (capped at 256)
-    alpha_0 initial step size        0.01 (= experts' lr)         0.01
+    alpha_0 initial step (inner_lr)  0.01 (= experts' lr)         0.01
     pixel SGD lr (momentum 0.5)      1000 (ZCA-whitened images)   1000
     step-size SGD lr (momentum 0.5)  1e-7 on alpha                0.1 on log alpha (= 1e-5 on alpha)
     iterations                       5000                         5000
@@ -55,13 +53,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .. import augment, profile
-from ..data import Dataset
-from ..experts import ExpertSpec, Trajectories, load_or_build, network
+from .. import augment
+from ..data import Dataset, class_major_labels
+from ..sources.experts import ExpertSpec, Trajectories, load_or_build
 from ..functional import Batch, unroll
-from ..nets import Params
+from ..nets import Params, make_net
 from ..synthetic import SyntheticSet
-from . import Method, register
+from .base import Method, register
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class MTT:
     expert_epochs_matched: int = 2      # M: expert epochs those N steps must cover
     max_start_epoch: int = 2            # T+: the student starts at expert epoch t in 0..T+
     batch_syn: int = 256                # synthetic images per student step, capped at the set size
-    syn_lr: float = 0.01                # initial learned student step size alpha (the experts' lr)
+    inner_lr: float = 0.01              # initial learned student step size alpha (the experts' lr)
     lr: float = 1000.0                  # SGD step size of the pixels (the paper's lr_img)
     lr_lr: float = 0.1                  # SGD step size of log(alpha) (the paper's 1e-5 on alpha)
     momentum: float = 0.5               # SGD momentum of pixels and step size alike
@@ -96,7 +94,7 @@ class MTT:
             value = getattr(self, name)
             if not (isinstance(value, int) and value > 0):
                 raise ValueError(f"MTT.{name} must be a positive integer, got {value!r}")
-        for name in ("syn_lr", "lr", "lr_lr", "lr_decay", "expert_lr"):
+        for name in ("inner_lr", "lr", "lr_lr", "lr_decay", "expert_lr"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"MTT.{name} must be positive, got {getattr(self, name)!r}")
         if not 0 <= self.momentum < 1:
@@ -118,19 +116,6 @@ def expert_spec(config: MTT) -> ExpertSpec:
                       seed=config.expert_seed)
 
 
-def budget(**overrides) -> MTT:
-    """MTT sized for the active `ddlab.profile`. Default: a width-32 ConvNet, 4 experts on 10,000
-    MNIST images (about 4 CPU-minutes to build, once; cached), 20 student steps (0.6 CPU-seconds
-    per iteration at ipc 1), 300 iterations. Quick: seconds. Full: the config's defaults (a GPU's job)."""
-    sized = profile.pick(
-        quick=dict(n_experts=2, expert_epochs=2, width=16, expert_examples=1024, max_start_epoch=1,
-                   expert_epochs_matched=1, syn_steps=5, iterations=20),
-        default=dict(n_experts=4, expert_epochs=4, width=32, expert_examples=10_000, syn_steps=20,
-                     iterations=300),
-        full={})
-    return MTT(**{**sized, **overrides})
-
-
 def parameter_distance(a: Params, b: Params) -> Tensor:
     """Squared Euclidean distance between two weight dicts, all layers as one vector."""
     return sum(((a[name] - b[name]) ** 2).sum() for name in a)
@@ -143,22 +128,18 @@ class TrajectoryMatching(Method):
     def __init__(self, config: MTT, data: Dataset, generator: torch.Generator,
                  experts: Trajectories | None = None):
         super().__init__(config, data, generator)
-        smallest = int(torch.bincount(data.y_train.cpu(), minlength=data.num_classes).min())
-        if config.ipc > smallest:
-            raise ValueError(f"MTT.ipc={config.ipc} is more images than the smallest class of "
-                             f"{data.name} has ({smallest})")
+        data.check_per_class("MTT.ipc", config.ipc)
         # The experts come from the cache (built on first use), or are handed in (tests, notebooks).
         spec = expert_spec(config)
         if experts is not None and experts.spec != spec:
             raise ValueError(f"the experts given were trained with {experts.spec}, but the config asks for {spec}")
         self.experts = experts if experts is not None else load_or_build(spec, data)
-        self.net = network(self.experts.spec, data)
-        # Labels are fixed, class-major: [0]*ipc + [1]*ipc + ...
-        self.labels = torch.arange(data.num_classes).repeat_interleave(config.ipc).to(data.device)  # (N,)
+        self.net = make_net("convnet", *data.net_args, width=self.experts.spec.width, depth=self.experts.spec.depth)
+        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                                       # (N,)
         # Images start as random real images of their class, as in the paper.
         real = [data.sample_per_class(c, config.ipc, generator) for c in range(data.num_classes)]
         self.images = torch.cat(real).clone().requires_grad_()                                  # (N, C, H, W)
-        self.log_lr = torch.tensor(math.log(config.syn_lr), device=data.device).requires_grad_()  # ()
+        self.log_lr = torch.tensor(math.log(config.inner_lr), device=data.device).requires_grad_()  # ()
         self.config_dict = self.describe_config()
 
     def parameters(self) -> list[Tensor]:
@@ -200,7 +181,7 @@ class TrajectoryMatching(Method):
         """The images of `start` and the student step size it had learned."""
         super().start_from(start)
         with torch.no_grad():
-            self.log_lr.fill_(math.log(start.config.get("learned_lr", self.config.syn_lr)))
+            self.log_lr.fill_(math.log(start.config.get("learned_lr", self.config.inner_lr)))
 
     def snapshot(self) -> SyntheticSet:
         learned = {**self.config_dict, "learned_lr": self.log_lr.exp().item()}

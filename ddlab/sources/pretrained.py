@@ -7,9 +7,9 @@ exactly the init the "fixed" setting uses for ``init_seed == seed``: "fixed pret
 fixed init after pretraining.
 
 The pretraining schedule (`PRETRAIN`) is short on purpose: the networks should know digits yet be
-clearly imperfect on MNIST, the gap that distilling for them closes. Measured for the default pool
-(30 LeNets, UCI digits): 94.8 +- 1.9% on the UCI test digits, 53.5 +- 2.7% on MNIST's test set (the
-paper's networks, pretrained on USPS, reach 67.5 +- 3.9% on MNIST before adaptation).
+clearly imperfect on MNIST, the gap that distilling for them closes (the default pool's accuracy on
+both: benchmarks/RESULTS.md; the paper's networks, pretrained on USPS, reach 67.5 +- 3.9% on MNIST
+before adaptation).
 
 Pools are cached under ``<data root>/pretrained/``, one file per key (architecture, init scheme,
 source, size, seed, schedule). The file holds plain tensors and is opened with
@@ -32,16 +32,16 @@ import torch
 from torch import Tensor
 
 from . import cache
-from .data import Dataset, data_root
-from .functional import Schedule, accuracy_many, train_many
-from .nets import Params, make_net, sample_inits
-from .source_digits import load_source_digits
+from ..data import Dataset, data_root
+from ..functional import Schedule, accuracy_many, train_many
+from ..nets import Params, make_net, sample_inits
+from .other_digits import load_source_digits
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-# Pretraining on the 1,438 UCI training digits: 3 epochs of SGD with momentum (about 3 s per LeNet
-# on a busy 2-core CPU: a pool of 30 took 93 s; it is built once, then read from the cache).
+# Pretraining on the source digits: 3 epochs of SGD with momentum, seconds per LeNet on a CPU; a
+# pool is built once, then read from the cache.
 PRETRAIN = Schedule(epochs=3, batch_size=32, lr=0.01, momentum=0.9)
 
 
@@ -61,7 +61,7 @@ class Pool:
 
     def accuracies(self, data: Dataset) -> Tensor:
         """Test accuracy of each network on `data` (the source task, or MNIST before adaptation): (size,)."""
-        net = make_net(self.key["arch"], *_shape_args(data))
+        net = make_net(self.key["arch"], *data.net_args)
         return accuracy_many(net, {k: v.to(data.device) for k, v in self.params.items()}, data.x_test, data.y_test)
 
 
@@ -108,11 +108,11 @@ def pool_path(key: dict[str, Any], root: str | os.PathLike | None = None) -> Pat
 
 
 def build_pool(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int,
-               schedule: Schedule = PRETRAIN, vectorize: bool = True) -> Params:
+               schedule: Schedule = PRETRAIN, vectorize: bool | None = None) -> Params:
     """Train `size` networks on `digits` at once; network i starts from the i-th init drawn from a
     generator seeded with `seed`, which then also draws every network's minibatch order.
     ``vectorize=False`` trains them one by one with the same arithmetic (the reference)."""
-    net = make_net(arch, *_shape_args(digits))
+    net = make_net(arch, *digits.net_args)
     generator = torch.Generator().manual_seed(seed)
     inits = sample_inits(net, size, init_scheme, generator, digits.device)     # {name: (size, *shape)}
     return train_many(net, inits, digits.x_train, digits.y_train, schedule, generator, vectorize)
@@ -147,8 +147,3 @@ def _build_and_save(key: dict[str, Any], digits: Dataset, schedule: Schedule, pa
     params = build_pool(key["arch"], key["init_scheme"], digits, key["size"], key["seed"], schedule)
     save_pool(path, params, key)
     return params
-
-
-def _shape_args(data: Dataset) -> tuple[int, int, int]:
-    channels, side, _ = data.image_shape
-    return channels, data.num_classes, side

@@ -22,15 +22,15 @@ from dataclasses import dataclass
 import torch
 
 from .baselines import BASELINES, dd_config, make_baseline
-from .data import Dataset
-from .evaluate import Scores, evaluate
-from .methods.dd import DD
-from .synthetic import SyntheticSet
+from ..data import Dataset
+from ..evaluate import Scores, evaluate
+from ..methods import DD
+from ..synthetic import SyntheticSet
 
 # (dataset, arch, ipc, steps, epochs, init setting) -> the paper's accuracy (%) for the distilled set.
 PAPER_DD = {
     ("mnist", "lenet", 1, 1, 3, "fixed"): "93.8",
-    ("mnist", "lenet", 1, 10, 3, "random"): "79.5 ± 8.1",
+    ("mnist", "lenet", 10, 10, 3, "random"): "79.5 ± 8.1",
 }
 
 
@@ -65,7 +65,7 @@ class Comparison:
                  "| method | " + " | ".join(columns) + " | tuned fixed step size | select + tune (s) | paper |",
                  "|---" * (len(columns) + 4) + "|"]
         for row in self.rows:
-            cells = [_cell(row.scores[s]) for s in self.settings]
+            cells = [row.scores[s].format(unit='', count=True) for s in self.settings]
             steps = " / ".join("learned" if row.step_sizes[s] is None else f"{row.step_sizes[s]:g}"
                                for s in self.settings)
             seconds = " / ".join("—" if row.seconds[s] is None else f"{row.seconds[s]:.1f}" for s in self.settings)
@@ -80,12 +80,6 @@ class Comparison:
 
     def _repr_markdown_(self) -> str:
         return str(self)
-
-
-def _cell(scores: Scores) -> str:
-    n = len(scores.accuracies)
-    spread = f" ± {100 * scores.std:.1f}" if n > 1 else ""
-    return f"{100 * scores.mean:.1f}{spread} (n={n})"
 
 
 def _layout_key(config: DD) -> tuple[str, int, int, int]:
@@ -139,6 +133,6 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
             seconds[setting] = first.config["selection_seconds"] + first.config["tuning_seconds"]
             draws[setting] = len(sets)
         rows.append(Row(name, scores, step_sizes_used, seconds, draws, {}))
-    layout = (f"{data.name.upper()}, {config.arch}, {config.steps * config.ipc * data.num_classes} images "
-              f"({config.steps} step(s) x {config.ipc} per class, {config.epochs} epochs)")
+    layout = (f"{data.name.upper()}, {config.arch}, {config.ipc * data.num_classes} images "
+              f"({config.steps} step(s) x {config.per_step} per class, {config.epochs} epochs)")
     return Comparison(layout, tuple(settings), tuple(rows), paper)

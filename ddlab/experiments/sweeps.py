@@ -1,7 +1,8 @@
 """How much does a distilled set's size buy? Sweeps over DD's settings (Wang et al. 2018, Section 4.1).
 
 A DD set has three size knobs: `steps` (distinct batches, i.e. GD steps per pass), `epochs`
-(passes over them) and `ipc` (images per class in each batch). `sweep` distils one set per point of
+(passes over them) and `ipc` (images per class, split evenly over the steps). A grid over `steps`
+alone keeps the images per class of each step (`DD.with_steps`), as the paper grows its layouts. `sweep` distils one set per point of
 a grid of such settings — every other setting from one base config, via `dataclasses.replace` — and
 evaluates each with `ddlab.evaluate`, so every point walks the course's one path
 (config -> distill -> evaluate). `ddlab.plots.plot_sweep` draws the result.
@@ -14,21 +15,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import profile
-from .callbacks import Callback
-from .data import Dataset
-from .distill import distill
-from .evaluate import evaluate
-from .methods.dd import DD
-from .synthetic import SyntheticSet
-
-
-def recipe() -> DD:
-    """Notebook 04's base point: 10 images (1 step x 3 epochs) for one fixed LeNet init, with the
-    budget of one short run per point (Adam 0.05: bold steps pay off in short runs, as for adaptation)."""
-    return DD(init="fixed", ipc=1, steps=1, epochs=3, lr=0.05, real_batch=256,
-              iterations=profile.pick(quick=8, default=150, full=2000),
-              lr_decay_every=profile.pick(quick=100, default=100, full=500))
+from ..callbacks import Callback
+from ..data import Dataset
+from ..distill import distill
+from ..evaluate import evaluate
+from ..methods import DD
+from ..synthetic import SyntheticSet
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,8 @@ def sweep(base: DD, data: Dataset, grid: Mapping[str, Sequence[Any]], seed: int 
     points, sets = [], []
     for values in itertools.product(*grid.values()):
         point = dict(zip(grid, values))
-        config = dataclasses.replace(base, **point)          # the config checks every value
+        grown = base.with_steps(point["steps"]) if "steps" in point and "ipc" not in point else base
+        config = dataclasses.replace(grown, **point)         # the config checks every value
         start = time.perf_counter()
         result = distill(config, data, callbacks=callbacks, seed=seed, progress=progress)
         seconds = time.perf_counter() - start

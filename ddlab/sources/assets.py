@@ -14,28 +14,28 @@ import shlex
 import urllib.request
 from pathlib import Path
 
-from .course import BRANCH, REPO
-from .data import data_root
-from .synthetic import SyntheticSet
+from ..course import BRANCH, REPO
+from ..data import data_root
+from ..synthetic import SyntheticSet
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
 # name -> sha256 of assets/<name>.pt. `tests/test_assets.py` keeps this in step with the files.
 SHA256: dict[str, str] = {
-    "dd_fixed_mnist_10": "0c73b639f229dd1146a4ace1cb7b1bc5183d107a41c0ec5224a8c33eca2142a8",
-    "dd_fixed_mnist_100": "9eb1673eb10a29a4833e0e54b0b040b3d393c34c1706fb0eb476914344fb4ba8",
-    "dc_mnist_10": "b6c2971f37deda7b350536f9fa3cc8d3c9200f265cb08d822bd4c4c4e1c63c7c",
-    "dc_mnist_100": "274a2f32d83ee954387d4bf583c455df12caf69ba7427b54084b4ba8b10613a7",
-    "dd_random_mnist_100": "8c987f92c86bf91b18499abfa95ac5afaa2ef1b7eabd51146c759a1da0be5e78",
-    "dd_random_mnist_100_stage1": "9baf4dc7a6915fc71835f244058884412b5da184053a5f5ec410497ea19558e5",
-    "dd_random_mnist_100_stage2": "fa3cfc4bc1072e5b3b1e763f28d9a034e7072119c8dd08097f866532a43a1919",
-    "dm_mnist_10": "9658474c36ca5e0f244ba12aa1de5cfc02d33184faf709bf31e49a31d6ec06fa",
-    "dm_mnist_100": "fa4b57b7809902b5c34687859aa9459dd47938f679e611dac594e166c32a6e54",
-    "dsa_mnist_10": "82f2ea6fda5f119ddfa6864c11b113f2e83cbe90287249e3036267a084607dd3",
-    "dsa_mnist_100": "7a9b2fa3fddff087b3d02eb3948e104cf96cff14755d2eacdec20b3f8d1973c1",
-    "mtt_dsa_mnist_10": "460afa4b65f9ca463c0a78b7ed8c0df38edde80730b58b8a7c1350d3b516c052",
-    "mtt_mnist_100": "e64c1b38faa26bb3364f27f8a6c89d15ebc1852e27a3d69936442d40365a8ac7",
-    "mtt_mnist_10": "14ae17da9223ae77c801bb79b1427d1fb61e878c53eea545effdffd7f07747c4",
+    "dd_fixed_mnist_10": "e4591f5f53009f9c052fb22ba5c5a96e68086323634c5a239ad9895ad931ae50",
+    "dd_fixed_mnist_100": "57f62c6304bcdd271d04871898db08d1e6963877f2eae1b33b5c0128785022b5",
+    "dc_mnist_10": "a9861c4194a80b29075d0dcb669186376703c54fef7cef4e9b3450143684f7ed",
+    "dc_mnist_100": "fd0031201e38c4062954c70abbc9945e5c0b69e8b57bd8b20528c3dfe1cba626",
+    "dd_random_mnist_100": "d64b1a382dde4b0bf87379ac0f7e8768246540de881632d7cd7c9110b750f7d5",
+    "dd_random_mnist_100_stage1": "375d0e4f78d80414cfdaf63cd617cd16f224a85bc304b01de6f04ca90479fbd0",
+    "dd_random_mnist_100_stage2": "3ee1dbe4cf5ea2e46d2315d027b24ce74ce06a46de080612fbd6db32d9081a76",
+    "dm_mnist_10": "4b03fef73851aa7099639903f014bf25ea1da16e9988ca59944e98a122c90292",
+    "dm_mnist_100": "b894069eb46f090f7b4f07755fbd8a2bd4a98755899364ac4c3ad880cae3b68e",
+    "dsa_mnist_10": "2a9d75333b11233f81db6b8a1cd5444983a013d437ace75779c11e56bb564470",
+    "dsa_mnist_100": "56671693faf60b8f8506c43c0a95ecd8b36be7382d6177e2b94fe77b4eaac804",
+    "mtt_dsa_mnist_10": "414cb380d919946dc751c56e908747190a3b766ad111b7efeab3432b5fd6f476",
+    "mtt_mnist_100": "63ec3394ea6fdc9427312e98cef2bed72bc2eb2377338ef6b32a95e86619e4dc",
+    "mtt_mnist_10": "676c4d9cc4f48331496dda1c58b5e2d467d4b285ef15385b3b2b816fb946a486",
 }
 
 

@@ -12,12 +12,12 @@ network under "fixed_pretrained"; under "random" fresh inits seeded apart from e
 are reported on, under "random_pretrained" networks of the pool's distilling part (fine-tuning on
 real images: Wang et al.'s adaptation baseline). The test set is never used.
 
-With K = steps * ipc images per class:
+With K = DD.ipc images per class (split over the steps as DD splits its own):
   random_real     K random training images of each class.
   optimized_real  the paper keeps the top 20% of many random sets, ranked on training networks
                   (its code: the best n of m sets, on 20 networks). One draw here is the best of
                   `CANDIDATES` = 5 random sets, i.e. the top 20%, ranked on `JUDGE_MODELS` = 4
-                  training networks (20 cost 5x more on a CPU, and 4 rank noisily: see
+                  training networks (20 cost five times as much on a CPU; how noisily 4 rank:
                   benchmarks/BASELINES.md) at the step size tuned for the first candidate; repeated
                   draws sample the same top 20%. Ranked on random inits from the distilling side
                   under every setting, never on a fixed init: "optimized" means good for networks it
@@ -39,18 +39,18 @@ With K = steps * ipc images per class:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Callable
 
 import torch
 from torch import Tensor
 
-from .data import Dataset
-from .distill import validation_slice
-from .evaluate import DD_FIELDS, evaluate
-from .methods import config_for
-from .methods.dd import DD, INIT_SETTINGS
-from .synthetic import SyntheticSet, plain
+from ..data import Dataset, class_major_labels
+from ..distill import validation_slice
+from ..evaluate import evaluate
+from ..inits import INIT_SETTINGS
+from ..methods import DD, config_for
+from ..synthetic import SyntheticSet, plain
 
 # Candidate step sizes, at most 1.7x apart: accuracy after a few steps on real images peaks sharply
 # (for 10 MNIST images it halves between 0.2 and 0.5), and DD's learned ones span 0.12 to 1.5.
@@ -68,16 +68,17 @@ def dd_config(like: DD | SyntheticSet) -> DD:
         missing = [k for k in ("ipc", "steps", "epochs") if k not in like.config]
         if missing:
             raise ValueError(f"a {like.method!r} set has no DD layout (its config lacks {', '.join(missing)})")
-        return config_for("dd", **{k: v for k, v in like.config.items() if k in DD_FIELDS})
+        known = {f.name for f in fields(DD)}
+        return config_for("dd", **{k: v for k, v in like.config.items() if k in known})
     raise TypeError(f"like must be a DD config or a SyntheticSet, got {type(like).__name__}")
 
 
 def layout(per_class: Tensor, config: DD, step_size: float, **info) -> SyntheticSet:
     """(classes, K, C, H, W) images -> a set laid out like DD's, with `step_size` at every step."""
     classes = per_class.shape[0]
-    steps = per_class.unflatten(1, (config.steps, config.ipc)).transpose(0, 1)  # (steps, classes, ipc, C, H, W)
-    images = steps.flatten(0, 2)                                                  # (steps*classes*ipc, C, H, W)
-    labels = torch.arange(classes, device=per_class.device).repeat_interleave(config.ipc).repeat(config.steps)
+    steps = per_class.unflatten(1, (config.steps, config.per_step)).transpose(0, 1)  # (steps, classes, per_step, C, H, W)
+    images = steps.flatten(0, 2)                                                      # (steps*classes*per_step, C, H, W)
+    labels = class_major_labels(classes, config.per_step, per_class.device).repeat(config.steps)
     lrs = torch.full((config.steps * config.epochs,), float(step_size), device=per_class.device)
     return SyntheticSet(images, labels, lrs, plain({**asdict(config), **info}))
 
@@ -102,14 +103,10 @@ def tune_step_size(per_class: Tensor, config: DD, data: Dataset, setting: str, s
     return step_sizes[max(range(len(scores)), key=scores.__getitem__)], scores
 
 
-def _per_class_count(config: DD) -> int:
-    return config.steps * config.ipc
-
-
 def random_real(data: Dataset, config: DD, seed: int) -> Tensor:
     """K random training images of each class: (classes, K, C, H, W)."""
     generator = torch.Generator().manual_seed(seed)
-    k = _per_class_count(config)
+    k = config.ipc
     return torch.stack([data.sample_per_class(c, k, generator) for c in range(data.num_classes)])
 
 
@@ -127,7 +124,7 @@ def kmeans(data: Dataset, config: DD, seed: int) -> Tensor:
     """K k-means centroids of each class: (classes, K, C, H, W)."""
     from sklearn.cluster import KMeans  # here, so `import ddlab` does not load scikit-learn
 
-    k = _per_class_count(config)
+    k = config.ipc
     centroids = []
     for c in range(data.num_classes):
         x = data.per_class(c).flatten(1).cpu().numpy()                     # (n_c, C*H*W)
@@ -139,7 +136,7 @@ def kmeans(data: Dataset, config: DD, seed: int) -> Tensor:
 def class_average(data: Dataset, config: DD, seed: int) -> Tensor:
     """The means of K random near-equal parts of each class: (classes, K, C, H, W)."""
     generator = torch.Generator().manual_seed(seed)
-    k = _per_class_count(config)
+    k = config.ipc
     means = []
     for c in range(data.num_classes):
         x = data.per_class(c)                                              # (n_c, C, H, W)
@@ -151,7 +148,7 @@ def class_average(data: Dataset, config: DD, seed: int) -> Tensor:
 
 def herding(data: Dataset, config: DD, seed: int) -> Tensor:
     """K images per class picked greedily so their running mean tracks the class mean: (classes, K, C, H, W)."""
-    k = _per_class_count(config)
+    k = config.ipc
     chosen = []
     for c in range(data.num_classes):
         x = data.per_class(c).flatten(1)                                   # (n_c, D)
@@ -171,7 +168,7 @@ def herding(data: Dataset, config: DD, seed: int) -> Tensor:
 def kcenter(data: Dataset, config: DD, seed: int) -> Tensor:
     """K images per class by greedy k-center: each next pick is the image farthest from all picks so
     far, so that no image of the class lies far from a picked one: (classes, K, C, H, W)."""
-    k = _per_class_count(config)
+    k = config.ipc
     chosen = []
     for c in range(data.num_classes):
         x = data.per_class(c).flatten(1)                                   # (n_c, D)
@@ -201,10 +198,7 @@ def make_baseline(name: str, data: Dataset, like: DD | SyntheticSet, seed: int =
     setting = init or config.init
     if setting not in INIT_SETTINGS:
         raise ValueError(f"unknown init setting {setting!r} for a baseline; use one of: {', '.join(INIT_SETTINGS)}")
-    k, smallest = _per_class_count(config), int(torch.bincount(data.y_train, minlength=data.num_classes).min())
-    if k > smallest:
-        raise ValueError(f"{name} needs steps x ipc = {config.steps} x {config.ipc} = {k} images per class, "
-                         f"but the smallest class of {data.name} has {smallest}")
+    data.check_per_class(f"{name}'s images per class (DD.ipc)", config.ipc)
     start = time.perf_counter()
     per_class = BASELINES[name](data, config, seed)                        # (classes, K, C, H, W)
     selected = time.perf_counter()
@@ -218,3 +212,17 @@ def make_baseline(name: str, data: Dataset, like: DD | SyntheticSet, seed: int =
                     selection_seconds=selected - start, tuning_seconds=time.perf_counter() - selected)
     result.seed = seed
     return result
+
+
+CORESETS = ("random_real", "herding", "kcenter")   # real images picked by a rule, for the leaderboard
+
+
+def coreset(name: str, data: Dataset, ipc: int, seed: int = 0, width: int = 128) -> SyntheticSet:
+    """`ipc` real images per class picked by baseline `name` (`CORESETS`), laid out for
+    `ddlab.protocol`: class-major labels, no step sizes; `width`: the ConvNet it is evaluated on."""
+    if name not in CORESETS:
+        raise ValueError(f"unknown coreset {name!r}; available: {', '.join(CORESETS)}")
+    per_class = BASELINES[name](data, DD(ipc=ipc, steps=1), seed)                  # (classes, ipc, C, H, W)
+    labels = class_major_labels(data.num_classes, ipc, data.device)
+    config = {"method": name, "ipc": ipc, "width": width, "dataset": data.name}
+    return SyntheticSet(per_class.flatten(0, 1).clone(), labels, None, config, seed=seed)

@@ -15,10 +15,10 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .data import Dataset
-from .evaluate import evaluate
-from .methods.dd import INIT_SETTINGS
-from .synthetic import SyntheticSet
+from ..data import Dataset
+from ..evaluate import evaluate
+from ..methods.dd import INIT_SETTINGS
+from ..synthetic import SyntheticSet
 
 
 @dataclass(frozen=True)

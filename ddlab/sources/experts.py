@@ -16,10 +16,10 @@ How the experts are trained — MTT's `buffer.py`, except for augmentation:
 All experts are trained together, one `train_many` call per epoch (the snapshot between calls is
 the only reason to split the run; with no momentum nothing is lost between calls).
 
-Budgets. One epoch over the 60,000 MNIST images costs one CPU core about 6.5 minutes for a
-width-128 ConvNet, 1.5 minutes at width 32 and 25 s at width 16 (benchmarks/mtt.py). So the number
-of experts, their width and the number of real images they see are settings (`ExpertSpec`), and
-`ddlab.methods.mtt.budget()` sizes them for the active `ddlab.profile`.
+Budgets. An epoch over all 60,000 MNIST images is minutes of CPU time for a width-128 ConvNet
+(benchmarks/mtt.py; RESULTS.md). So the number of experts, their width and the number of real
+images they see are settings (`ExpertSpec`), and `ddlab.recipes.mtt_mnist` sizes them for the
+active `ddlab.profile`.
 
 Cache. A build is saved under ``data_root()/experts/`` in a file named after its settings (a digest
 of them), as plain tensors, with a ``.sha256`` sidecar. Loading checks the digest *before* unpickling,
@@ -39,13 +39,14 @@ from functools import partial
 from pathlib import Path
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from . import augment, cache
-from .data import Dataset, data_root
-from .functional import Schedule, accuracy_many, train_many
-from .nets import INIT_SCHEMES, ConvNet, Params, sample_inits
+from .. import augment
+from . import cache
+from ..data import Dataset, data_root
+from ..functional import Schedule, accuracy_many, train_many
+from ..nets import INIT_SCHEMES, Params, make_net, sample_inits
 
 FORMAT_VERSION = 1
 log = logging.getLogger("ddlab")
@@ -89,10 +90,9 @@ class Trajectories:
         return {name: p[expert, epoch] for name, p in self.params.items()}
 
 
-def network(spec: ExpertSpec, data: Dataset) -> ConvNet:
-    """The template ConvNet of the experts (and of any student that follows them)."""
-    channels, side, _ = data.image_shape
-    return ConvNet(channels, data.num_classes, side, width=spec.width, depth=spec.depth)
+def _template(spec: ExpertSpec, data: Dataset) -> nn.Module:
+    """The experts' ConvNet (and the student's that follows them), built by the one factory."""
+    return make_net("convnet", *data.net_args, width=spec.width, depth=spec.depth)
 
 
 def build(spec: ExpertSpec, data: Dataset, progress: bool = True) -> Trajectories:
@@ -102,18 +102,15 @@ def build(spec: ExpertSpec, data: Dataset, progress: bool = True) -> Trajectorie
         raise ValueError(f"ExpertSpec.train_examples={spec.train_examples} is more than the "
                          f"{len(data.y_train)} training images of {data.name}")
     generator = torch.Generator().manual_seed(spec.seed)
-    net = network(spec, data)
+    net = _template(spec, data)
     x, y = data.sample(spec.train_examples, generator)          # (N, C, H, W), (N,)
     params = sample_inits(net, spec.n_experts, spec.init_scheme, generator, data.device)
     one_epoch = Schedule(epochs=1, batch_size=spec.batch_size, lr=spec.lr)
-    # On a CPU the looped path of train_many is ~2.5x faster than vmap for this ConvNet (vmap turns
-    # the convolutions into slow grouped ones); on a GPU vmap wins. Both give the same numbers.
-    vectorize = data.device.type != "cpu"
     snapshots = [params]
     start = time.perf_counter()
     transform = partial(augment.augment, strength=augment.DSA) if spec.dsa else None
     for _ in tqdm(range(spec.epochs), desc=f"training {spec.n_experts} experts", disable=not progress):
-        params = train_many(net, params, x, y, one_epoch, generator, vectorize=vectorize, augment=transform)
+        params = train_many(net, params, x, y, one_epoch, generator, augment=transform)
         snapshots.append(params)
     seconds = time.perf_counter() - start
     stacked = {name: torch.stack([s[name] for s in snapshots], dim=1) for name in params}
@@ -128,7 +125,7 @@ def accuracy_per_epoch(trajectories: Trajectories, data: Dataset, examples: int 
     if not 0 < n <= len(data.y_test):
         raise ValueError(f"examples={examples} is not between 1 and the {len(data.y_test)} test images")
     flat = {name: p.flatten(0, 1) for name, p in trajectories.params.items()}   # (E * (T+1), *shape)
-    accuracy = accuracy_many(network(spec, data), flat, data.x_test[:n], data.y_test[:n])
+    accuracy = accuracy_many(_template(spec, data), flat, data.x_test[:n], data.y_test[:n])
     return accuracy.view(spec.n_experts, spec.epochs + 1).cpu()
 
 
@@ -172,7 +169,7 @@ def load(path: Path, spec: ExpertSpec, data: Dataset) -> Trajectories:
         differ = sorted(k for k in wanted if not isinstance(stored, dict) or stored.get(k) != wanted[k])
         raise ValueError(f"expert cache {path} was built for other settings (differing: {', '.join(differ)})")
     expected = {name: (spec.n_experts, spec.epochs + 1, *p.shape)
-                for name, p in network(spec, data).named_parameters()}
+                for name, p in _template(spec, data).named_parameters()}
     params = state.get("params")
     if not isinstance(params, dict) or params.keys() != expected.keys():
         raise ValueError(f"expert cache {path} holds the wrong tensors for a ConvNet {spec.width}x{spec.depth}")
@@ -186,7 +183,7 @@ def load(path: Path, spec: ExpertSpec, data: Dataset) -> Trajectories:
 def _key(spec: ExpertSpec, data: Dataset) -> dict:
     """Everything that decides the trajectories' numbers, the network's layers included (so a change
     to `ConvNet` that keeps every shape still invalidates the cache)."""
-    return {"dataset": data.name, "format": FORMAT_VERSION, "network": repr(network(spec, data)), **asdict(spec)}
+    return {"dataset": data.name, "format": FORMAT_VERSION, "network": repr(_template(spec, data)), **asdict(spec)}
 
 
 def _machine(device: torch.device) -> str:

@@ -37,7 +37,7 @@ from .. import augment
 from ..data import Dataset
 from ..functional import Schedule, loss, train_many
 from ..nets import Params
-from . import register
+from .base import register
 from .image_set import INITS, ImageSetMethod, check_config
 
 # (outer_loop, inner_loop) by ipc, from the paper's code (`get_loops`): "empirically good".
@@ -53,7 +53,7 @@ class DC:
     dsa: bool = False             # differentiable siamese augmentation of both batches (= the DSA method)
     outer_loop: int = 0           # image updates per fresh network; 0 = the paper's for this ipc (1: 1, 10: 10)
     inner_loop: int = 0           # network epochs on S between updates; 0 = the paper's (ipc 1: 1, 10: 50)
-    net_lr: float = 0.01          # SGD step size of those epochs (no momentum)
+    inner_lr: float = 0.01        # SGD step size of those epochs (no momentum)
     real_batch: int = 256         # real images per class per update
     width: int = 128              # ConvNet channels (the paper's 128; smaller only for quick tests)
     lr: float = 0.1               # SGD step size on the pixels
@@ -64,7 +64,7 @@ class DC:
     validation_epochs: int = 50   # epochs per network in the driver's validation check (it only ranks sets)
 
     def __post_init__(self):
-        check_config(self, ("ipc", "net_lr", "real_batch", "width", "lr", "iterations", "lr_decay_every",
+        check_config(self, ("ipc", "inner_lr", "real_batch", "width", "lr", "iterations", "lr_decay_every",
                             "lr_decay", "validation_epochs"), {"init": INITS})
         name = type(self).__name__
         for field in ("outer_loop", "inner_loop", "momentum"):
@@ -138,7 +138,7 @@ class GradientMatching(ImageSetMethod):
 
     def _train_network(self) -> Params:
         """`inner_loop` epochs of plain SGD on the current S (with DSA: augmented per image)."""
-        schedule = Schedule(epochs=self.inner_loop, batch_size=NET_BATCH, lr=self.config.net_lr)
+        schedule = Schedule(epochs=self.inner_loop, batch_size=NET_BATCH, lr=self.config.inner_lr)
         transform = partial(augment.augment, strength=augment.DSA) if self.config.dsa else None
         one = {k: v.unsqueeze(0) for k, v in self.theta.items()}                  # a stack of 1 network
         trained = train_many(self.net, one, self.images.detach(), self.labels, schedule, self.generator,

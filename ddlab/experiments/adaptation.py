@@ -20,37 +20,15 @@ from dataclasses import dataclass
 
 import torch
 
-from . import profile
 from .baselines import dd_config
 from .comparison import compare
-from .data import Dataset
-from .evaluate import Scores, evaluate
-from .methods.dd import DD, PRETRAINED_SETTINGS
-from .synthetic import SyntheticSet
+from ..data import Dataset
+from ..evaluate import Scores, evaluate
+from ..inits import PRETRAINED_SETTINGS
+from ..synthetic import SyntheticSet
 
 # Wang et al.'s USPS -> MNIST adaptation with 100 images, pretrained networks of unknown weights (%).
 PAPER = {"before": "67.5 ± 3.9", "after": "92.7 ± 1.4", "images": 100}
-
-
-def recipe(init: str) -> DD:
-    """10 images (1 step x 3 epochs) that adapt LeNets pretrained on the source digits, on a CPU budget.
-
-    Adam 0.05 and initial step sizes 0.1 instead of the paper's 0.01 and 0.02: starting from a
-    pretrained network, the few hundred iterations a CPU affords need bolder steps. Measured for
-    fixed_pretrained (first 2,000 test images, busy 2-core CPU): after 60 iterations 66.6% with the
-    paper's values and 77.6% with these (51% before); after 200, 84.5% in 47 s. random_pretrained
-    draws 2 of the pool's first 20 networks per iteration and is tested on the other 10.
-    Notebook 04's default run (UCI digits, full test set): fixed_pretrained 51.2% -> 86.5%,
-    random_pretrained 54.5 ± 2.8% -> 62.3 ± 5.9% (random real images, tuned step: 59.1%, 62.4%).
-    The quick profile uses a pool of 4 offline-pretrained networks (2 distilling, 2 unseen)."""
-    if init not in PRETRAINED_SETTINGS:
-        raise ValueError(f"adaptation needs a pretrained init setting ({', '.join(PRETRAINED_SETTINGS)}), got {init!r}")
-    single = init == "fixed_pretrained"   # one network per iteration instead of two: faster
-    return DD(init=init, ipc=1, steps=1, epochs=3, lr=0.05, distill_lr=0.1, real_batch=256, n_nets=2,
-              pool_size=profile.pick(quick=4, default=30), pool_train=profile.pick(quick=2, default=20),
-              pretrain_source=profile.pick(quick="digits", default="auto"),   # quick: no 5 s probe for USPS
-              iterations=profile.pick(quick=6 if single else 3, default=200 if single else 150, full=2000),
-              lr_decay_every=profile.pick(quick=100, default=100, full=500))
 
 
 def before(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int = 20, seed: int = 0,
@@ -82,8 +60,8 @@ class Adaptation:
         return {"before": self.before, "random real": self.real, "distilled": self.distilled}
 
     def __str__(self) -> str:
-        return (f"{self.setting}, {self.images} images: before {percent(self.before)} -> random real "
-                f"(step {self.real_step_size:g}) {percent(self.real)} -> distilled {percent(self.distilled)}")
+        return (f"{self.setting}, {self.images} images: before {self.before.format()} -> random real "
+                f"(step {self.real_step_size:g}) {self.real.format()} -> distilled {self.distilled.format()}")
 
 
 def adapt(distilled: SyntheticSet, data: Dataset, n_models: int = 20, n_sets: int = 3, seed: int = 0,
@@ -99,9 +77,3 @@ def adapt(distilled: SyntheticSet, data: Dataset, n_models: int = 20, n_sets: in
     return Adaptation(setting, len(distilled), before(distilled, data, n_models=n_models, seed=seed),
                       real.scores[setting], evaluate(distilled, data, n_models=n_models, seed=seed),
                       real.step_sizes[setting])
-
-
-def percent(scores: Scores) -> str:
-    """'84.5%' for one network, '60.3 ± 8.0%' for several."""
-    spread = f" ± {100 * scores.std:.1f}" if len(scores.accuracies) > 1 else ""
-    return f"{100 * scores.mean:.1f}{spread}%"

@@ -21,19 +21,12 @@ from typing import Sequence
 import torch
 
 from . import baselines
-from .adaptation import percent, recipe as adaptation_recipe, without_steps
-from .data import Dataset
-from .distill import validation_slice
-from .evaluate import Scores, evaluate
-from .methods.dd import DD, check_attack, relabel
-from .synthetic import SyntheticSet
-
-
-def recipe(attack: tuple[int, int] = (3, 8)) -> DD:
-    """Notebook 04's poison: the fixed_pretrained adaptation recipe with ``attack=(source, target)``.
-    Notebook 04's default run (200 iterations, full test set): 3 -> 8 on 88.7% of the 3s while the
-    other classes keep 87.1% (before: 1.6% and 51.4%; flipped real images: 12.5% and 59.9%)."""
-    return dataclasses.replace(adaptation_recipe("fixed_pretrained"), attack=tuple(attack))
+from .adaptation import without_steps
+from ..data import Dataset
+from ..distill import validation_slice
+from ..evaluate import Scores, evaluate
+from ..methods.dd import DD, check_attack, relabel
+from ..synthetic import SyntheticSet
 
 
 def attack_of(synthetic: SyntheticSet, attack: Sequence[int] | None, data: Dataset) -> tuple[int, int]:
@@ -53,7 +46,7 @@ class AttackScores:
 
     def __str__(self) -> str:
         source, target = self.attack
-        return f"{source} -> {target} on {percent(self.success)} of the {source}s; other classes {percent(self.others)}"
+        return f"{source} -> {target} on {self.success.format()} of the {source}s; other classes {self.others.format()}"
 
 
 def attack_scores(synthetic: SyntheticSet, data: Dataset, attack: Sequence[int] | None = None,

@@ -32,8 +32,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from .data import MNIST_MEAN, MNIST_STD, Dataset, data_root, pick_device
-from .mnist_source import _one_line
+from ..data import MNIST_MEAN, MNIST_STD, Dataset, data_root, pick_device
+from .mnist import _one_line
 
 log = logging.getLogger(__name__)
 

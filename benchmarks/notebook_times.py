@@ -1,0 +1,124 @@
+"""How long every notebook takes, and what it costs, executed top to bottom as a learner would.
+
+Each notebook runs in a fresh kernel (nbclient, the engine behind nbconvert and nbval) with
+DDLAB_PROFILE set to the chosen profile, from notebooks/ as its working directory. Printed as a
+markdown table, ready for RESULTS.md:
+
+- wall time, from starting the kernel to the last cell's end (a learner waits for the start too);
+- CPU time of the kernel and of every process it started, so that a notebook which keeps both
+  cores busy shows it (CPU time above wall time);
+- peak RSS of the kernel process (Linux's VmHWM, read just before the kernel is shut down), the
+  number that decides whether a notebook fits Binder's memory.
+
+    python benchmarks/notebook_times.py --profile quick
+    OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from ddlab.profile import PROFILES
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Cost:
+    wall: float             # seconds
+    cpu: float              # seconds of CPU, kernel and its children
+    peak_mib: float | None  # peak resident memory of the kernel; None where /proc is missing
+    error: str | None       # the first failing cell's error, None when every cell ran
+
+
+def cpu_seconds(kernel: psutil.Process) -> float:
+    """User + system time of the kernel, its finished children and its running ones."""
+    times = kernel.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in kernel.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:   # ended meanwhile; its parent has its time once it is reaped
+            pass
+    return total
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """The process's peak resident set size (VmHWM) in MiB; None without Linux's /proc."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024   # reported in kB
+    return None
+
+
+def run(notebook: Path) -> Cost:
+    """Execute `notebook` in a fresh kernel and measure it (the kernel inherits os.environ)."""
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=None, kernel_name="python3",
+                            resources={"metadata": {"path": str(notebook.parent)}})
+    start, error = time.perf_counter(), None
+    with client.setup_kernel():
+        kernel = psutil.Process(client.km.provisioner.process.pid)
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        except CellExecutionError as failure:
+            error = str(failure).strip().splitlines()[-1]
+        wall = time.perf_counter() - start
+        return Cost(wall, cpu_seconds(kernel), peak_rss_mib(kernel.pid), error)
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def memory(mib: float | None) -> str:
+    return "n/a" if mib is None else f"{mib:.0f} MiB"
+
+
+def chosen(prefixes: list[str]) -> list[Path]:
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+    picked = [nb for nb in notebooks if not prefixes or nb.name.startswith(tuple(prefixes))]
+    if not picked:
+        raise SystemExit(f"notebook_times: no notebook in {NOTEBOOKS} starts with any of {prefixes}")
+    return picked
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=PROFILES, default="default", help="DDLAB_PROFILE for the kernels")
+    parser.add_argument("--only", nargs="+", default=[], metavar="PREFIX",
+                        help="only the notebooks whose names start so, e.g. --only 00 01")
+    args = parser.parse_args(argv)
+    os.environ["DDLAB_PROFILE"] = args.profile
+    print(f"profile {args.profile} · OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} · "
+          f"{os.cpu_count()} CPUs\n")
+    print("| notebook | wall time | CPU time | peak RSS |\n|---|---|---|---|")
+    costs = []
+    for notebook in chosen(args.only):
+        cost = run(notebook)
+        costs.append(cost)
+        failed = f" (FAILED: {cost.error})" if cost.error else ""
+        print(f"| {notebook.stem}{failed} | {duration(cost.wall)} | {duration(cost.cpu)} | {memory(cost.peak_mib)} |",
+              flush=True)
+    peaks = [c.peak_mib for c in costs if c.peak_mib is not None]
+    print(f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
+          f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |")
+    return 1 if any(c.error for c in costs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""Notebook 03's exercises: why baselines get their own step size, and herding against k-center."""
+from __future__ import annotations
+
+from ..evaluate import Scores
+from .core import NotYet, exercise
+
+
+def scores_of(answer, names: tuple[str, ...]) -> dict[str, Scores]:
+    """`answer` as {name: Scores} for exactly `names`, or a NotYet saying what is missing."""
+    if not isinstance(answer, dict) or set(answer) != set(names):
+        raise NotYet(f"`answer` should be a dict with the keys {', '.join(map(repr, names))}")
+    for name, scores in answer.items():
+        if not isinstance(scores, Scores):
+            raise NotYet(f"answer[{name!r}] should be what ddlab.evaluate returns, got {type(scores).__name__}")
+    return answer
+
+
+@exercise("03.1", choices=("higher", "lower"),
+          why="A step size that suits learned images is wrong for real ones: real images were never "
+              "shaped for a few large steps, so each baseline gets its own step size, tuned on a "
+              "validation slice, before the comparison is fair.",
+          hint="`dataclasses.replace(sets['class_average'], lrs=torch.full_like(...))` gives the same "
+               "images with another step size; evaluate it and the tuned set the same way.",
+          solution='''
+import dataclasses
+import torch
+
+prediction = "lower"
+untuned = dataclasses.replace(sets["class_average"], lrs=torch.full_like(sets["class_average"].lrs, 0.02))
+answer = {"untuned": ddlab.evaluate(untuned, data), "tuned": ddlab.evaluate(sets["class_average"], data)}
+check("03.1", prediction, answer)
+''')
+def untuned_against_tuned(answer) -> str:
+    scores = scores_of(answer, ("untuned", "tuned"))
+    return "lower" if scores["untuned"].mean < scores["tuned"].mean else "higher"
+
+
+@exercise("03.2", choices=("herding", "kcenter"),
+          why="Herding adds the image that keeps the running mean of its picks closest to the class "
+              "mean, so it picks typical digits; k-center adds the image farthest from every pick so "
+              "far, so it covers the class and spends images on its unusual corners. Which serves a "
+              "few SGD steps better depends on how many images there are to spend.",
+          hint="Lay both baselines out like `random_reference` (10 per class) with "
+               "`baselines.make_baseline(name, data, random_reference, init='random')`, and evaluate "
+               "both on the same unseen random networks.",
+          solution='''
+prediction = "herding"
+made = {name: baselines.make_baseline(name, data, random_reference, init="random") for name in ("herding", "kcenter")}
+answer = {name: ddlab.evaluate(s, data, init="random", n_models=ddlab.profile.pick(quick=2, default=10))
+          for name, s in made.items()}
+check("03.2", prediction, answer)
+''')
+def herding_against_kcenter(answer) -> str:
+    scores = scores_of(answer, ("herding", "kcenter"))
+    return "kcenter" if scores["kcenter"].mean > scores["herding"].mean else "herding"

@@ -1,0 +1,79 @@
+"""Exercises: every check fails on its stub and on a bad prediction, and every notebook runs with its
+exercises solved (the solutions from `ddlab.exercises`), each check passing on the computed answer and
+failing when the prediction is the other outcome."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ddlab import exercises
+from ddlab.exercises import core
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)""")
+
+
+def exercise_cells(nb) -> dict[int, str]:
+    """{cell index: exercise id} of the notebook's predict-then-check cells."""
+    return {i: m.group(1) for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and (m := CHECK.search(cell.source))}
+
+
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb")
+                   if exercise_cells(nbformat.read(p, as_version=4)))
+
+
+def test_every_exercise_in_a_notebook_is_registered_and_every_registered_one_is_used():
+    used = {id for p in NOTEBOOKS for id in exercise_cells(nbformat.read(p, as_version=4)).values()}
+    assert used == set(exercises.ids())
+
+
+@pytest.mark.parametrize("id", exercises.ids())
+def test_the_stub_and_a_prediction_outside_the_choices_fail(id, capsys):
+    exercise = core.get(id)
+    assert not exercises.check(id, ..., ...)
+    assert not exercises.check(id, exercise.choices[0], ...)
+    assert not exercises.check(id, "not a choice", object())
+    assert not exercises.check(id, exercise.choices[0], "not an answer")
+    printed = capsys.readouterr().out
+    assert printed.count("🤔 Not yet") == 4 and "✅" not in printed
+
+
+@pytest.mark.parametrize("id", exercises.ids())
+def test_hints_and_solutions_never_sit_in_the_notebooks(id):
+    exercise = core.get(id)
+    notebook = next(p for p in NOTEBOOKS if id in exercise_cells(nbformat.read(p, as_version=4)).values())
+    text = notebook.read_text()
+    assert exercise.hint not in text
+    solved_lines = [line.strip() for line in exercise.solution.splitlines()
+                    if line.strip().startswith(("prediction =", "answer ="))]
+    assert not any(line in text for line in solved_lines), f"{id}: a solution line is in {notebook.name}"
+
+
+def solved(path: Path) -> nbformat.NotebookNode:
+    """The notebook with every exercise cell replaced by its solution, then asserting that the check
+    passes on the computed answer and fails on the other outcome and on a missing answer."""
+    nb = nbformat.read(path, as_version=4)
+    for i, id in exercise_cells(nb).items():
+        nb.cells[i].source = exercises.core.get(id).solution + f'''
+from ddlab.exercises import core as _core
+assert _core.check("{id}", prediction, answer), "the solution of {id} fails its own check"
+assert not _core.check("{id}", _core.wrong_prediction("{id}"), answer)
+assert not _core.check("{id}", prediction, ...)
+'''
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_notebook_runs_with_its_exercises_solved(path, monkeypatch):
+    monkeypatch.setenv("DDLAB_PROFILE", os.environ.get("DDLAB_PROFILE") or "quick")
+    nb = solved(path)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    for i in exercise_cells(nbformat.read(path, as_version=4)):
+        printed = "".join(o.get("text", "") for o in nb.cells[i].outputs if o.get("output_type") == "stream")
+        assert printed.count("✅") == 2 and printed.count("🤔") == 2, printed
