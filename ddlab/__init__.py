@@ -16,7 +16,7 @@ Glossary of the names used across the package:
 from . import environment, exercises, experiments, plots, profile, recipes, sources
 from .callbacks import Event
 from .data import Dataset, load
-from .distill import DivergenceError, distill
+from .distill import DivergenceError, distill, load_or_distill
 from .evaluate import Scores, evaluate
 from .functional import Schedule, train_many, unroll
 from .live import LiveView, Replay
@@ -30,7 +30,7 @@ from .synthetic import SyntheticSet
 __all__ = [
     "environment", "exercises", "experiments", "plots", "profile", "recipes", "sources", "assets",
     "Event", "Dataset", "load",
-    "DivergenceError", "distill", "Scores", "evaluate",
+    "DivergenceError", "distill", "load_or_distill", "Scores", "evaluate",
     "Schedule", "train_many", "unroll", "LiveView", "Replay", "available_methods", "config_for",
     "DD", "DC", "DSA", "DM", "MTT", "ConvNet", "LeNet", "MLP", "make_net", "show_images", "SyntheticSet",
 ]

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import asdict
 from typing import Any, Iterable
 
 import torch
 from tqdm.auto import tqdm
 
 from .callbacks import Callback, Event
-from .data import Dataset
+from .data import Dataset, data_root
 from .evaluate import evaluate
 from .methods import method_for
-from .synthetic import SyntheticSet
+from .sources import cache
+from .synthetic import SyntheticSet, plain
 
 
 class DivergenceError(RuntimeError):
@@ -136,3 +138,30 @@ def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data:
     snapshot.seed = seed
     snapshot.config = {**snapshot.config, "dataset": data.name}
     return snapshot
+
+
+def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
+                    **options: Any) -> SyntheticSet:
+    """`distill(config, data, callbacks, seed, **options)`, made once per machine: the finished set
+    is kept in the data cache under a digest of everything that decides it (method, config, seed,
+    dataset, driver options), and a later call with the same arguments loads it, verified, instead of
+    distilling again. So a set one notebook makes is the set later notebooks load (one run, reused),
+    and the callbacks still see it: one final event with the set and its run's last numbers.
+    A run that was interrupted is returned but not kept."""
+    key = {"config": plain({"method": method_for(config).name, **asdict(config)}), "seed": seed,
+           "dataset": data.name, "options": plain(options)}
+    path = data_root() / "runs" / f"{key['config']['method']}_{cache.key_digest(key)}.pt"
+    if path.is_file():
+        state = cache.read_state(path, "cached run", remedy="; delete it to distil again")
+        made = SyntheticSet.from_state(state, data.device)
+        history = made.history
+        event = Event(len(history.get("loss", [])), config.iterations, (history.get("loss") or [math.nan])[-1],
+                      (history.get("accuracy") or [None])[-1], made.images, made.labels, made.lrs,
+                      (history.get("time") or [0.0])[-1], True, data.to_pixels)
+        for callback in callbacks:
+            callback(event)
+        return made
+    made = distill(config, data, callbacks=callbacks, seed=seed, **options)
+    if not made.interrupted:
+        cache.write_state(path, made.state())
+    return made

@@ -64,17 +64,29 @@ class SyntheticSet:
         return replace(self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs,
                        soft_labels=soft_labels)
 
+    def state(self) -> dict[str, Any]:
+        """The set as plain tensors, numbers, strings, lists and dicts (what `save` writes)."""
+        return {"format": FORMAT_VERSION, "images": self.images.detach().cpu(),
+                "labels": self.labels.detach().cpu(),
+                "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
+                "config": plain(self.config), "history": plain(self.history),
+                "seed": self.seed, "interrupted": self.interrupted,
+                "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], device: torch.device | str = "cpu") -> "SyntheticSet":
+        """The set `state` describes (see `state`), on `device`."""
+        made = cls(images=state["images"], labels=state["labels"], lrs=state["lrs"],
+                   config=current_config(state["config"]), history=state["history"], seed=state["seed"],
+                   interrupted=state["interrupted"],
+                   soft_labels=state.get("soft_labels"))  # sets saved before soft labels existed have none
+        return made.to(device)
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = {"format": FORMAT_VERSION, "images": self.images.detach().cpu(),
-                 "labels": self.labels.detach().cpu(),
-                 "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
-                 "config": plain(self.config), "history": plain(self.history),
-                 "seed": self.seed, "interrupted": self.interrupted,
-                 "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu()}
         tmp = path.with_name(path.name + ".partial")
-        torch.save(state, tmp)
+        torch.save(self.state(), tmp)
         tmp.replace(path)  # atomic: a crash never leaves a half-written set under the real name
         return path
 
@@ -89,10 +101,7 @@ class SyntheticSet:
             raise ValueError(f"{path} is not a readable synthetic set ({type(error).__name__}: {error})") from None
         if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
             raise ValueError(f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION}")
-        return cls(images=state["images"], labels=state["labels"], lrs=state["lrs"],
-                   config=current_config(state["config"]), history=state["history"], seed=state["seed"],
-                   interrupted=state["interrupted"],
-                   soft_labels=state.get("soft_labels"))  # sets saved before soft labels existed have none
+        return cls.from_state(state, device)
 
 
 # The inner step size had three names before it had one (DD, DC, MTT), and DD's ipc counted images

@@ -1,15 +1,17 @@
 """The driver and the DD method: determinism, interruption, divergence, saving, bad input, and
 that distillation actually learns."""
 import dataclasses
+import importlib
 
 import pytest
 import torch
 
 import ddlab
-from ddlab import DD, SyntheticSet, distill, evaluate
+from ddlab import DD, SyntheticSet, distill, evaluate, load_or_distill
 from ddlab.methods import available, config_for, config_from_dict
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=3)
+driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
 
 
 def test_same_seed_gives_bit_identical_sets(mnist):
@@ -122,3 +124,25 @@ def test_other_bad_input(mnist):
         config_for("dd", images=3)
     with pytest.raises(ValueError, match="n_models must be positive"):
         evaluate(distill(TINY, mnist, progress=False), mnist, n_models=0)
+
+
+def test_load_or_distill_makes_a_set_once_and_then_loads_it_verified(mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))
+    events = []
+    made = load_or_distill(TINY, mnist, callbacks=[events.append], seed=3, progress=False)
+    assert len(events) == TINY.iterations + 1 and events[-1].done
+
+    def no_second_run(*args, **kwargs):
+        raise AssertionError("distilled again")
+    monkeypatch.setattr(driver, "distill", no_second_run)
+    events.clear()
+    again = load_or_distill(TINY, mnist, callbacks=[events.append], seed=3, progress=False)
+    assert torch.equal(again.images, made.images) and torch.equal(again.lrs, made.lrs)
+    assert again.config == made.config and again.history == made.history
+    assert len(events) == 1 and events[0].done and torch.equal(events[0].images, made.images)
+    with pytest.raises(AssertionError, match="distilled again"):   # another seed is another run
+        load_or_distill(TINY, mnist, seed=4, progress=False)
+    (cached,) = (tmp_path / "runs").glob("*.pt")
+    cached.write_bytes(cached.read_bytes()[:-1] + b"x")
+    with pytest.raises(ValueError, match="fails its sha256 check"):
+        load_or_distill(TINY, mnist, seed=3, progress=False)
