@@ -1,16 +1,17 @@
 """ddlab — the Dataset Distillation Lab.
 
     data = ddlab.load("mnist")                                      # whole MNIST, on the device
-    result = ddlab.distill(ddlab.DD(init="fixed", steps=1), data,   # learn 10 images
+    result = ddlab.distill(ddlab.DD(init="fixed", ipc=1, steps=1), data,   # learn 10 images
                            callbacks=[ddlab.LiveView()], seed=0)
     print(ddlab.evaluate(result, data))                             # train on them, test
 
 Glossary of the names used across the package:
-    ipc        images per class (per distillation step, for DD)
+    ipc        images per class, in all (a DD set splits them evenly over its steps)
     x_syn      synthetic images, normalised like the real ones: (N, C, H, W)
     theta      network weights as a {name: tensor} dict ("params"); stacked: {name: (n, ...)}
     theta0     an initialisation; "fixed" = one known draw, "random" = fresh draws
     steps      distinct synthetic batches; epochs = passes over them; lrs = learned step sizes
+    inner_lr   the step size of the inner training (DD, MTT: its initial value, then learned)
     outer loss the loss on real data after training on synthetic data (what distillation lowers)
 """
 from . import environment, exercises, experiments, plots, profile, recipes, sources

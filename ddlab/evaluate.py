@@ -47,15 +47,20 @@ class Scores:
         return self.accuracies.std().item() if len(self.accuracies) > 1 else 0.0
 
     def format(self, unit: str = "%", count: bool = False) -> str:
-        """The one way the course writes accuracies: '84.5%' for one network, '60.3 ± 8.0%' for
-        several; `unit` after the numbers ("" in a table whose header says %), `count`: ' (n=20)'."""
-        n = len(self.accuracies)
-        spread = f" ± {100 * self.std:.1f}" if n > 1 else ""
-        return f"{100 * self.mean:.1f}{spread}{unit}" + (f" (n={n})" if count else "")
+        """'84.5%' for one network, '60.3 ± 8.0%' for several (see `format_accuracy`)."""
+        return format_accuracy(self.mean, self.std, len(self.accuracies), unit, count)
 
     def __str__(self) -> str:
         n = len(self.accuracies)
         return f"{self.format()} ({self.setting} init, {n} network{'s' * (n > 1)})"
+
+
+def format_accuracy(mean: float, std: float, n: int, unit: str = "%", count: bool = False) -> str:
+    """The one way the course writes an accuracy in [0, 1] over `n` networks: '84.5%' for one,
+    '60.3 ± 8.0%' for several; `unit` after the numbers ("" in a table whose header says %),
+    `count`: ' (n=20)' after that."""
+    spread = f" ± {100 * std:.1f}" if n > 1 else ""
+    return f"{100 * mean:.1f}{spread}{unit}" + (f" (n={n})" if count else "")
 
 
 def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int | None = None,
@@ -77,6 +82,7 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     (`ddlab.protocol`: `protocol`, else the paper's within the profile's budget, and with `on`
     the cheap validation one); n_models defaults to the profile's budget there, to 20 here. Given
     a `protocol`, any set is trained on under it: a DD set's learned step sizes are then unused."""
+    synthetic.check_fits(data)
     if synthetic.lrs is None or protocol is not None:
         if init not in (None, "random"):
             raise ValueError(f"init={init!r} is a DD setting; this {synthetic.method!r} set is evaluated "

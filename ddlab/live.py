@@ -24,6 +24,9 @@ Why it is built this way:
   for images, and an image inside an HTML output is not shown everywhere (GitHub's viewer
   sanitises HTML); a plain PNG output is.
 - The loss sparkline is drawn with PIL rather than matplotlib: no figure to build at every frame.
+- A replayed recording (`ddlab.recordings.replay`, the seminar profile) arrives as events
+  marked ``replayed``: each is drawn and kept whatever the throttle says, since the recording already
+  chose (at most a few dozen) frames and the replay paces them; the status line says ``replay``.
 """
 from __future__ import annotations
 
@@ -136,10 +139,13 @@ def sparkline_png(losses: list[float], size: tuple[int, int] = SPARKLINE_SIZE) -
 
 
 def status_text(event: Event) -> str:
-    """The status line: 'iteration 12/100 · loss 0.0312 · val acc 87.5% · 4 s'."""
+    """The status line: 'iteration 12/100 · loss 0.0312 · val acc 87.5% · 4 s', marked ``replay``
+    when the event replays a recording (the seconds are then the recorded run's)."""
     acc = "–" if event.accuracy is None else f"{100 * event.accuracy:.1f}%"
     text = (f"iteration {event.iteration}/{event.iterations} · loss {event.loss:.4g} · "
             f"val acc {acc} · {event.elapsed:.0f} s")
+    if getattr(event, "replayed", False):
+        text += " · replay"
     return text + " · done" if event.done else text
 
 
@@ -183,7 +189,8 @@ class LiveView:
         self._record_loss(event)
         now = time.monotonic()
         first = self._last_draw is None or event.iteration == 1
-        if not (first or event.done or now - self._last_draw >= self.every):
+        replayed = getattr(event, "replayed", False)   # a recording's frames: all chosen, already paced
+        if not (first or event.done or replayed or now - self._last_draw >= self.every):
             return
         self._last_draw = now
         self.current = self._render(event)

@@ -196,15 +196,17 @@ def leaderboard() -> LeaderboardPlan:
     """The leaderboard's budget. Live runs start from each method's course recipe
     (`leaderboard_recipe`): quick = seconds; default = about a CPU-minute each, so fewer iterations
     than the recipes (DC from real images, as its noise start needs far more); full = the recipes'
-    full profile, the papers' settings, and no reference sets."""
+    full profile, the papers' settings, and no reference sets. The default evaluation is a ranking:
+    a tenth of the protocol's epochs and 2,000 test images (a standard error of about 0.5 points at
+    90%), which keeps notebook 09 within 5 minutes (benchmarks/RESULTS_analysis_speed.md)."""
     return profile.pick(
         quick=LeaderboardPlan(ipcs=(1,), evaluation=Budget(0.02, 2, width=16), test_examples=1000, use_assets=True,
                               checks=1, check_models=1, check_examples=500,
                               overrides={"dd": dict(iterations=3, real_batch=64), "dc": dict(iterations=3, init="real"),
                                          "dsa": dict(iterations=3), "dm": dict(iterations=5), "mtt": dict(iterations=5)}),
-        default=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(0.15, 3, width=32), test_examples=5000,
+        default=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(0.1, 3, width=32), test_examples=2000,
                                 use_assets=True, checks=4, check_models=2, check_examples=1000,
-                                overrides={"dd": dict(iterations=150), "dc": dict(iterations=80, init="real"),
+                                overrides={"dd": dict(iterations=100), "dc": dict(iterations=80, init="real"),
                                            "dsa": dict(iterations=80), "mtt": dict(iterations=100)}),
         full=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(1.0, 20, width=128), test_examples=10_000,
                              use_assets=False, checks=50, check_models=4, check_examples=2000))
@@ -228,7 +230,9 @@ def leaderboard_recipe(method: str, ipc: int) -> tuple[str, Any]:
 @dataclass(frozen=True)
 class AnalysisPlan:
     """How big the analyses' training runs are: many networks per measured point, so a narrower,
-    shorter protocol than a set's own evaluation (only the size changes, never the optimiser)."""
+    shorter protocol than a set's own evaluation (only the size changes, never the optimiser).
+    Where a number only compares or ranks (agreement, recognition, mixing curves), it is measured on
+    the first `test_examples` test images: 2,000 give a standard error under 1 point."""
     evaluation: Budget                    # networks trained on a set: width, share of epochs, count
     real_examples: int                    # recognition: real training images the networks learn from
     real_epochs: int                      # recognition: epochs over them
@@ -236,6 +240,12 @@ class AnalysisPlan:
     curvature_every: int                  # ... measured every this many steps
     curvature_probes: int                 # Hutchinson probes per trace
     curvature_examples: int               # real images the real-data trace is taken on
+    ks: tuple[int, ...] = (0, 2, 10, 50, 250)   # mixing: real images added per class (the paper's)
+    test_examples: int = 10_000           # test images a compared or ranked number is measured on
+    networks: int = 4                     # networks per measured point in notebooks 10 and 11
+    real_steps: int = 300                 # agreement, recognition curve: real-training steps watched
+    real_every: int = 10                  # ... a checkpoint every this many steps
+    subset_ipcs: tuple[int, ...] = (1, 2, 5, 10, 20, 50)   # agreement: real images per class of the subset networks
 
     @property
     def width(self) -> int:
@@ -245,11 +255,18 @@ class AnalysisPlan:
 
 def analysis() -> AnalysisPlan:
     """The analyses' budget: the papers' size in the full profile (width of each set, 1,000 epochs,
-    20 networks); a narrow ConvNet and a tenth of the epochs by default."""
+    20 networks); a narrow ConvNet and a tenth of the epochs by default, cut where the findings stay
+    visible (benchmarks/RESULTS_analysis_speed.md: mixing up to 25 real images per class, agreement
+    on 2,000 test images with subsets up to 20 per class, 200 real-training steps)."""
     return profile.pick(
         quick=AnalysisPlan(Budget(0.01, 2, width=8), real_examples=1000, real_epochs=1,
-                           curvature_steps=20, curvature_every=10, curvature_probes=4, curvature_examples=128),
+                           curvature_steps=20, curvature_every=10, curvature_probes=4, curvature_examples=128,
+                           ks=(0, 2, 10), test_examples=1000, networks=1, real_steps=30, real_every=5,
+                           subset_ipcs=(1, 5, 20)),
         default=AnalysisPlan(Budget(0.1, 4, width=16), real_examples=10_000, real_epochs=2,
-                             curvature_steps=300, curvature_every=20, curvature_probes=16, curvature_examples=512),
+                             curvature_steps=200, curvature_every=20, curvature_probes=16, curvature_examples=512,
+                             ks=(0, 2, 10, 25), test_examples=2000, networks=3, real_steps=200, real_every=10,
+                             subset_ipcs=(1, 2, 5, 10, 20)),
         full=AnalysisPlan(Budget(1.0, 20), real_examples=60_000, real_epochs=10,
-                          curvature_steps=300, curvature_every=5, curvature_probes=64, curvature_examples=2048))
+                          curvature_steps=300, curvature_every=5, curvature_probes=64, curvature_examples=2048,
+                          networks=10))

@@ -10,12 +10,17 @@ Saving uses only tensors, numbers, strings, lists and dicts, so `load` can use
 """
 from __future__ import annotations
 
+import io
+import warnings
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
+
+from .sources.cache import write_atomic
 
 FORMAT_VERSION = 1
 
@@ -83,11 +88,13 @@ class SyntheticSet:
         return made.to(device)
 
     def save(self, path: str | Path) -> Path:
+        """Write the set atomically (`ddlab.sources.cache.write_atomic`): a crash or a full disk
+        never leaves a half-written set under the real name."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".partial")
-        torch.save(self.state(), tmp)
-        tmp.replace(path)  # atomic: a crash never leaves a half-written set under the real name
+        buffer = io.BytesIO()
+        torch.save(self.state(), buffer)
+        write_atomic(path, buffer.getvalue())
         return path
 
     @classmethod
@@ -96,12 +103,74 @@ class SyntheticSet:
         if not path.is_file():
             raise FileNotFoundError(f"no synthetic set at {path}")
         try:
-            state = torch.load(path, map_location=device, weights_only=True)
-        except Exception as error:  # pickle errors, truncated zips, foreign objects
-            raise ValueError(f"{path} is not a readable synthetic set ({type(error).__name__}: {error})") from None
-        if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION}")
-        return cls.from_state(state, device)
+            with warnings.catch_warnings():   # PyTorch warns about foreign pickles before refusing them
+                warnings.simplefilter("ignore")
+                state = torch.load(path, map_location=device, weights_only=True)
+        except Exception:  # pickle errors, truncated zips, foreign objects: say what the file is instead
+            raise ValueError(f"{path} is not a readable synthetic set: it is {describe_file(path)}; "
+                             f"{_WHAT_LOADS}") from None
+        if isinstance(state, dict) and state.get("format") == FORMAT_VERSION:
+            return cls.from_state(state, device)
+        if isinstance(state, dict) and "format" in state:
+            raise ValueError(f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION} "
+                             f"(format={state['format']!r}); {_WHAT_LOADS}")
+        raise ValueError(f"{path} is not a ddlab synthetic set: it is {describe_state(state)}; {_WHAT_LOADS}")
+
+    def check_fits(self, data: Any) -> None:
+        """One-line error unless networks for `data` can train on this set: same dataset (when the
+        set names one), image shape and classes. Why here: otherwise the first sign is a PyTorch
+        shape error from deep inside a convolution, which names neither the set nor the data."""
+        made_on = self.config.get("dataset")
+        if made_on is not None and made_on != data.name:
+            raise ValueError(f"this {self.method} set was made on {made_on!r}, not {data.name!r}; "
+                             f"evaluate it on {made_on}")
+        shape = tuple(self.images.shape[1:])
+        if shape != tuple(data.image_shape):
+            raise ValueError(f"this {self.method} set has images of shape {shape}, but {data.name} has "
+                             f"{tuple(data.image_shape)}; use a set made on {data.name}")
+        classes = self.soft_labels.shape[1] if self.soft_labels is not None else int(self.labels.max()) + 1
+        if classes > data.num_classes:
+            raise ValueError(f"this {self.method} set has {classes} classes, but {data.name} has "
+                             f"{data.num_classes}; use a set made on {data.name}")
+
+
+_WHAT_LOADS = "give a file saved by SyntheticSet.save or `python -m ddlab distill`"
+
+
+def describe_file(path: Path) -> str:
+    """What a file that `torch.load(weights_only=True)` refused looks like, in a few words, so the
+    error can say what was given instead of PyTorch's paragraph about unpickling."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if not head:
+        return "an empty file"
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if any(name.endswith("/data.pkl") or name == "data.pkl" for name in names):
+            return "a PyTorch file holding Python objects that ddlab does not unpickle (e.g. a whole model)"
+        return f"a zip archive of {len(names)} file{'s' * (len(names) != 1)}, not a PyTorch file"
+    if head[:1] == b"\x80":
+        return "a Python pickle, which ddlab does not unpickle"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"a binary file of {path.stat().st_size} bytes that PyTorch cannot read"
+    return "a text file"
+
+
+def describe_state(state: Any) -> str:
+    """What a weights-only loadable object that is not a set is (a model checkpoint, a state_dict)."""
+    if isinstance(state, dict):
+        for key in ("state_dict", "model_state_dict", "model", "optimizer"):
+            if key in state:
+                return f"a PyTorch model checkpoint (it has {key!r})"
+        if state and all(isinstance(v, Tensor) for v in state.values()):
+            return f"a state_dict of {len(state)} tensors (a model's weights)"
+        return f"a dict with keys {', '.join(map(repr, list(state)[:4]))}{', ...' * (len(state) > 4)}"
+    if isinstance(state, Tensor):
+        return f"a tensor of shape {tuple(state.shape)}"
+    return f"a {type(state).__name__}"
 
 
 # The inner step size had three names before it had one (DD, DC, MTT), and DD's ipc counted images

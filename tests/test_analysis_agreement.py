@@ -48,3 +48,17 @@ def test_agreement_refuses_no_sets_and_trains_every_set_on_the_first_sets_networ
     assert chosen["wide"].lr == 0.03 and chosen["narrow"].lr == Protocol.lr   # the rest stays each set's own
     tiny = Protocol(arch="mlp", augmentation="none", epochs=1)
     assert _protocols(sets, tiny) == {"narrow": tiny, "wide": tiny}
+
+
+def test_agreement_on_the_first_test_images_is_the_full_measure_cut_to_them(mnist, monkeypatch):
+    """test_examples only narrows what is measured: accuracies become shares of the first 500 test
+    images (and differ from those on all 10,000)."""
+    g = torch.Generator().manual_seed(0)
+    stand_in = SyntheticSet(torch.cat([mnist.sample_per_class(c, 2, g) for c in range(10)]),
+                            torch.arange(10).repeat_interleave(2))
+    tiny = Protocol(arch="mlp", augmentation="none", epochs=5, batch_size=16)
+    cut = agreement({"s": stand_in}, mnist, tiny, n_models=2, subset_ipcs=(1, 2), steps=6, every=3,
+                    test_examples=500)["s"]
+    full = agreement({"s": stand_in}, mnist, tiny, n_models=2, subset_ipcs=(1, 2), steps=6, every=3)["s"]
+    assert cut.accuracy.shape == (2,) and not torch.equal(cut.accuracy, full.accuracy)
+    assert ((cut.accuracy * 500).round() - cut.accuracy * 500).abs().max() < 1e-3   # a share of 500 images

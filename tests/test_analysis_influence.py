@@ -82,3 +82,36 @@ def test_leave_one_out_refuses_augmentation_and_bad_indices(mnist):
         influence.helped(2)
     with pytest.raises(ValueError, match="k must be in 1..5"):
         influence.hurt(0, k=6)
+
+
+def test_a_dd_schedule_is_left_out_of_by_replaying_it(mnist):
+    """A set with learned step sizes is replayed as its schedule: network 0 is `ddlab.evaluate`'s
+    replay of the whole set, and network i + 1 is the replay with image i missing from its step."""
+    import dataclasses
+
+    import ddlab
+    from ddlab import inits
+    from ddlab.evaluate import _generator
+    from ddlab.functional import unroll
+    from ddlab.nets import make_net
+    from torch.nn import functional as F
+
+    full = ddlab.assets.load("dd_random_mnist_100", mnist.device)
+    dd = dataclasses.replace(full, images=full.images[:20], labels=full.labels[:20], lrs=full.lrs[:6],
+                             config={**full.config, "ipc": 2, "steps": 2})              # 2 steps x 3 epochs
+    on = (mnist.x_test[:300], mnist.y_test[:300])
+    influence = leave_one_out(dd, mnist, on=on)
+    assert influence.loss_change.shape == (20, 300)
+    assert influence.accuracy == pytest.approx(ddlab.evaluate(dd, mnist, n_models=1, on=on).mean, abs=1e-6)
+    spec = inits.InitSpec.of(dd.config, setting="random")
+    theta = {k: p[0] for k, p in inits.draw_inits(spec, mnist, 1, _generator("test", 0), use="test").items()}
+    net = make_net(spec.arch, *mnist.net_args)
+    test_loss = lambda p: F.cross_entropy(torch.func.functional_call(net, p, (on[0],)), on[1], reduction="none")  # noqa: E731
+    i = 13                                                                                 # step 1, its 4th image
+    keep = torch.arange(20) != i
+    batches = [(x[keep[s * 10:(s + 1) * 10]], y[keep[s * 10:(s + 1) * 10]])
+               for s, (x, y) in enumerate(dd.batches())] * dd.epochs
+    without = unroll(net, theta, batches, dd.lrs, create_graph=False)
+    whole = unroll(net, theta, dd.schedule()[0], dd.lrs, create_graph=False)
+    expected = test_loss(without) - test_loss(whole)
+    assert torch.allclose(influence.loss_change[i], expected.detach(), atol=1e-4)

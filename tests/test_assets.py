@@ -1,5 +1,6 @@
 """Reference sets in assets/: verified before use, reproducible from their recorded command."""
 import json
+import os
 import shlex
 
 import pytest
@@ -41,6 +42,29 @@ def test_a_staged_run_starts_from_a_reference_set(name):
         assert assets.load(start).images.shape == assets.load(name).images.shape
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_check_score_is_what_its_summary_says(name, mnist):
+    """Every reference set re-scored, in seconds: its short check (recorded in its JSON by
+    `python -m ddlab assets --record-check`) must come out as recorded. The full accuracy is
+    re-scored by the slow test below."""
+    check = assets.summary(name)["check"]
+    assert check["test_examples"] <= 2000 and check["n_models"] <= 2   # a check, not the full protocol
+    assert assets.check_score(name, mnist) == pytest.approx(check["accuracy"], abs=0.003)
+
+
+@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dm_mnist_10"])   # replayed schedule; trained on
+def test_the_check_score_notices_a_changed_image(name, mnist, monkeypatch):
+    """The check is honest only if it fails when the set changes: one image blanked moves it by far
+    more than the check's tolerance."""
+    reference = assets.load(name)
+    reference.images[0] = 0.0     # one class loses its (first) image
+    monkeypatch.setattr(assets, "load", lambda *args, **kwargs: reference)
+    check = assets.summary(name)["check"]
+    assert abs(assets.check_score(name, mnist) - check["accuracy"]) > 0.01
+
+
+@pytest.mark.skipif(not os.environ.get("DDLAB_SLOW_TESTS"),
+                    reason="the full re-score takes minutes per set; DDLAB_SLOW_TESTS=1 runs it")
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_accuracy_is_what_its_summary_says(name, mnist):
     reference = assets.load(name)

@@ -8,7 +8,7 @@ from ddlab.sources import assets
 from ddlab.experiments import baselines
 from ddlab.experiments.comparison import compare
 from ddlab.evaluate import UNSEEN_SEED_OFFSET, evaluate
-from ddlab.methods import dd
+from ddlab import inits as inits_module
 from ddlab.methods.dd import DD, DatasetDistillation
 from ddlab.synthetic import SyntheticSet
 
@@ -73,11 +73,11 @@ def test_herding_starts_at_the_image_nearest_the_mean_and_tracks_it(mnist):
 def test_optimized_real_is_selected_on_training_networks_only(mnist, small_grid, monkeypatch):
     config = DD(steps=1, ipc=1, epochs=1, init="random")
     drawn, judged = [], []                       # (setting, use, inits) per draw; (set, networks, accuracy)
-    real_draw, real_accuracy = dd.draw_inits, baselines.validation_accuracy
+    real_draw, real_accuracy = inits_module.draw_inits, baselines.validation_accuracy
 
-    def draw_spy(config, data, setting, n, generator, *, use="distill"):
-        inits = real_draw(config, data, setting, n, generator, use=use)
-        drawn.append((setting, use, inits))
+    def draw_spy(spec, data, n, generator, *, use="distill"):
+        inits = real_draw(spec, data, n, generator, use=use)
+        drawn.append((spec.setting, use, inits))
         return inits
 
     def accuracy_spy(synthetic, data, setting, n_models, seed):
@@ -85,13 +85,14 @@ def test_optimized_real_is_selected_on_training_networks_only(mnist, small_grid,
         judged.append((synthetic.images, len(accuracy), accuracy.mean().item()))
         return accuracy
 
-    monkeypatch.setattr(dd, "draw_inits", draw_spy)
+    monkeypatch.setattr(inits_module, "draw_inits", draw_spy)
     monkeypatch.setattr(baselines, "validation_accuracy", accuracy_spy)
     chosen = baselines.optimized_real(mnist, config, seed=0)        # (classes, 1, C, H, W)
     assert drawn and all(setting == "random" and use == "distill" for setting, use, _ in drawn)
     # the networks results are reported on: evaluate's random draws for seeds 0-2, and the fixed init
-    reported = [real_draw(config, mnist, "random", 20, torch.Generator().manual_seed(UNSEEN_SEED_OFFSET + seed),
-                          use="test") for seed in range(3)] + [real_draw(config, mnist, "fixed", 1, None)]
+    spec = config.inits()
+    reported = [real_draw(spec, mnist, 20, torch.Generator().manual_seed(UNSEEN_SEED_OFFSET + seed), use="test")
+                for seed in range(3)] + [real_draw(replace(spec, setting="fixed"), mnist, 1, None)]
     for _, _, inits in drawn:
         for test_inits in reported:
             assert not any(torch.equal(a, b) for a in inits["conv1.weight"] for b in test_inits["conv1.weight"])

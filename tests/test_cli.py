@@ -53,12 +53,15 @@ def test_options_become_the_config_on_top_of_the_course_recipe_or_the_paper():
 
 
 def test_the_shell_command_reproduces_notebook_01(mnist, tmp_path, monkeypatch):
-    """`python -m ddlab distill dd --ipc 1 --init fixed` is notebook 01's `distill(recipe, data, seed=0)`."""
+    """`python -m ddlab distill dd --ipc 1 --init fixed` is notebook 01's `distill(recipe, data, seed=0)`
+    (both cut to 20 iterations: the first ones already tell two runs apart)."""
     monkeypatch.setenv("DDLAB_PROFILE", "quick")
     out = tmp_path / "dd.pt"
-    assert main(["distill", "dd", "--ipc", "1", "--init", "fixed", "--out", str(out), "--device", "cpu"]) == 0
+    assert main(["distill", "dd", "--ipc", "1", "--init", "fixed", "--iterations", "20", "--out", str(out),
+                 "--device", "cpu"]) == 0
     from_shell = SyntheticSet.load(out)
-    in_notebook = distill(recipes.dd_fixed_mnist_10(), mnist, seed=0, progress=False)
+    in_notebook = distill(dataclasses.replace(recipes.dd_fixed_mnist_10(), iterations=20), mnist, seed=0,
+                          progress=False)
     assert torch.equal(from_shell.images, in_notebook.images)
     assert torch.equal(from_shell.lrs, in_notebook.lrs)
 
@@ -117,3 +120,52 @@ def test_a_background_run_stopped_with_kill_saves_its_best_set(tmp_path):
     saved = SyntheticSet.load(out)
     assert saved.interrupted and len(saved.history["accuracy"]) >= 1
     assert b"(interrupted)" in stdout
+
+
+def test_a_bad_output_path_fails_before_any_iteration(tmp_path, capsys, monkeypatch):
+    """A path whose folder is a file used to fail only after the whole run; now it fails first."""
+    import importlib
+
+    driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("distilled although the output path is bad")
+    monkeypatch.setattr(driver, "distill", no_run)
+    (tmp_path / "file").write_text("")
+    for out, why in [(tmp_path / "file" / "dd.pt", f"{tmp_path / 'file'} is a file, not a folder"),
+                     (tmp_path, "it is a folder; give a file path such as")]:
+        assert main(["distill", "dd", "--init", "fixed", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ddlab: error: cannot write the set to {out}: {why}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("content,what", [
+    (b"", "it is an empty file"),
+    (b"weights: none\n", "it is a text file"),
+])
+def test_evaluating_a_file_that_is_not_a_set_is_one_line_and_exit_2(tmp_path, capsys, content, what):
+    path = tmp_path / "given.pt"
+    path.write_bytes(content)
+    assert main(["evaluate", str(path), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ddlab: error: {path} is not a readable synthetic set: {what}; give a file saved by")
+    assert err.count("\n") == 1
+
+
+def test_evaluating_a_set_of_another_shape_is_one_line_and_exit_2(tmp_path, capsys):
+    path = SyntheticSet(torch.zeros(10, 3, 32, 32), torch.arange(10), torch.full((2,), 0.02),
+                        {"method": "dd", "init": "fixed", "steps": 1, "epochs": 2}).save(tmp_path / "colour.pt")
+    assert main(["evaluate", str(path), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err == ("ddlab: error: this dd set has images of shape (3, 32, 32), but mnist has "
+                                       "(1, 28, 28); use a set made on mnist\n")
+
+
+def test_resuming_with_other_settings_is_one_line_and_exit_2(mnist, tmp_path, capsys):
+    common = ["distill", "dd", "--init", "fixed", "--steps", "1", "--epochs", "2", "--real-batch", "32",
+              "--iterations", "2", "--eval-every", "2", "--n-models", "1", "--device", "cpu"]
+    checkpoint = tmp_path / "a.checkpoint.pt"
+    config = config_from_args(build_parser().parse_args(common))
+    distill(config, mnist, eval_every=2, progress=False, checkpoint=checkpoint, checkpoint_every=1)
+    assert main(common + ["--lr", "0.5", "--resume", str(checkpoint), "--out", str(tmp_path / "a.pt")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"ddlab: error: checkpoint {checkpoint} was made with setting lr={config.lr}, not 0.5; resume with the run's own settings\n"

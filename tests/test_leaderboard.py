@@ -44,7 +44,7 @@ def test_every_row_is_judged_by_one_protocol_at_the_plans_width():
 def test_a_coreset_row_beats_chance_and_records_time_memory_and_source(mnist):
     row = lb.run("herding", 1, mnist, plan=TINY)
     assert row.scores.accuracies.shape == (2,) and row.scores.mean > 0.25      # 10 images; chance is 10%
-    assert row.seconds >= 0 and row.peak_mib > 100 and 0 <= row.added_mib < row.peak_mib   # MNIST alone: ~200 MiB
+    assert row.seconds >= 0 and row.peak_mib > 100 and -1 < row.added_mib < row.peak_mib   # MNIST alone: ~200 MiB; a freed page can make the rise -0.2
     assert row.source == "live: selected from the training images" and row.paper is None
 
 
@@ -58,9 +58,9 @@ def test_a_live_row_runs_the_driver_with_the_plans_budget(mnist):
 
 def test_reference_sets_are_used_only_when_the_plan_says_so(mnist, monkeypatch):
     fake = SyntheticSet(mnist.x_train[:100], mnist.y_train[:100], torch.full((30,), 0.1),
-                        {"method": "dd", "ipc": 1, "steps": 10, "epochs": 3, "init": "random",
+                        {"method": "dd", "ipc": 10, "steps": 10, "epochs": 3, "init": "random",
                          "command": "python -m ddlab distill dd ..."})
-    fixed = dataclasses.replace(fake, config={**fake.config, "init": "fixed", "steps": 1})
+    fixed = dataclasses.replace(fake, config={**fake.config, "init": "fixed", "ipc": 1, "steps": 1})
     monkeypatch.setattr(lb.assets, "SHA256", {"dd_fixed": "x", "dd_random": "y"})
     monkeypatch.setattr(lb.assets, "load", lambda name, device=None: {"dd_fixed": fixed, "dd_random": fake}[name])
     assert lb.reference_asset("dd", 10)[0] == "dd_random"
@@ -142,8 +142,38 @@ def test_live_runs_start_from_the_course_recipes(monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "default")
     plan = recipes.leaderboard()
     dd = lb.live_config("dd", 10, plan)
-    assert (dd.init, dd.ipc, dd.steps, dd.iterations) == ("random", 10, 10, 150)   # the paper's 10-step layout
+    assert (dd.init, dd.ipc, dd.steps, dd.iterations) == ("random", 10, 10, 100)   # the paper's 10-step layout
     dc = lb.live_config("dc", 1, plan)
     assert (dc.width, dc.init, dc.iterations) == (32, "real", 80) and dc.real_batch == recipes.leaderboard_recipe("dc", 1)[1].real_batch
     assert lb.live_config("dm", 1, plan) == dataclasses.replace(recipes.leaderboard_recipe("dm", 1)[1], width=32)
     assert lb.live_config("mtt", 1, plan).width == recipes.leaderboard_recipe("mtt", 1)[1].width   # its experts' width
+
+
+def test_paper_numbers_come_from_the_verified_table_and_missing_ones_are_none():
+    from ddlab import papers
+
+    assert lb.paper_number("dc", 10) == papers.number(paper="dc", dataset="mnist", ipc=10)
+    assert lb.paper_number("dsa", 1).value == papers.number(paper="dsa", dataset="mnist", ipc=1).value
+    assert lb.paper_number("dd", 10).value == "79.5 ± 8.1"                      # Wang et al.: 100 images, random init
+    assert lb.paper_number("dd", 1) is None and lb.paper_number("mtt", 1) is None
+    assert all(lb.paper_number(m, 1) is None for m in baselines.CORESETS)
+    assert not hasattr(lb, "PAPER")
+
+
+def test_figures_draw_a_method_by_class_grid_a_chart_and_a_time_scatter(mnist):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def row(method, ipc, seconds):
+        synthetic = SyntheticSet(mnist.x_train[:10 * ipc], torch.arange(10).repeat(ipc), None, {"method": method})
+        return lb.Row(method, ipc, synthetic, Scores(torch.tensor([0.6, 0.7]), "random"), seconds, None, None, "x")
+    rows = [row("dc", 1, 10.0), row("herding", 1, 0.1), row("dc", 10, None)]
+    fig = lb.show_sets(rows, mnist)
+    assert fig.axes[0].get_images() and len(fig.axes) == 2 * 10                  # 2 entries at 1/class x 10 classes
+    assert len(lb.show_sets(rows, mnist, ipc=10).axes) == 10
+    with pytest.raises(ValueError, match="no row has 5"):
+        lb.show_sets(rows, mnist, ipc=5)
+    assert len(lb.plot_accuracies(rows).patches) == 3
+    assert "no recorded time: dc (10)" in lb.plot_time_accuracy(rows).get_title()
+    plt.close("all")

@@ -56,7 +56,7 @@ def test_mtt_continues_with_its_learned_step_size(mnist):
 def test_a_set_that_does_not_fit_is_refused(mnist):
     first = distill(dataclasses.replace(FIXED, iterations=1), mnist, progress=False)
     with pytest.raises(ValueError, match=r"cannot continue from a set of images \(10, 1, 28, 28\); .* \(20, 1, 28, 28\)"):
-        distill(dataclasses.replace(FIXED, steps=2), mnist, progress=False, start_from=first)
+        distill(FIXED.with_steps(2), mnist, progress=False, start_from=first)
     with pytest.raises(ValueError, match=r"step sizes \(2,\); this config learns \(3,\) \(steps x epochs"):
         distill(dataclasses.replace(FIXED, epochs=3), mnist, progress=False, start_from=first)
     dm = distill(config_for("dm", ipc=1, iterations=1, width=8, real_batch=16), mnist, progress=False)

@@ -50,13 +50,14 @@ class Agreement:
 
 def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol | None = None,
               n_models: int | None = None, subset_ipcs: tuple[int, ...] = SUBSET_IPCS, steps: int = 300,
-              every: int = 5, seed: int = 0) -> dict[str, Agreement]:
+              every: int = 5, seed: int = 0, test_examples: int | None = None) -> dict[str, Agreement]:
     """Agreement on the test set between networks trained on each of `sets` and real-data networks
     of matched accuracy (see the module docstring). The real-data networks are trained once and
     shared by all sets: subset-trained ones under `protocol` (default: the first set's standard
     protocol at the profile's size), early-stopped ones for `steps` steps with a checkpoint every
     `every`. Each set's own networks follow `_protocols`: all share one architecture and width,
-    so that every network is compared with its own kind."""
+    so that every network is compared with its own kind. Predictions and accuracies are taken on the
+    first `test_examples` test images (default: all)."""
     if not sets:
         raise ValueError("agreement needs at least one distilled set, got none")
     protocols = _protocols(sets, protocol)
@@ -64,19 +65,20 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol |
     n_models = n_models or recipes.analysis().evaluation.n_models
     generator = torch.Generator().manual_seed(seed)
     net = make_net(reference.arch, *data.net_args, width=reference.width)
+    test = data.x_test[:test_examples]
 
     subset = [_predictions(net, train(_real_subset(data, ipc, generator), data, reference, n_models,
-                                               generator)[1], data) for ipc in subset_ipcs]
+                                               generator)[1], test) for ipc in subset_ipcs]
     subset = torch.cat(subset)                                                  # (sizes * n, M)
     inits = sample_inits(net, n_models, reference.init_scheme, generator, data.device)
-    _, checkpoints = real_training.watch(net, inits, data, steps, every, lambda p: _predictions(net, p, data), generator)
+    _, checkpoints = real_training.watch(net, inits, data, steps, every, lambda p: _predictions(net, p, test), generator)
     early = torch.cat(checkpoints)                                              # (checkpoints * n, M)
 
-    truth = data.y_test.cpu()
+    truth = data.y_test[:test_examples].cpu()
     accuracy = lambda predictions: (predictions == truth).float().mean(-1)     # noqa: E731
     results = {}
     for name, synthetic in sets.items():
-        distilled = _predictions(net, train(synthetic, data, protocols[name], n_models, generator)[1], data)
+        distilled = _predictions(net, train(synthetic, data, protocols[name], n_models, generator)[1], test)
         subset_match = _closest(accuracy(distilled), accuracy(subset))
         early_match = _closest(accuracy(distilled), accuracy(early))
         agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731
@@ -96,9 +98,9 @@ def _protocols(sets: dict[str, SyntheticSet], protocol: Protocol | None) -> dict
     return {name: replace(sized(s.config, budget), arch=first.arch, width=first.width) for name, s in sets.items()}
 
 
-def _predictions(net: torch.nn.Module, params: Params, data: Dataset) -> Tensor:
-    """Predicted class of every test image by each stacked network: (n_models, M) uint8, on the CPU."""
-    return predict_many(net, params, data.x_test).argmax(-1).to(torch.uint8).cpu()
+def _predictions(net: torch.nn.Module, params: Params, x: Tensor) -> Tensor:
+    """Predicted class of every image of `x` by each stacked network: (n_models, M) uint8, on the CPU."""
+    return predict_many(net, params, x).argmax(-1).to(torch.uint8).cpu()
 
 
 def _closest(targets: Tensor, candidates: Tensor) -> Tensor:

@@ -16,6 +16,11 @@ order; network i + 1 gives image i weight zero in the loss (`train_many`'s `weig
 averaged over the other images, exactly as if image i had never been drawn), network 0 keeps all.
 All N + 1 trainings run in one `train_many` pass. Augmentation is off, because each network would
 draw its own augmentations and differ by more than the missing image.
+
+A DD set is not trained on as data: it is a schedule (its images in `steps` batches, replayed for
+`epochs` epochs with its learned step sizes, from random LeNet initialisations). `leave_one_out`
+replays that schedule instead (`_replay_leave_one_out`): network i + 1 gives image i weight zero
+in the loss of its step, every time the step comes round.
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from torch.nn import functional as F
 from .. import recipes
 from ..protocol import Protocol, sized
 from ..data import Dataset
-from ..functional import Schedule, predict_many, train_many
+from ..functional import Schedule, loss, predict_many, train_many
 from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
 
@@ -72,7 +77,11 @@ def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: Protocol | N
                   seed: int = 0, on: tuple[Tensor, Tensor] | None = None) -> Influence:
     """Leave-one-out influence of every image of `synthetic` on the loss of every test image (or of
     `on` = (images, labels)), trained under `protocol` (default: the set's standard protocol at the
-    profile's size, without augmentation)."""
+    profile's size, without augmentation). A set with learned step sizes (DD) and no `protocol` is
+    replayed as the schedule it is, from one random initialisation of its own network."""
+    if synthetic.lrs is not None and protocol is None:
+        net, trained = _replay_leave_one_out(synthetic, data, seed)
+        return _influence(net, trained, synthetic, data, on)
     protocol = protocol or replace(sized(synthetic.config, recipes.analysis().evaluation), augmentation="none")
     if protocol.augmentation != "none":
         raise ValueError(f"leave-one-out needs augmentation='none' (got {protocol.augmentation!r}): "
@@ -83,6 +92,35 @@ def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: Protocol | N
     synthetic = synthetic.to(data.device)
     trained = train_leave_one_out(net, init, synthetic.images.detach(), synthetic.labels, protocol.schedule(),
                                   generator)
+    return _influence(net, trained, synthetic, data, on)
+
+
+def _replay_leave_one_out(synthetic: SyntheticSet, data: Dataset, seed: int) -> tuple[nn.Module, Params]:
+    """N + 1 networks from one unseen random initialisation of the DD set's network, each replaying
+    its schedule (steps x epochs, learned step sizes); network i + 1 without image i."""
+    from .. import inits
+    from ..evaluate import _generator
+
+    spec = inits.InitSpec.of(synthetic.config, setting="random")
+    init = inits.draw_inits(spec, data, 1, _generator("test", seed), use="test")
+    net = make_net(spec.arch, *data.net_args)
+    synthetic = synthetic.to(data.device)
+    n = len(synthetic.labels)
+    keep = torch.ones(n + 1, n, device=data.device)
+    keep[1:].fill_diagonal_(0)                                          # (N + 1, N): row i + 1 drops image i
+    per_step = n // synthetic.steps
+    images, labels = synthetic.images.detach(), synthetic.labels
+    params = {name: p.expand(n + 1, *p.shape[1:]).clone() for name, p in init.items()}
+    for t, lr in enumerate(synthetic.lrs.detach()):
+        s = (t % synthetic.steps) * per_step                            # step t trains on batch t mod steps
+        x, y, w = images[s:s + per_step], labels[s:s + per_step], keep[:, s:s + per_step]
+        grads = torch.func.vmap(torch.func.grad(loss, argnums=1), in_dims=(None, 0, None, None, 0))(net, params, x, y, w)
+        params = {name: p - lr * grads[name] for name, p in params.items()}
+    return net, params
+
+
+def _influence(net: nn.Module, trained: Params, synthetic: SyntheticSet, data: Dataset,
+               on: tuple[Tensor, Tensor] | None) -> Influence:
     x, y = on if on is not None else (data.x_test, data.y_test)
     logits = predict_many(net, trained, x)                                      # (N + 1, M, classes)
     losses = F.cross_entropy(logits.flatten(0, 1), y.repeat(logits.shape[0]), reduction="none")

@@ -60,7 +60,7 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     real = torch.stack([data.sample_per_class(c, max(ks) + ipc, order) for c in range(classes)])  # (classes, K, C, H, W)
     synthetic = synthetic.to(data.device)
 
-    def accuracies(images: Tensor, labels: Tensor) -> Tensor:
+    def scored(images: Tensor, labels: Tensor) -> Tensor:
         trained_on = SyntheticSet(images, labels, None, synthetic.config)
         # the same seed for every run: the same initialisations, whatever the data
         return accuracies(trained_on, data, protocol, n_models, torch.Generator().manual_seed(seed), on)
@@ -68,10 +68,10 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     distilled_arm, real_arm = [], []
     for k in ks:
         added, added_labels = _per_class(real[:, :k])
-        distilled_arm.append(accuracies(torch.cat([synthetic.images.detach(), added]),
+        distilled_arm.append(scored(torch.cat([synthetic.images.detach(), added]),
                                         torch.cat([synthetic.labels, added_labels])))
         replacement, replacement_labels = _per_class(real[:, :k + ipc])
-        real_arm.append(accuracies(replacement, replacement_labels))
+        real_arm.append(scored(replacement, replacement_labels))
     return Mixing(tuple(ks), ipc, torch.stack(distilled_arm), torch.stack(real_arm))
 
 

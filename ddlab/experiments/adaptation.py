@@ -11,7 +11,7 @@ story, each measured on the same networks, the ones `ddlab.evaluate` reports on:
   distilled   after the steps on the distilled images with their learned step sizes.
 
 The paper (project page; USPS -> MNIST, pretrained networks of unknown weights, 100 distilled
-images) reports 67.5 ± 3.9% before and 92.7 ± 1.4% after (`PAPER`).
+images) reports its before and after in `ddlab.papers`.
 """
 from __future__ import annotations
 
@@ -20,15 +20,12 @@ from dataclasses import dataclass
 
 import torch
 
-from .baselines import dd_config
-from .comparison import compare
 from ..data import Dataset
 from ..evaluate import Scores, evaluate
 from ..inits import PRETRAINED_SETTINGS
 from ..synthetic import SyntheticSet
-
-# Wang et al.'s USPS -> MNIST adaptation with 100 images, pretrained networks of unknown weights (%).
-PAPER = {"before": "67.5 ± 3.9", "after": "92.7 ± 1.4", "images": 100}
+from .baselines import dd_config
+from .comparison import compare
 
 
 def before(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int = 20, seed: int = 0,

@@ -22,16 +22,12 @@ from dataclasses import dataclass
 import torch
 
 from .baselines import BASELINES, dd_config, make_baseline
+from .. import papers
 from ..data import Dataset
 from ..evaluate import Scores, evaluate
 from ..methods import DD
 from ..synthetic import SyntheticSet
 
-# (dataset, arch, ipc, steps, epochs, init setting) -> the paper's accuracy (%) for the distilled set.
-PAPER_DD = {
-    ("mnist", "lenet", 1, 1, 3, "fixed"): "93.8",
-    ("mnist", "lenet", 10, 10, 3, "random"): "79.5 ± 8.1",
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +105,9 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
         if other != key:
             raise ValueError(f"distilled sets of different layouts cannot share a table: {key} and {other} "
                              "(arch, ipc, steps, epochs)")
-    paper = {s: PAPER_DD[(data.name, *key, s)] for s in settings if (data.name, *key, s) in PAPER_DD}
+    paper = {s: wang[0].value for s in settings
+             if config.arch == "lenet" and (wang := papers.numbers("wang2018", data.name, "dd", init=s,
+                                                                  images=config.ipc * data.num_classes))}
     rows = []
     for synthetic, made_for in zip(distilled, (c.init for c in configs)):
         label = synthetic.method if len(distilled) == 1 else f"{synthetic.method}, for {made_for} init"

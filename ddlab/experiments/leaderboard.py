@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable
 
-from .. import protocol, recipes
+from .. import papers, protocol, recipes
 from ..callbacks import Callback
 from ..data import Dataset
 from ..distill import distill
@@ -44,20 +44,32 @@ from ..sources import assets
 from ..sources.experts import cache_path
 from ..synthetic import SyntheticSet
 from . import baselines
-from .comparison import PAPER_DD
 from .memory import PeakMemory
 
 DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")            # methods that learn their images
 METHODS = DISTILLED + baselines.CORESETS
 ARCHS = ("convnet", "mlp", "lenet")                      # networks of the cross-architecture table
 
-# (method, images per class) -> the paper's MNIST accuracy (%), only where checked against a public
-# source: DC (Zhao et al. 2021) and DSA (Zhao & Bilen 2021) as quoted in Table 1 of Nguyen et al.
-# 2021 ("Dataset Distillation with Infinitely Wide Convolutional Networks"); DD under random inits
-# from Wang et al.'s project page (`ddlab.comparison`: 10 steps x 1 image per class). DM's and the
-# coresets' numbers could not be checked from here and are left out rather than quoted from memory.
-PAPER = {("dc", 1): "91.7 ± 0.5", ("dc", 10): "97.4 ± 0.2", ("dsa", 1): "88.7 ± 0.6", ("dsa", 10): "97.8 ± 0.1",
-         ("dd", 10): PAPER_DD[("mnist", "lenet", 10, 10, 3, "random")]}
+# How each leaderboard entry is looked up in `ddlab.papers` (the verified table): the paper key and
+# the setting. DD's entry is Wang et al.'s random-init LeNet runs, counted in images (ipc x 10
+# classes). Coresets, DM on MNIST and MTT (no MNIST results) are not in the table: shown as "—".
+def paper_number(method: str, ipc: int) -> papers.PaperNumber | None:
+    """The checked paper number for `method` at `ipc` images per class on MNIST, or None when the
+    table holds none (`ddlab.papers` says why: not published, or not checked)."""
+    try:
+        if method == "dd":
+            return papers.number(paper="wang2018", dataset="mnist", method="dd", images=10 * ipc, init="random")
+        if method in ("dc", "dsa", "dm"):
+            return papers.number(paper=method, dataset="mnist", ipc=ipc)
+    except ValueError:
+        return None
+    return None
+
+
+PAPER_NOTE = ("Paper: the published MNIST number from `ddlab.papers` (the course's verified table, with "
+              "paper, table and source); — where the table has none: coresets (Zhao et al.'s coreset rows "
+              "were not checked), MTT (published no MNIST result), DD at 1 per class (not run by the paper), "
+              "and DM on MNIST unless the table holds it.")
 
 
 def live_config(method: str, ipc: int, plan: LeaderboardPlan) -> Any:
@@ -96,7 +108,8 @@ class Row:
 
     @property
     def paper(self) -> str | None:
-        return PAPER.get((self.method, self.ipc))
+        found = paper_number(self.method, self.ipc)
+        return None if found is None else found.value
 
 
 def score(synthetic: SyntheticSet, data: Dataset, plan: LeaderboardPlan, arch: str | None = None, seed: int = 0) -> Scores:
@@ -177,7 +190,7 @@ class Leaderboard:
                   "random initialisations. Time and memory: making the set, not evaluating it; memory is "
                   "the whole process's peak (data included) on a CPU, the CUDA allocator's on a GPU, and "
                   "in brackets how far it rose above what was in use before. "
-                  "Paper: only numbers checked against a public source (see `ddlab.leaderboard.PAPER`)."]
+                  + PAPER_NOTE]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -220,21 +233,84 @@ def cross_architecture(rows: Iterable[Row], data: Dataset, archs: tuple[str, ...
     return CrossArchitecture(tuple(table), tuple(archs), plan)
 
 
-def show_sets(rows: Iterable[Row], data: Dataset):
-    """Every row's images, one panel per row (one column per class), titled with its accuracy.
-    Returns the Axes."""
+def show_sets(rows: Iterable[Row], data: Dataset, ipc: int | None = None):
+    """A method x class grid: one row per entry, one column per class, one image each (the first of
+    its class), the row labelled with the method and its accuracy. `ipc`: only the entries with that
+    many images per class (default: the smallest in `rows`). Returns the Figure."""
     import matplotlib.pyplot as plt
-
-    from ..plots import show_images
 
     rows = list(rows)
     if not rows:
         raise ValueError("show_sets needs at least one row")
-    heights = [row.ipc for row in rows]                       # one grid row per image of a class
-    _, axes = plt.subplots(len(rows), 1, figsize=(6, 0.75 * sum(heights) + 0.6 * len(rows)),
-                           gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, row in zip(axes[:, 0], rows):
-        show_images(data.to_pixels(row.synthetic.images.to(data.device)), labels=row.synthetic.labels,
-                    classes=data.classes, ax=ax, title=f"{row.method}, {row.ipc}/class: {row.scores.format()}")
-    plt.tight_layout()
-    return axes[:, 0]
+    ipc = min(r.ipc for r in rows) if ipc is None else ipc
+    shown = sorted((r for r in rows if r.ipc == ipc), key=lambda r: -r.scores.mean)
+    if not shown:
+        raise ValueError(f"no row has {ipc} image(s) per class; rows have {sorted({r.ipc for r in rows})}")
+    classes = data.num_classes
+    fig, axes = plt.subplots(len(shown), classes, figsize=(0.8 * classes + 1.6, 0.8 * len(shown) + 0.4),
+                             squeeze=False, gridspec_kw={"wspace": 0.05, "hspace": 0.08})
+    for r, row in enumerate(shown):
+        pixels = data.to_pixels(row.synthetic.images.detach().to(data.device)).cpu()
+        labels = row.synthetic.labels.cpu()
+        for c in range(classes):
+            ax = axes[r, c]
+            first = (labels == c).nonzero()
+            if len(first):
+                ax.imshow(pixels[first[0, 0]].permute(1, 2, 0).squeeze(-1), cmap="gray", vmin=0, vmax=1,
+                          interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            if r == 0:
+                ax.set_title(data.classes[c], fontsize=10)
+        axes[r, 0].set_ylabel(f"{row.method}\n{row.scores.format()}", rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle(f"{ipc} image(s) per class: the first image of each class, best entry on top", fontsize=10)
+    return fig
+
+
+def plot_accuracies(rows: Iterable[Row]):
+    """Bar chart of every entry's accuracy (mean ± std over its networks), one group per images per
+    class, best first, the paper's number as a black tick where `ddlab.papers` has one. Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: (r.ipc, -r.scores.mean))
+    ipcs = sorted({r.ipc for r in rows})
+    _, ax = plt.subplots(figsize=(max(5.0, 0.45 * len(rows) + 1.5), 3.2))
+    x, ticks = 0.0, []
+    for ipc in ipcs:
+        for row in (r for r in rows if r.ipc == ipc):
+            coreset = row.method in baselines.CORESETS
+            ax.bar(x, 100 * row.scores.mean, yerr=100 * row.scores.std, color="tab:gray" if coreset else f"C{ipcs.index(ipc)}",
+                   capsize=2, label=None)
+            found = paper_number(row.method, row.ipc)
+            if found is not None:
+                ax.plot([x - 0.4, x + 0.4], [found.mean] * 2, color="black", lw=2)
+            ticks.append((x, f"{row.method}\n{ipc}/class"))
+            x += 1
+        x += 0.6
+    ax.set_xticks([t for t, _ in ticks], [n for _, n in ticks], fontsize=8, rotation=90)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("MNIST leaderboard (grey: real-image coresets; black tick: the paper's number)", fontsize=10)
+    return ax
+
+
+def plot_time_accuracy(rows: Iterable[Row]):
+    """Accuracy against the time it took to make each set (log scale), one marker per entry; entries
+    without a recorded time are left out (listed in the title). Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    rows = list(rows)
+    timed = [r for r in rows if r.seconds is not None]
+    _, ax = plt.subplots(figsize=(5.5, 3.4))
+    for ipc, marker in zip(sorted({r.ipc for r in timed}), "os^D"):
+        for row in (r for r in timed if r.ipc == ipc):
+            ax.scatter(max(row.seconds, 1e-3), 100 * row.scores.mean, marker=marker,
+                       color="tab:gray" if row.method in baselines.CORESETS else "C0")
+            ax.annotate(f"{row.method} ({ipc})", (max(row.seconds, 1e-3), 100 * row.scores.mean), fontsize=7,
+                        xytext=(3, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("time to make the set (s, log scale; assets: their recorded run)")
+    ax.set_ylabel("test accuracy (%)")
+    missing = [f"{r.method} ({r.ipc})" for r in rows if r.seconds is None]
+    ax.set_title("accuracy against distilling time" + (f"\nno recorded time: {', '.join(missing)}" if missing else ""),
+                 fontsize=9)
+    return ax

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..callbacks import Callback
 from ..data import Dataset
 from ..distill import distill
-from ..evaluate import evaluate
+from ..evaluate import evaluate, format_accuracy
 from ..methods import DD
 from ..synthetic import SyntheticSet
 
@@ -39,9 +39,9 @@ class Sweep:
         lines = ["| " + " | ".join(self.varied) + " | images | test accuracy (%) | distil (s) |",
                  "|---" * (len(self.varied) + 3) + "|"]
         for p in self.points:
-            spread = f" ± {100 * p['std']:.1f}" if p["networks"] > 1 else ""
+            accuracy = format_accuracy(p["accuracy"], p["std"], p["networks"], unit="")
             lines.append("| " + " | ".join(str(p[k]) for k in self.varied) +
-                         f" | {p['images']} | {100 * p['accuracy']:.1f}{spread} | {p['seconds']:.1f} |")
+                         f" | {p['images']} | {accuracy} | {p['seconds']:.1f} |")
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:

@@ -16,8 +16,8 @@ import torch
 from torch import Tensor
 
 from ..data import Dataset
-from ..evaluate import evaluate
-from ..methods.dd import INIT_SETTINGS
+from ..evaluate import evaluate, format_accuracy
+from ..inits import INIT_SETTINGS
 from ..synthetic import SyntheticSet
 
 
@@ -32,7 +32,9 @@ class TransferMatrix:
         width = max(len(c) for c in self.columns) + 2
         lines = ["distilled \\ evaluated".ljust(22) + "".join(c.rjust(width) for c in self.columns)]
         for i, row in enumerate(self.rows):
-            cells = [f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in zip(self.mean[i].tolist(), self.std[i].tolist())]
+            # a cell without spread is one network (a single-init setting)
+            cells = [format_accuracy(m, s, 1 if s == 0 else 2, unit="")
+                     for m, s in zip(self.mean[i].tolist(), self.std[i].tolist())]
             lines.append(row.ljust(22) + "".join(c.rjust(width) for c in cells))
         return "\n".join(lines)
 

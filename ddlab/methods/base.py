@@ -5,7 +5,9 @@ divergence check. A method supplies only what differs between papers:
 
 * which tensors are learned (`parameters`) and with which optimiser (`make_optimizer`),
 * the outer loss for one iteration (`outer_loss`),
-* the current synthetic set (`snapshot`).
+* the current synthetic set (`snapshot`),
+* for checkpoints, what it keeps between iterations (`state` / `load_state`; the default, the
+  learned tensors, suits every method that keeps nothing else).
 
 Every method config is a frozen dataclass with the paper's defaults and, besides its own fields,
 the ones the driver reads: `iterations`, `lr` (and `betas` for Adam), `lr_decay_every`, `lr_decay`.
@@ -70,6 +72,24 @@ class Method:
                              f"config learns images {shape} with the same labels (ipc, steps and dataset must match)")
         with torch.no_grad():
             self.images.copy_(start.images.to(self.images.device))
+
+    def state(self) -> dict[str, Any]:
+        """Everything besides the generator and the optimiser that the next iteration depends on,
+        as plain tensors (a checkpoint, `ddlab.distill`). The common case is the learned tensors
+        themselves; a method that keeps more between iterations (DC: its current network) extends it."""
+        return {"parameters": [p.detach().cpu().clone() for p in self.parameters()]}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Put back what `state` returned, in place, so an optimiser built on `parameters()` still
+        holds the very tensors it updates."""
+        saved = state["parameters"]
+        mine = self.parameters()
+        if len(saved) != len(mine) or any(a.shape != b.shape for a, b in zip(saved, mine)):
+            raise ValueError(f"the checkpoint holds learned tensors of shapes {[tuple(t.shape) for t in saved]}; "
+                             f"this {self.name} config learns {[tuple(t.shape) for t in mine]}")
+        with torch.no_grad():
+            for tensor, value in zip(mine, saved):
+                tensor.copy_(value.to(tensor.device))
 
     def describe_config(self) -> dict[str, Any]:
         """The config as plain data (tuples become lists), exactly as a saved set stores it."""

@@ -126,6 +126,18 @@ class GradientMatching(ImageSetMethod):
         self.updates += 1
         return sum(self._class_distance(c) for c in range(self.data.num_classes))
 
+    def state(self) -> dict:
+        """The images, and the network being followed with its update count: a resumed run must
+        go on training that network, not draw a fresh one early."""
+        theta = None if self.theta is None else {k: v.detach().cpu().clone() for k, v in self.theta.items()}
+        return {**super().state(), "theta": theta, "updates": self.updates}
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        device = self.data.device
+        self.theta = None if state["theta"] is None else {k: v.to(device) for k, v in state["theta"].items()}
+        self.updates = int(state["updates"])
+
     def _class_distance(self, c: int) -> Tensor:
         x_real, x_syn = self.real_images(c), self.class_images(c)     # (B, C, H, W), (ipc, C, H, W)
         if self.config.dsa:

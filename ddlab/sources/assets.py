@@ -5,6 +5,12 @@ Each asset is a saved `SyntheticSet` whose config records the command that made 
 file is read from `assets/`; where ddlab was pip-installed without the repository (Colab), it is
 fetched once from GitHub into the data cache. Either way its sha256 must match the one recorded
 here before it is opened, so a stale or tampered file is never used.
+
+Each JSON also records a *check score* (`check_score`, recorded once by
+``python -m ddlab assets --record-check NAME``): the set's accuracy under a short, fixed protocol
+(few epochs, two narrow networks, the first thousand test images). Why a second number: re-scoring every set under
+its full protocol takes most of a CI run, while the short one takes seconds and still moves when the
+images do (tests/test_assets.py shows it). The full accuracy stays the one reported.
 """
 from __future__ import annotations
 
@@ -12,11 +18,14 @@ import hashlib
 import json
 import shlex
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..course import BRANCH, REPO
 from ..data import data_root
 from ..synthetic import SyntheticSet
+from .cache import write_atomic
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
@@ -89,3 +98,37 @@ def _download(name: str, target: Path) -> None:
     except OSError as error:
         raise RuntimeError(f"asset {name!r} is not in this checkout and could not be fetched from {url} ({error})") from None
     partial.replace(target)
+
+
+# The short protocol of a check score: what `record_check` writes into a JSON (the test reads the
+# recorded one back, so changing these only changes checks recorded later).
+CHECK_MODELS = 2             # networks trained (DD sets under a fixed init: its one network)
+CHECK_EPOCHS = 20            # epochs of a set without step sizes (a DD set replays its own schedule)
+CHECK_WIDTH = 32             # ConvNet channels at most (a full-width ConvNet costs most of a check)
+CHECK_TEST_EXAMPLES = 1000   # the first test images, scored on
+
+
+def check_score(name: str, data: Any, check: dict | None = None) -> float:
+    """Accuracy of asset `name` under its recorded short check (or `check`, a dict like the one
+    `record_check` writes): the same networks, epochs and test images every time, so the same
+    number on any machine up to float rounding."""
+    from ..evaluate import evaluate
+    from ..protocol import Protocol
+
+    check = check or summary(name)["check"]
+    n = check["test_examples"]
+    protocol = Protocol(**check["protocol"]) if check["protocol"] else None
+    return evaluate(load(name, data.device), data, n_models=check["n_models"], seed=check["seed"],
+                    protocol=protocol, on=(data.x_test[:n], data.y_test[:n])).mean
+
+
+def record_check(name: str, data: Any) -> dict:
+    """Score asset `name` under the short check protocol and write it into its JSON (atomically)."""
+    made = summary(name)
+    recorded = made.get("protocol")
+    check = {"n_models": CHECK_MODELS, "seed": made["seed"], "test_examples": CHECK_TEST_EXAMPLES,
+             "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS,
+                                               "width": min(recorded["width"], CHECK_WIDTH)}}
+    check["accuracy"] = check_score(name, data, check)
+    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**made, "check": check}, indent=2) + "\n").encode())
+    return check

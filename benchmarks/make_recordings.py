@@ -1,0 +1,90 @@
+"""Make the recordings the seminar profile replays (`ddlab.recordings`).
+
+Each named run is distilled once, in the default profile, exactly as its notebook calls it (recipe,
+seed, driver options), through `ddlab.load_or_distill` (so its set is cached as the notebook's own
+run would be) with a `Recorder` beside it. The recording, which keeps the finished set too, is
+written to ``assets/recordings/<method>_<digest>.pt`` with its sha256 sidecar, and the line to add
+to `ddlab.recordings.SHA256` is printed.
+
+    OMP_NUM_THREADS=1 python benchmarks/make_recordings.py dd_fixed_mnist_10 dm_mnist_1
+    python benchmarks/make_recordings.py --list
+
+A recording needs the live run, so a run already in the cache is refused unless ``--fresh`` (which
+deletes the cached set and distils it again: same seed, same set on the same machine).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any, Callable
+
+os.environ["DDLAB_PROFILE"] = "default"   # before ddlab reads it: recordings are of default-profile runs
+
+import ddlab  # noqa: E402
+from ddlab import recipes  # noqa: E402
+from ddlab import recordings  # noqa: E402
+from ddlab.sources import cache  # noqa: E402
+
+
+def _dm_mnist_1() -> tuple[Any, dict[str, Any]]:
+    config = recipes.dm_mnist(1)
+    return config, {"eval_every": max(10, config.iterations // 4)}
+
+
+# name -> (what calls it, () -> (config, driver options)); every run uses seed 0, as the notebooks do.
+RUNS: dict[str, tuple[str, Callable[[], tuple[Any, dict[str, Any]]]]] = {
+    "dd_fixed_mnist_10": ("notebook 01: recipes.dd_fixed_mnist_10(), seed 0", lambda: (recipes.dd_fixed_mnist_10(), {})),
+    "dm_mnist_1": ("notebook 07: recipes.dm_mnist(1), seed 0, eval_every=max(10, iterations // 4)", _dm_mnist_1),
+}
+SEED = 0
+
+
+def make(name: str, data: ddlab.Dataset, frames: int, fresh: bool) -> None:
+    what, build = RUNS[name]
+    config, options = build()
+    key = recordings.run_key(config, data, SEED, options)
+    cached = recordings.run_path(key)
+    if cached.is_file():
+        if not fresh:
+            sys.exit(f"{name}: its run is cached at {cached}; a recording needs the live run: pass --fresh "
+                     f"to distil it again")
+        cached.unlink()
+        cache.sidecar(cached).unlink(missing_ok=True)
+    recorder = recordings.Recorder(frames)
+    start = time.perf_counter()
+    made = ddlab.load_or_distill(config, data, callbacks=[recorder], seed=SEED, **options)
+    seconds = time.perf_counter() - start
+    if made.interrupted or not recorder.done:
+        sys.exit(f"{name}: the run did not finish; nothing written")
+    path = recordings.RECORDINGS_DIR / f"{recordings.run_name(key)}.pt"
+    recorder.recording(key=key, result=made).save(path)
+    digest = cache.sidecar(path).read_text().strip()
+    accuracy = made.history["accuracy"][-1] if made.history.get("accuracy") else float("nan")
+    print(f"{name}: {len(recorder)} frames, {path.stat().st_size / 1e3:.0f} kB, {seconds:.0f} s, "
+          f"last validation accuracy {100 * accuracy:.1f}% -> {path.relative_to(recordings.RECORDINGS_DIR.parents[1])}")
+    print(f'    "{recordings.run_name(key)}": "{digest}",   # {what}')
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="*", metavar="RUN", help=f"runs to record: {', '.join(RUNS)}")
+    parser.add_argument("--frames", type=int, default=recordings.MAX_FRAMES, help="frames kept per recording")
+    parser.add_argument("--fresh", action="store_true", help="distil again a run that is already cached")
+    parser.add_argument("--list", action="store_true", help="list the runs and exit")
+    args = parser.parse_args(argv)
+    if args.list or not args.runs:
+        for name, (what, _) in RUNS.items():
+            print(f"{name:20} {what}")
+        return
+    unknown = [name for name in args.runs if name not in RUNS]
+    if unknown:
+        parser.error(f"unknown run(s) {', '.join(unknown)}; choose from: {', '.join(RUNS)}")
+    data = ddlab.load("mnist")
+    for name in args.runs:
+        make(name, data, args.frames, args.fresh)
+
+
+if __name__ == "__main__":
+    main()

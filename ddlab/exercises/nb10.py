@@ -1,0 +1,98 @@
+"""Notebook 10's exercises: is the overshoot needed, where the distilled set stops helping, would
+real-trained networks 'recognise' noise."""
+from __future__ import annotations
+
+import torch
+
+from .core import NotYet, exercise
+
+
+def _accuracy(value, name: str) -> float:
+    if isinstance(value, torch.Tensor):
+        value = value.float().mean().item() if value.numel() else None
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise NotYet(f"answer[{name!r}] should be an accuracy in [0, 1] (a number or a tensor of them), got {value!r}")
+    return float(value)
+
+
+@exercise("10.1", choices=("survives", "drops"),
+          why="Clamping changes only the pixels that overshoot black or white, and the networks that "
+              "train on the set see pixel values, not digits: if the set's information sat in those "
+              "extreme values, clamping would cost points; if it sits in the shapes, it costs little. "
+              "'Survives' here means within 5 points of the unclamped set.",
+          hint="`dataclasses.replace(dm_set, images=data.normalize(data.to_pixels(dm_set.images)))` keeps "
+               "the set and its labels and clamps only the pixels; train on both sets the same way "
+               "(`analysis.mixing(..., ks=(0,))` gives the k = 0 accuracies).",
+          solution='''
+prediction = "survives"
+clamped = replace(dm_set, images=data.normalize(data.to_pixels(dm_set.images)))
+answer = {"clamped set": clamped,
+          "clamped": analysis.mixing(clamped, data, ks=(0,), n_models=n_models, on=test_slice).distilled,
+          "unclamped": mix.distilled[0]}
+check("10.1", prediction, answer)
+''')
+def clamped_survives(answer) -> str:
+    from ..data import MNIST_MEAN, MNIST_STD
+    from ..synthetic import SyntheticSet
+    if not isinstance(answer, dict) or set(answer) != {"clamped set", "clamped", "unclamped"}:
+        raise NotYet("`answer` should be a dict with the keys 'clamped set', 'clamped' and 'unclamped'")
+    clamped = answer["clamped set"]
+    if not isinstance(clamped, SyntheticSet):
+        raise NotYet(f"answer['clamped set'] should be a SyntheticSet, got {type(clamped).__name__}")
+    if clamped.config.get("method") != "dm" or clamped.images.shape[0] != 10:
+        raise NotYet("answer['clamped set'] should be the DM set with its images clamped "
+                     "(dataclasses.replace keeps its config)")
+    pixels = clamped.images.detach().cpu() * MNIST_STD[0] + MNIST_MEAN[0]
+    if pixels.min() < -1e-4 or pixels.max() > 1 + 1e-4:
+        raise NotYet(f"answer['clamped set'] still has pixels outside [0, 1] (from {pixels.min():.2f} to "
+                     f"{pixels.max():.2f}): clamp them")
+    if not ((pixels.abs() < 1e-4).any() or ((pixels - 1).abs() < 1e-4).any()):
+        raise NotYet("no pixel of answer['clamped set'] sits at black or white: clamp the DM images, "
+                     "do not rescale them")
+    clamped_acc, unclamped_acc = _accuracy(answer["clamped"], "clamped"), _accuracy(answer["unclamped"], "unclamped")
+    return "survives" if clamped_acc >= unclamped_acc - 0.05 else "drops"
+
+
+@exercise("10.2", choices=("stays ahead", "falls behind"),
+          why="Mixed with only a little real data the distilled set still carries its k = 0 advantage; as k "
+              "grows, the real images decide what the network learns, and the distilled images are "
+              "ipc images among many — no better, sometimes worse, than the real images they replace.",
+          hint="`mix.distilled` and `mix.real` are (len(mix.ks), networks) accuracies; subtract, then "
+               "average over the networks (dim=1).",
+          solution='''
+prediction = "falls behind"
+answer = (mix.distilled - mix.real).mean(dim=1)
+check("10.2", prediction, answer)
+''')
+def advantage_per_k(answer) -> str:
+    if not isinstance(answer, torch.Tensor) or answer.dim() != 1 or len(answer) < 2:
+        raise NotYet("`answer` should be a 1-D tensor with the advantage at every k of `mix.ks`")
+    if answer.abs().max() > 1:
+        raise NotYet("each advantage is a difference of two accuracies in [0, 1], so it lies in [-1, 1]")
+    # "stays ahead": more than a point ahead at every k, the largest included
+    return "stays ahead" if bool((answer > 0.01).all()) else "falls behind"
+
+
+@exercise("10.3", choices=("about chance", "well above chance"),
+          why="Networks trained on real digits classify arbitrary pixels by whatever weak features they "
+              "contain, so noise lands near chance (10%). The distilled images of section 6 score far "
+              "above it: what real-trained networks recognise in them are the classes' real features.",
+          hint="`ddlab.SyntheticSet(images, labels)` with 10 standard-normal images "
+               "(`torch.randn(10, 1, 28, 28, generator=...)`) labelled 0-9; score it with "
+               "`analysis.recognition({'noise': noise}, data, archs=('mlp',), ...)`.",
+          solution='''
+prediction = "about chance"
+noise = ddlab.SyntheticSet(torch.randn(10, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.arange(10))
+answer = analysis.recognition({"noise": noise}, data, archs=("mlp",), n_models=n_models, test_examples=test_examples)
+check("10.3", prediction, answer)
+''')
+def noise_recognised(answer) -> str:
+    from ..analysis.recognition import Recognition
+    if not isinstance(answer, Recognition):
+        raise NotYet(f"`answer` should be what analysis.recognition returns, got {type(answer).__name__}")
+    if answer.names != ("noise",):
+        raise NotYet(f"score only the noise set, named 'noise' (got sets {answer.names})")
+    if answer.test_accuracy.mean() < 0.2:
+        raise NotYet("the real-trained judges are near chance on real test images themselves: train them longer")
+    # chance is 10%; "about chance" allows the spread of 10 images and a few networks
+    return "about chance" if answer.accuracy.mean().item() < 0.3 else "well above chance"

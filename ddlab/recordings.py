@@ -1,0 +1,328 @@
+"""Recorded runs: a distillation's evolution kept small, so a seminar can replay it in seconds.
+
+A teacher presenting the course has no time for a five-minute distillation, but the point of a
+live run is to *see* the digits emerge. So a run made once in the default profile is recorded
+(`Recorder`, a `distill` callback) and, in the ``seminar`` profile, `find` looks the recording up for
+the very same call (config, data, seed, driver options) and `replay` feeds its frames to the
+callbacks as events, paced to a few seconds: a `LiveView` shows the images emerging "as if live",
+its status line marked ``replay``, and leaves its filmstrip as after a real run.
+
+What a recording holds (`Recording`; saved with `ddlab.sources.cache.write_state`, so atomically,
+with a sha256 sidecar, read back with ``weights_only=True``):
+
+- at most `Recorder.max_frames` frames, evenly spread over the planned iterations, always the first
+  and the last: the synthetic images as **uint8 pixels** (a quarter of float32, and all a picture
+  needs), their labels, and each frame's iteration, loss, validation accuracy and elapsed seconds;
+- the learned step sizes of the last frame (DD), and the run's key (what `find` matched);
+- optionally the finished set itself (`SyntheticSet.state()`), so a shipped recording needs no
+  other file: the last frame is the set `distill` returned, and `Recording.result` gives it back.
+
+Where recordings are found, in this order:
+
+1. ``assets/recordings/<method>_<digest>.pt``: shipped with the course. Each file's sha256 is
+   registered in `SHA256` below (like the reference sets in `ddlab.sources.assets`), so a stale or
+   tampered file is refused with a one-line error; made by ``benchmarks/make_recordings.py``, which
+   prints the line to add here. Where ddlab was installed without the repository (Colab), a
+   registered file is fetched once from GitHub into the data cache.
+2. ``<data root>/recordings/<method>_<digest>.pt``: recordings made on this machine (verified by
+   their sidecar), e.g. by a default-profile run that kept one beside its cached set.
+
+`<method>_<digest>` is the name `ddlab.load_or_distill` gives the cached run of the same call
+(`run_key`, `run_path`), so a recording and its set are found by the same key.
+"""
+from __future__ import annotations
+
+import math
+import time
+import urllib.request
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable
+
+import torch
+from torch import Tensor
+
+from .callbacks import Event
+from .course import BRANCH, REPO
+from .data import data_root
+from .methods import method_for
+from .synthetic import SyntheticSet, plain
+from .sources import cache
+
+FORMAT = "ddlab recording 1"
+RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "assets" / "recordings"
+MAX_FRAMES = 40          # 10 MNIST images a frame: 40 frames are 314 kB of uint8, and 10 per replayed second
+REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short enough for a seminar
+
+# <method>_<digest> (see `run_key`) -> sha256 of assets/recordings/<that>.pt. Each line is printed by
+# benchmarks/make_recordings.py, which made the file; tests/test_recordings.py keeps them in step.
+SHA256: dict[str, str] = {
+    "dd_6a3e29d1597e": "3d14223892736791bb320d6c7470e80c377af4b9eea283571151f04739d231b6",   # notebook 01: recipes.dd_fixed_mnist_10(), seed 0
+    "dm_99e2c70bb2a2": "621c5e3686dfccf28f9c34ee30fb8f2181432a07005d95f9979a0d41ba779ac0",   # notebook 07: recipes.dm_mnist(1), seed 0, eval_every=max(10, iterations // 4)
+}
+
+
+# --- keys: the same call finds the same run and the same recording -------------------------------
+
+def run_key(config: Any, data: Any, seed: int = 0, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything that decides a run's result: method, config, seed, dataset (a `Dataset` or its
+    name) and the driver's options. The key `ddlab.load_or_distill` caches a run under."""
+    return {"config": plain({"method": method_for(config).name, **asdict(config)}), "seed": seed,
+            "dataset": data if isinstance(data, str) else data.name, "options": plain(dict(options or {}))}
+
+
+def run_name(key: dict[str, Any]) -> str:
+    """``<method>_<12 hex digits>``: the file name (without ``.pt``) of the run and its recording."""
+    return f"{key['config']['method']}_{cache.key_digest(key)}"
+
+
+def run_path(key: dict[str, Any]) -> Path:
+    """Where `ddlab.load_or_distill` keeps the finished set of the run `key`."""
+    return data_root() / "runs" / f"{run_name(key)}.pt"
+
+
+def cache_path(key: dict[str, Any]) -> Path:
+    """Where a recording of the run `key` made on this machine is kept."""
+    return data_root() / "recordings" / f"{run_name(key)}.pt"
+
+
+# --- what a recording is -------------------------------------------------------------------------
+
+class ReplayEvent(Event):
+    """An `Event` fed by `replay` rather than by a running `distill`. Callbacks that throttle by
+    wall clock (`LiveView`) draw every one of them: the frames were chosen when they were recorded,
+    and the replay paces them."""
+    replayed: ClassVar[bool] = True
+
+
+def _as_is(pixels: Tensor) -> Tensor:
+    return pixels
+
+
+@dataclass
+class Recording:
+    frames: Tensor                 # (F, N, C, H, W) uint8 pixels, oldest first
+    labels: Tensor                 # (N,) classes of the images
+    iteration: Tensor              # (F,) int64: the outer iteration each frame shows
+    loss: Tensor                   # (F,) float64: outer loss at that iteration
+    accuracy: Tensor               # (F,) float64: latest validation accuracy, NaN before the first
+    elapsed: Tensor                # (F,) float64: seconds since the run started
+    iterations: int                # outer iterations the run planned
+    lrs: Tensor | None = None      # learned step sizes of the last frame (DD), else None
+    key: dict[str, Any] | None = None          # the run's `run_key`, None for an unkeyed recording
+    set_state: dict[str, Any] | None = None    # the finished set (`SyntheticSet.state()`), if kept
+
+    def __len__(self) -> int:
+        return self.frames.shape[0]
+
+    def pixels(self, i: int = -1) -> Tensor:
+        """Frame `i` as float pixels in [0, 1], (N, C, H, W)."""
+        return self.frames[i].float() / 255
+
+    def events(self) -> list[ReplayEvent]:
+        """The frames as events (images in pixel space, so `pixels()` returns them as recorded);
+        the last is ``done``."""
+        last = len(self) - 1
+        return [ReplayEvent(int(self.iteration[i]), self.iterations, float(self.loss[i]),
+                            None if math.isnan(self.accuracy[i]) else float(self.accuracy[i]),
+                            self.pixels(i), self.labels, self.lrs if i == last else None,
+                            float(self.elapsed[i]), i == last, _as_is)
+                for i in range(len(self))]
+
+    def describe(self) -> str:
+        """One line: 'a recorded run of dd (6000 iterations, 295 s when recorded; 40 frames)'."""
+        method = (self.key or {}).get("config", {}).get("method")
+        return (f"a recorded run{f' of {method}' if method else ''} ({int(self.iteration[-1])} iterations, "
+                f"{float(self.elapsed[-1]):.0f} s when recorded; {len(self)} frames)")
+
+    def result(self, device: torch.device | str = "cpu") -> SyntheticSet:
+        """The set the recorded run returned: kept in the recording, else the cached run of its key."""
+        if self.set_state is not None:
+            return SyntheticSet.from_state(self.set_state, device)
+        path = run_path(self.key) if self.key is not None else None
+        if path is None or not path.is_file():
+            raise FileNotFoundError(f"this recording keeps no set and its run is not cached "
+                                    f"({path or 'the recording has no key'}); distil it with ddlab.load_or_distill")
+        return SyntheticSet.from_state(cache.read_state(path, "cached run", remedy="; delete it to distil again"), device)
+
+    def has_result(self) -> bool:
+        return self.set_state is not None or (self.key is not None and run_path(self.key).is_file())
+
+    def state(self) -> dict[str, Any]:
+        return {"format": FORMAT, "frames": self.frames, "labels": self.labels, "iteration": self.iteration,
+                "loss": self.loss, "accuracy": self.accuracy, "elapsed": self.elapsed,
+                "iterations": self.iterations, "lrs": self.lrs, "key": self.key, "set": self.set_state}
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically with a sha256 sidecar (`ddlab.sources.cache.write_state`)."""
+        return cache.write_state(Path(path), self.state())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Recording":
+        """A recording written by `save`, verified against its sidecar; one-line ValueError otherwise."""
+        path = Path(path)
+        state = cache.read_state(path, "recording", remedy=_REMEDY)
+        return cls._from_state(state, path)
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any], path: Path) -> "Recording":
+        if state.get("format") != FORMAT:
+            raise ValueError(f"recording {path} is not a {FORMAT!r} file{_REMEDY}")
+        try:
+            made = cls(state["frames"], state["labels"], state["iteration"], state["loss"], state["accuracy"],
+                       state["elapsed"], int(state["iterations"]), state["lrs"], state["key"], state["set"])
+        except KeyError as missing:
+            raise ValueError(f"recording {path} lacks {missing}{_REMEDY}") from None
+        n = made.frames.shape[0]
+        if made.frames.dtype != torch.uint8 or made.frames.dim() != 5 or n == 0 or any(
+                t.shape != (n,) for t in (made.iteration, made.loss, made.accuracy, made.elapsed)):
+            raise ValueError(f"recording {path} has malformed frames{_REMEDY}")
+        return made
+
+
+_REMEDY = "; restore it from git, or make it again with benchmarks/make_recordings.py"
+
+
+# --- recording a run -----------------------------------------------------------------------------
+
+class Recorder:
+    """A `distill` callback that keeps at most `max_frames` frames of the run, evenly spread over
+    its planned iterations, always the first and the last (the ``done`` event: the set `distill`
+    returns, which replaces a frame of the same iteration). Cheap between frames: an event's images
+    are turned into pixels only when they are kept.
+
+        recorder = Recorder()
+        result = ddlab.load_or_distill(config, data, callbacks=[live, recorder], seed=0)
+        recorder.recording(key=run_key(config, data, 0), result=result).save(path)
+    """
+
+    def __init__(self, max_frames: int = MAX_FRAMES):
+        if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
+            raise ValueError(f"max_frames must be an int >= 2, got {max_frames!r}")
+        self.max_frames = max_frames
+        self._picks: set[int] | None = None
+        self._rows: list[tuple[int, float, float, float, Tensor]] = []   # iteration, loss, accuracy, elapsed, uint8
+        self.labels: Tensor | None = None
+        self.lrs: Tensor | None = None
+        self.iterations = 0
+        self.done = False
+
+    def __call__(self, event: Event) -> None:
+        if self._picks is None:
+            self.iterations = event.iterations
+            last = max(event.iterations, 1)
+            n = min(self.max_frames, last)          # evenly spread from iteration 1 to the last
+            self._picks = {1 + round(k * (last - 1) / max(n - 1, 1)) for k in range(n)}
+        if not (event.done or event.iteration in self._picks):
+            return
+        if self._rows and self._rows[-1][0] == event.iteration:
+            if not event.done:
+                return                    # already kept
+            self._rows.pop()              # the done event replaces it: it shows the returned set
+        pixels = torch.nan_to_num(event.pixels().float(), nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
+        accuracy = math.nan if event.accuracy is None else float(event.accuracy)
+        self._rows.append((event.iteration, float(event.loss), accuracy, float(event.elapsed),
+                           (pixels * 255).round().to(torch.uint8)))
+        if len(self._rows) > self.max_frames:     # an interrupted run's done event: one frame too many
+            del self._rows[-2]
+        self.labels = event.labels.detach().cpu()
+        if event.done:
+            self.lrs = None if event.lrs is None else event.lrs.detach().cpu().float()
+            self.done = True
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def recording(self, key: dict[str, Any] | None = None, result: SyntheticSet | None = None) -> Recording:
+        """What was recorded, keyed by `key` (see `run_key`) and keeping `result`'s set if given."""
+        if not self._rows:
+            raise ValueError("nothing recorded: the Recorder saw no event (was it among the callbacks?)")
+        iteration, loss, accuracy, elapsed, frames = zip(*self._rows)
+        return Recording(torch.stack(frames), self.labels, torch.tensor(iteration, dtype=torch.int64),
+                         torch.tensor(loss, dtype=torch.float64), torch.tensor(accuracy, dtype=torch.float64),
+                         torch.tensor(elapsed, dtype=torch.float64), self.iterations, self.lrs,
+                         None if key is None else plain(key), None if result is None else result.state())
+
+
+# --- finding and replaying -----------------------------------------------------------------------
+
+def find(config: Any, data: Any, seed: int = 0, **options: Any) -> Recording | None:
+    """The verified recording of ``load_or_distill(config, data, seed=seed, **options)``, if one is
+    shipped (registered in `SHA256`) or was made on this machine, and the set it ends with can be
+    had (kept in it, or cached); else None. A file that fails its check raises a one-line ValueError
+    naming it: a damaged recording is never replayed, nor silently skipped."""
+    key = run_key(config, data, seed, options)
+    name = run_name(key)
+    for path, registered in _candidates(name):
+        recording = _read(path, SHA256[name] if registered else None)
+        if recording.key != key:
+            raise ValueError(f"recording {path} was made by another run than its name says{_REMEDY}")
+        if recording.has_result():
+            return recording
+    return None
+
+
+def _candidates(name: str) -> list[tuple[Path, bool]]:
+    """(path, registered) of the recordings named `name`: the shipped one first, then this machine's."""
+    found = []
+    if name in SHA256:
+        shipped = RECORDINGS_DIR / f"{name}.pt"
+        if not shipped.is_file():
+            shipped = data_root() / "assets" / "recordings" / f"{name}.pt"
+            if not shipped.is_file():
+                _fetch(name, shipped)
+        if shipped.is_file():
+            found.append((shipped, True))
+    local = data_root() / "recordings" / f"{name}.pt"
+    if local.is_file():
+        found.append((local, False))
+    return found
+
+
+def _read(path: Path, sha256: str | None) -> Recording:
+    """Load `path`, verified by its sidecar and, if `sha256` is given (a registered one), by that."""
+    if sha256 is not None:
+        digest = cache.sidecar(path)
+        if not digest.is_file() or digest.read_text().strip() != sha256:
+            raise ValueError(f"recording {path} does not match its sha256 in ddlab.recordings.SHA256"
+                             f"{_REMEDY}")
+    return Recording.load(path)
+
+
+def _fetch(name: str, target: Path) -> None:
+    """Fetch registered recording `name` and its sidecar from GitHub; on failure warn and leave it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    base = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/recordings/{name}.pt"
+    try:
+        for url, file in ((base, target), (base + ".sha256", cache.sidecar(target))):
+            with urllib.request.urlopen(url, timeout=30) as response:
+                cache.write_atomic(file, response.read())
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        warnings.warn(f"recording {name} is not in this checkout and could not be fetched ({error}); "
+                      f"the run will be distilled", stacklevel=3)
+
+
+def replay(recording: Recording, callbacks: Iterable[Callable[[Event], None]] = (),
+           seconds: float = REPLAY_SECONDS, announce: bool = True,
+           sleep: Callable[[float], None] = time.sleep) -> list[ReplayEvent]:
+    """Feed the recorded frames to `callbacks` as events (the last one ``done``), evenly paced so
+    the whole replay lasts about `seconds` (slow callbacks eat into the pauses, not add to them).
+    With `announce`, first print one line saying a recording is replayed instead of a run.
+    Returns the events."""
+    if not seconds >= 0:
+        raise ValueError(f"seconds must be >= 0, got {seconds!r}")
+    callbacks = list(callbacks)
+    events = recording.events()
+    if announce:
+        print(f"Replaying {recording.describe()} instead of distilling it again.")
+    pause = seconds / max(len(events) - 1, 1) if callbacks else 0.0
+    start = time.monotonic()
+    for i, event in enumerate(events):
+        wait = start + i * pause - time.monotonic()
+        if wait > 0:
+            sleep(wait)
+        for callback in callbacks:
+            callback(event)
+    return events
