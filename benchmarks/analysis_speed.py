@@ -5,7 +5,7 @@ Each heavy call of those notebooks is a sum of a few unit costs: training networ
 the protocol (cost ~ images x epochs x networks), predicting test images, and stepping real
 training. This script measures the units once (one thread, so a loaded machine's other jobs do not
 fold into the numbers as thread contention) and prints the estimate of every heavy cell under the
-budgets before and after the cut (benchmarks/RESULTS_analysis_speed.md).
+budgets before and after the cut (benchmarks/RESULTS.md, notebooks 09-11 section).
 
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/analysis_speed.py
 """

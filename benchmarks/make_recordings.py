@@ -28,15 +28,9 @@ from ddlab import recordings  # noqa: E402
 from ddlab.sources import cache  # noqa: E402
 
 
-def _dm_mnist_1() -> tuple[Any, dict[str, Any]]:
-    config = recipes.dm_mnist(1)
-    return config, {"eval_every": max(10, config.iterations // 4)}
-
-
-# name -> (what calls it, () -> (config, driver options)); every run uses seed 0, as the notebooks do.
 RUNS: dict[str, tuple[str, Callable[[], tuple[Any, dict[str, Any]]]]] = {
     "dd_fixed_mnist_10": ("notebook 01: recipes.dd_fixed_mnist_10(), seed 0", lambda: (recipes.dd_fixed_mnist_10(), {})),
-    "dm_mnist_1": ("notebook 07: recipes.dm_mnist(1), seed 0, eval_every=max(10, iterations // 4)", _dm_mnist_1),
+    "dm_mnist_1": ("notebooks 07 and 10-12: recipes.dm_mnist(1), seed 0", lambda: (recipes.dm_mnist(1), {})),
 }
 SEED = 0
 

@@ -107,6 +107,12 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting)
 
 
+def reported_networks(seed: int = 0) -> torch.Generator:
+    """The generator `evaluate(..., seed=seed)` draws the networks it reports on from (a figure that
+    shows one of them draws the same)."""
+    return _generator("test", seed)
+
+
 def _generator(use: str, seed: int) -> torch.Generator:
     inits.check_use(use)
     return torch.Generator().manual_seed((UNSEEN_SEED_OFFSET if use == "test" else SELECTION_SEED_OFFSET) + seed)

@@ -4,7 +4,8 @@ A recipe is a method config whose budget follows the active profile, so the note
 the command line that starts from it, the benchmark that times it and the command that regenerates
 its reference set cannot drift apart. Budgets that are not a distillation — how much of a paper's
 evaluation protocol a set gets, the leaderboard's plan, the analyses' training runs — live here too,
-as small records the code that uses them reads. Why each size was chosen, with the measurements
+as small records the code that uses them reads. The seminar profile distils exactly what the default
+one does (so its recorded runs can be replayed: `ddlab.recordings`) and only evaluates smaller. Why each size was chosen, with the measurements
 behind it, is in benchmarks/RESULTS.md.
 
     notebook 01        dd_fixed_mnist_10                  notebook 05   dc_mnist(ipc)
@@ -22,7 +23,7 @@ from typing import Any, Callable
 
 from . import profile
 from .inits import PRETRAINED_SETTINGS
-from .methods import DC, DD, DM, DSA, MTT
+from .methods import DC, DD, DM, DSA, KIP, MTT
 from .protocol import Budget
 
 
@@ -141,6 +142,20 @@ def mtt_mnist(ipc: int = 1, **overrides: Any) -> MTT:
     return MTT(**{**sized, "ipc": ipc, **overrides})
 
 
+# --- KIP (Nguyen et al. 2021) ------------------------------------------------------------------
+
+def kip_mnist(ipc: int = 1) -> KIP:
+    """Kernel inducing points with `ipc` images per class and learned labels, under the NTK of a
+    3-hidden-layer ReLU network: what `benchmarks/kip.py` reaches its targets with (a real batch of
+    2,000; at 10 per class 2,500 steps, the step size a quarter for the last 1,000). An iteration is
+    two kernel matrices and one small solve, so the default budget is minutes on a CPU."""
+    longer = ipc >= 10
+    return KIP(ipc=ipc, learn_labels=True, depth=3, real_batch=profile.pick(quick=500, default=2000),
+               iterations=profile.pick(quick=10, default=2500 if longer else 1000),
+               lr_decay_every=profile.pick(quick=1000, default=1500 if longer else 1000),
+               lr_decay=0.25 if longer else 1.0)
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 def course_recipe(method: str, init: str | None = None, ipc: int | None = None) -> Any:
@@ -152,7 +167,8 @@ def course_recipe(method: str, init: str | None = None, ipc: int | None = None) 
         if init in PRETRAINED_SETTINGS:
             return dd_adaptation(init)
         return dd_init_settings_mnist_10() if init == "random" else dd_fixed_mnist_10()
-    makers: dict[str, Callable[[int], Any]] = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist}
+    makers: dict[str, Callable[[int], Any]] = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist,
+                                               "kip": kip_mnist}
     if method not in makers:
         raise ValueError(f"no course recipe for method {method!r}; recipes exist for: dd, {', '.join(makers)}")
     return makers[method](ipc or 1)
@@ -165,6 +181,7 @@ def evaluation() -> Budget:
     (`ddlab.evaluate`): the full profile runs the papers' epochs and 20 networks; a CPU affords a
     share of the epochs and a few networks."""
     return profile.pick(quick=Budget(epoch_fraction=0.02, n_models=2),
+                        seminar=Budget(epoch_fraction=0.05, n_models=2),
                         default=Budget(epoch_fraction=0.3, n_models=4),
                         full=Budget(epoch_fraction=1.0, n_models=20))
 
@@ -198,12 +215,16 @@ def leaderboard() -> LeaderboardPlan:
     than the recipes (DC from real images, as its noise start needs far more); full = the recipes'
     full profile, the papers' settings, and no reference sets. The default evaluation is a ranking:
     a tenth of the protocol's epochs and 2,000 test images (a standard error of about 0.5 points at
-    90%), which keeps notebook 09 within 5 minutes (benchmarks/RESULTS_analysis_speed.md)."""
+    90%), which keeps notebook 09 within 5 minutes (benchmarks/RESULTS.md, notebooks 09-11 section)."""
     return profile.pick(
         quick=LeaderboardPlan(ipcs=(1,), evaluation=Budget(0.02, 2, width=16), test_examples=1000, use_assets=True,
                               checks=1, check_models=1, check_examples=500,
                               overrides={"dd": dict(iterations=3, real_batch=64), "dc": dict(iterations=3, init="real"),
                                          "dsa": dict(iterations=3), "dm": dict(iterations=5), "mtt": dict(iterations=5)}),
+        seminar=LeaderboardPlan(ipcs=(1,), evaluation=Budget(0.05, 2, width=32), test_examples=2000,
+                                use_assets=True, checks=4, check_models=2, check_examples=1000,
+                                overrides={"dd": dict(iterations=100), "dc": dict(iterations=80, init="real"),
+                                           "dsa": dict(iterations=80), "mtt": dict(iterations=100)}),
         default=LeaderboardPlan(ipcs=(1, 10), evaluation=Budget(0.1, 3, width=32), test_examples=2000,
                                 use_assets=True, checks=4, check_models=2, check_examples=1000,
                                 overrides={"dd": dict(iterations=100), "dc": dict(iterations=80, init="real"),
@@ -256,13 +277,17 @@ class AnalysisPlan:
 def analysis() -> AnalysisPlan:
     """The analyses' budget: the papers' size in the full profile (width of each set, 1,000 epochs,
     20 networks); a narrow ConvNet and a tenth of the epochs by default, cut where the findings stay
-    visible (benchmarks/RESULTS_analysis_speed.md: mixing up to 25 real images per class, agreement
+    visible (benchmarks/RESULTS.md, notebooks 09-11 section: mixing up to 25 real images per class, agreement
     on 2,000 test images with subsets up to 20 per class, 200 real-training steps)."""
     return profile.pick(
         quick=AnalysisPlan(Budget(0.01, 2, width=8), real_examples=1000, real_epochs=1,
                            curvature_steps=20, curvature_every=10, curvature_probes=4, curvature_examples=128,
                            ks=(0, 2, 10), test_examples=1000, networks=1, real_steps=30, real_every=5,
                            subset_ipcs=(1, 5, 20)),
+        seminar=AnalysisPlan(Budget(0.03, 2, width=16), real_examples=2000, real_epochs=1,
+                             curvature_steps=60, curvature_every=20, curvature_probes=4, curvature_examples=128,
+                             ks=(0, 2, 10), test_examples=1000, networks=2, real_steps=60, real_every=10,
+                             subset_ipcs=(1, 5, 20)),
         default=AnalysisPlan(Budget(0.1, 4, width=16), real_examples=10_000, real_epochs=2,
                              curvature_steps=200, curvature_every=20, curvature_probes=16, curvature_examples=512,
                              ks=(0, 2, 10, 25), test_examples=2000, networks=3, real_steps=200, real_every=10,

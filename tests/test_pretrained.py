@@ -56,14 +56,14 @@ def _fail_downloads_locally(monkeypatch):
     """torchvision really tries to download, from a local port that refuses at once."""
     from torchvision.datasets import USPS
 
-    monkeypatch.setattr(source_digits, "_probe", lambda host: None)
+    monkeypatch.setattr(other_digits, "_probe", lambda host: None)
     monkeypatch.setattr(USPS, "split_list", {s: ["http://127.0.0.1:9/" + f, f, md5]
-                                             for s, (f, md5) in source_digits.USPS_FILES.items()})
+                                             for s, (f, md5) in other_digits.USPS_FILES.items()})
 
 
 def test_auto_falls_back_to_sklearn_quietly_when_torchvision_cannot_download(tmp_path, monkeypatch, capfd, caplog):
     _fail_downloads_locally(monkeypatch)
-    with caplog.at_level(logging.INFO, logger="ddlab.source_digits"):
+    with caplog.at_level(logging.INFO, logger="ddlab.sources.other_digits"):
         data = load_source_digits(root=tmp_path, device="cpu", source="auto")
     assert data.source == DIGITS and data.name == "digits"
     assert "USPS: <urlopen error" in caplog.text           # the reason, at INFO only
@@ -87,7 +87,7 @@ def test_usps_files_in_the_cache_are_verified_then_framed(tmp_path, monkeypatch)
     usps = tmp_path / "USPS"
     usps.mkdir()
     md5s = {"train": _fake_usps(usps / "usps.bz2", [3, 7, 0]), "test": _fake_usps(usps / "usps.t.bz2", [9])}
-    monkeypatch.setattr(source_digits, "USPS_FILES", {"train": ("usps.bz2", md5s["train"]),
+    monkeypatch.setattr(other_digits, "USPS_FILES", {"train": ("usps.bz2", md5s["train"]),
                                                       "test": ("usps.t.bz2", md5s["test"])})
     data = load_source_digits(root=tmp_path, device="cpu", source="usps")
     assert data.source == USPS_CACHE and data.name == "usps"
@@ -101,7 +101,7 @@ def test_usps_files_in_the_cache_are_verified_then_framed(tmp_path, monkeypatch)
     (other / "USPS").mkdir(parents=True)
     (other / "USPS" / "usps.bz2").write_bytes(b"damaged")
     (other / "USPS" / "usps.t.bz2").write_bytes((usps / "usps.t.bz2").read_bytes())
-    monkeypatch.setattr(source_digits, "_probe", lambda host: (_ for _ in ()).throw(OSError("offline")))
+    monkeypatch.setattr(other_digits, "_probe", lambda host: (_ for _ in ()).throw(OSError("offline")))
     with pytest.raises(SourceDigitsUnavailable, match=r"could not get USPS \(USPS: offline\)"):
         load_source_digits(root=other, device="cpu", source="usps")
     assert not (other / "USPS" / "usps.bz2").exists()
@@ -146,7 +146,7 @@ def test_the_cache_is_written_verified_and_rebuilt_when_corrupt(tmp_path, digits
     with pytest.raises(PoolError, match=r"lenet-xavier-digits-n2-seed1-\w+\.pt fails its sha256 check"):
         load_pool(path, key)
     monkeypatch.setattr(pretrained, "_pools", {})                      # as in a new Python session
-    with caplog.at_level(logging.WARNING, logger="ddlab.pretrained"):
+    with caplog.at_level(logging.WARNING, logger="ddlab.sources.pretrained"):
         rebuilt = pretrained_pool(**args)
     assert "fails its sha256 check (got" in caplog.text and caplog.text.strip().endswith("rebuilding the pool")
     for name in pool.params:                   # the rebuilt pool is the same pool, and is cached again

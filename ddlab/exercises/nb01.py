@@ -3,9 +3,9 @@ sizes matter, and what back-propagating through training costs."""
 from __future__ import annotations
 
 from ..evaluate import Scores
-from ..figures_dd import UnrollCost
+from ..figures.dd import UnrollCost
 from .core import NotYet, exercise
-from .nb03 import scores_of
+from .answers import scores_of
 
 
 def settings_of(scores: dict[str, Scores], wanted: dict[str, str]) -> None:
@@ -62,15 +62,15 @@ def equal_step_sizes(answer) -> str:
               "activations, so memory grows linearly with the unroll, and so does time. That is what DC "
               "(match one step's gradients, no unroll) and MTT (unroll a few steps from an expert's "
               "checkpoint) are built to avoid.",
-          hint="`ddlab.figures_dd.unroll_cost(data, lengths=(4, 16))` measures one outer iteration at "
+          hint="`dd_figures.unroll_cost(data, lengths=(4, 16))` measures one outer iteration at "
                "two unroll lengths; compare its `saved_mb`.",
           solution='''
 prediction = "grows with the length"
-answer = ddlab.figures_dd.unroll_cost(data, lengths=(4, 16))
+answer = dd_figures.unroll_cost(data, lengths=(4, 16))
 check("01.3", prediction, answer)
 ''')
 def memory_with_length(answer) -> str:
     if not isinstance(answer, UnrollCost) or len(answer.lengths) < 2 or answer.lengths[-1] <= answer.lengths[0]:
-        raise NotYet("`answer` should be what `ddlab.figures_dd.unroll_cost` returns, for at least two "
+        raise NotYet("`answer` should be what `dd_figures.unroll_cost` returns, for at least two "
                      "unroll lengths, shortest first")
     return "grows with the length" if answer.saved_mb[-1] > 1.2 * answer.saved_mb[0] else "stays the same"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .core import exercise
 from .nb01 import settings_of
-from .nb03 import scores_of
+from .answers import scores_of
 
 
 @exercise("02.1", choices=("far below", "within its spread"),

@@ -1,18 +1,8 @@
 """Notebook 03's exercises: why baselines get their own step size, and herding against k-center."""
 from __future__ import annotations
 
-from ..evaluate import Scores
-from .core import NotYet, exercise
-
-
-def scores_of(answer, names: tuple[str, ...]) -> dict[str, Scores]:
-    """`answer` as {name: Scores} for exactly `names`, or a NotYet saying what is missing."""
-    if not isinstance(answer, dict) or set(answer) != set(names):
-        raise NotYet(f"`answer` should be a dict with the keys {', '.join(map(repr, names))}")
-    for name, scores in answer.items():
-        if not isinstance(scores, Scores):
-            raise NotYet(f"answer[{name!r}] should be what ddlab.evaluate returns, got {type(scores).__name__}")
-    return answer
+from .answers import scores_of
+from .core import exercise
 
 
 @exercise("03.1", choices=("higher", "lower"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..experiments.poisoning import AttackScores
 from .core import NotYet, exercise
 from .nb01 import settings_of
-from .nb03 import scores_of
+from .answers import scores_of
 
 
 @exercise("04.1", choices=("as good", "worse"),

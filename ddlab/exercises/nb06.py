@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .core import NotYet, exercise
-from .nb05 import numbers_of
+from .answers import numbers_of
 
 PAIRS = ("siamese", "independent")
 DRAWS = ("same draw", "independent draws")

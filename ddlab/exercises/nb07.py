@@ -3,7 +3,7 @@ what random networks see in general."""
 from __future__ import annotations
 
 from .core import NotYet, exercise
-from .nb05 import lists_of, numbers_of
+from .answers import lists_of, numbers_of
 
 MMD = ("equal", "larger")
 SETS = ("distilled", "random real")

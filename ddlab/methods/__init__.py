@@ -4,6 +4,7 @@
     dc.py    Zhao et al. 2021, gradient matching (DC), and with siamese augmentation (DSA)
     dm.py    Zhao & Bilen 2023, distribution matching (DM)
     mtt.py   Cazenavette et al. 2022, matching training trajectories (MTT)
+    kip.py   Nguyen, Chen & Lee 2021, kernel inducing points (KIP): kernel ridge regression on the set
 
 Each method file imports `base` and registers itself; this package imports every method file
 explicitly (no import magic, no cycle), so ``config_for("dm")`` and ``distill(DM(...), data)`` find
@@ -13,7 +14,8 @@ from .base import Method, available, config_for, config_from_dict, method_for, r
 from .dc import DC, DSA
 from .dd import DD
 from .dm import DM
+from .kip import KIP
 from .mtt import MTT
 
 __all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
-           "DC", "DSA", "DD", "DM", "MTT"]
+           "DC", "DSA", "DD", "DM", "KIP", "MTT"]

@@ -18,7 +18,6 @@ import hashlib
 import json
 import shlex
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

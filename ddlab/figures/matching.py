@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from .functional import sgd_step
-from .nets import Params
+from ..functional import sgd_step
+from ..nets import Params
 
 MARKERS = ("o", "*", "s", "^", "D")
 

@@ -21,10 +21,12 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .data import Dataset
-from .functional import loss, unroll
-from .nets import init_params, make_net
-from .synthetic import SyntheticSet
+from .. import inits
+from ..data import Dataset
+from ..evaluate import reported_networks
+from ..functional import loss, unroll
+from ..nets import init_params, make_net
+from ..synthetic import SyntheticSet
 
 
 # --- the unrolled computation graph ------------------------------------------------------------
@@ -196,12 +198,9 @@ def poison_predictions(poison: SyntheticSet, data: Dataset, init: str | None = N
     """What the poisoned set's victim calls the test images of the attacked class, before and after
     its few steps on the poison: {"before": counts, "after": counts}, each (num_classes,) of the one
     network `ddlab.evaluate` reports on (the first one drawn for a random setting)."""
-    from . import inits
-    from .evaluate import _generator
-
     source, _ = poison.config["attack"]
     spec = inits.InitSpec.of(poison.config, setting=init)
-    theta0 = inits.draw_inits(spec, data, 1, _generator("test", 0), use="test")
+    theta0 = inits.draw_inits(spec, data, 1, reported_networks(0), use="test")
     theta0 = {k: v[0] for k, v in theta0.items()}
     net = make_net(spec.arch, *data.net_args).to(data.device)
     batches, lrs = poison.to(data.device).schedule()
