@@ -1,6 +1,6 @@
 """In a real browser, a learner running notebook 01 sees the digits evolve live and can scrub them after.
 
-nbval runs the notebooks but ignores widget messages, so only a browser shows that the live view
+tests/test_notebooks_run.py runs the notebooks but ignores widget messages, so only a browser shows that the live view
 reaches the page. This test starts JupyterLab on a copy of notebook 01 (quick profile), opens it
 in headless Chromium (Debian's `chromium`, driven by Playwright; no browser download), runs all
 cells from the Run menu as a learner would, and reads everything it asserts from the page itself: a

@@ -39,7 +39,7 @@ def test_dm_distillation_learns_from_noise(mnist):
     assert sum(losses[-5:]) < 0.6 * sum(losses[:5]), losses
     assert result.history["accuracy"][-1] > 0.2, "40 updates from noise should beat chance (10%) clearly"
     assert result.images.shape == (10, 1, 28, 28) and result.lrs is None and result.config["method"] == "dm"
-    assert protocol.for_set(result).augmentation == "dsa"
+    assert protocol.sized(result.config).augmentation == "dsa"
 
 
 def test_defaults_are_the_papers():
@@ -69,5 +69,5 @@ def test_bad_configs_are_rejected(overrides, message):
 
 
 def test_more_images_than_a_class_has_is_rejected(mnist):
-    with pytest.raises(ValueError, match=r"DM.ipc=5422 is more images than the smallest class has \(5421\)"):
+    with pytest.raises(ValueError, match=r"DM.ipc=5422 is more images than the smallest class of mnist has \(5421\)"):
         distill(DM(ipc=5422), mnist, progress=False)

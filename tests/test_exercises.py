@@ -1,15 +1,13 @@
-"""Exercises: every check fails on its stub and on a bad prediction, and every notebook runs with its
-exercises solved (the solutions from `ddlab.exercises`), each check passing on the computed answer and
-failing when the prediction is the other outcome."""
+"""Exercises: every check fails on its stub and on a bad prediction, every exercise is used by a
+notebook, and no hint or solution sits in one. That every solution passes its own check and fails on
+the other outcome is tested where the notebooks run: tests/test_notebooks_run.py."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from ddlab import exercises
 from ddlab.exercises import core
@@ -53,27 +51,3 @@ def test_hints_and_solutions_never_sit_in_the_notebooks(id):
     solved_lines = [line.strip() for line in exercise.solution.splitlines()
                     if line.strip().startswith(("prediction =", "answer ="))]
     assert not any(line in text for line in solved_lines), f"{id}: a solution line is in {notebook.name}"
-
-
-def solved(path: Path) -> nbformat.NotebookNode:
-    """The notebook with every exercise cell replaced by its solution, then asserting that the check
-    passes on the computed answer and fails on the other outcome and on a missing answer."""
-    nb = nbformat.read(path, as_version=4)
-    for i, id in exercise_cells(nb).items():
-        nb.cells[i].source = exercises.core.get(id).solution + f'''
-from ddlab.exercises import core as _core
-assert _core.check("{id}", prediction, answer), "the solution of {id} fails its own check"
-assert not _core.check("{id}", _core.wrong_prediction("{id}"), answer)
-assert not _core.check("{id}", prediction, ...)
-'''
-    return nb
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_the_notebook_runs_with_its_exercises_solved(path, monkeypatch):
-    monkeypatch.setenv("DDLAB_PROFILE", os.environ.get("DDLAB_PROFILE") or "quick")
-    nb = solved(path)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    for i in exercise_cells(nbformat.read(path, as_version=4)):
-        printed = "".join(o.get("text", "") for o in nb.cells[i].outputs if o.get("output_type") == "stream")
-        assert printed.count("✅") == 2 and printed.count("🤔") == 2, printed

@@ -7,7 +7,7 @@ import torch
 
 from ddlab.sources import experts
 from ddlab.sources.experts import ExpertSpec
-from ddlab.nets import count_params
+from ddlab.nets import ConvNet, count_params, make_net
 
 # Tiny experts: a width-8 ConvNet, 1,024 images, batch 64 (16 steps per epoch) at a bold step size,
 # so two epochs show learning in a couple of seconds on a CPU.
@@ -20,7 +20,7 @@ def tiny(mnist):
 
 
 def test_trajectories_hold_every_epoch_of_every_expert(tiny, mnist):
-    net = experts.network(TINY, mnist)
+    net = make_net("convnet", *mnist.net_args, width=TINY.width, depth=TINY.depth)
     for name, p in net.named_parameters():
         assert tiny.params[name].shape == (2, 3, *p.shape)
     # the experts start apart (own inits) and every epoch moves every weight (not the conv biases,
@@ -119,7 +119,7 @@ def test_cache_with_other_settings_or_wrong_shapes_is_refused(tiny, mnist, tmp_p
 
 def test_cache_is_refused_after_the_network_changes(tiny, mnist, tmp_path, monkeypatch):
     path = experts.save(tiny, experts.cache_path(TINY, mnist, tmp_path), mnist)
-    monkeypatch.setattr(experts.ConvNet, "extra_repr", lambda self: "another layout, same shapes")
+    monkeypatch.setattr(ConvNet, "extra_repr", lambda self: "another layout, same shapes")
     with pytest.raises(ValueError, match=r"built for other settings \(differing: network\)"):
         experts.load(path, TINY, mnist)
 

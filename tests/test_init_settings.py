@@ -10,8 +10,8 @@ import ddlab
 from ddlab import DD, distill, evaluate
 from ddlab.data import Dataset
 from ddlab.functional import accuracy_many, unroll
-from ddlab.methods import dd
-from ddlab.nets import sample_inits
+from ddlab import inits
+from ddlab.nets import make_net, sample_inits
 from ddlab.plots import plot_transfer
 from ddlab.sources.pretrained import Pool
 from ddlab.experiments.transfer import TransferMatrix, transfer_matrix
@@ -23,9 +23,14 @@ BASE = DD(ipc=1, steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_
 SETTINGS = ("fixed", "random", "fixed_pretrained", "random_pretrained")
 
 
+def spec(setting: str, config: DD = BASE) -> inits.InitSpec:
+    """The networks `config` draws, under `setting`."""
+    return dataclasses.replace(config.inits(), setting=setting)
+
+
 @pytest.fixture(scope="module")
 def pool(mnist):
-    return dd.pool(BASE, mnist)
+    return inits.pool(BASE.inits(), mnist)
 
 
 @pytest.fixture(scope="module")
@@ -42,38 +47,38 @@ def _subset_of(drawn, part):
 
 
 def test_draw_inits_gives_stacked_inits_for_all_four_settings(mnist, pool):
-    net = dd.network(BASE, mnist)
+    net = make_net(BASE.arch, *mnist.net_args)
     shapes = {name: p.shape for name, p in net.named_parameters()}
     g = torch.Generator().manual_seed(0)
-    inits = {s: dd.draw_inits(BASE, mnist, s, 2, g) for s in SETTINGS}
-    for setting, params in inits.items():
+    drawn = {s: inits.draw_inits(spec(s, BASE), mnist, 2, g) for s in SETTINGS}
+    for setting, params in drawn.items():
         assert {k: v.shape[1:] for k, v in params.items()} == shapes, setting
         assert all(v.shape[0] == 2 and v.device == mnist.device for v in params.values())
     for single in ("fixed", "fixed_pretrained"):                   # one network, repeated
-        assert all(torch.equal(v[0], v[1]) for v in inits[single].values())
+        assert all(torch.equal(v[0], v[1]) for v in drawn[single].values())
     for several in ("random", "random_pretrained"):                # different networks
-        assert not torch.equal(inits[several]["fc3.weight"][0], inits[several]["fc3.weight"][1])
+        assert not torch.equal(drawn[several]["fc3.weight"][0], drawn[several]["fc3.weight"][1])
     # fixed_pretrained is pool network 0, which was pretrained from exactly the fixed init
-    assert all(torch.equal(inits["fixed_pretrained"][k][0], pool.params[k][0]) for k in shapes)
+    assert all(torch.equal(drawn["fixed_pretrained"][k][0], pool.params[k][0]) for k in shapes)
     first_pool_init = sample_inits(net, BASE.pool_size, BASE.init_scheme, torch.Generator().manual_seed(BASE.init_seed))
-    assert all(torch.equal(first_pool_init[k][0], inits["fixed"][k][0]) for k in shapes)
-    assert not torch.equal(inits["fixed_pretrained"]["fc3.weight"][0], inits["fixed"]["fc3.weight"][0])
+    assert all(torch.equal(first_pool_init[k][0], drawn["fixed"][k][0]) for k in shapes)
+    assert not torch.equal(drawn["fixed_pretrained"]["fc3.weight"][0], drawn["fixed"]["fc3.weight"][0])
 
 
 def test_distilling_and_unseen_networks_never_overlap(mnist, pool):
-    distilling = dd.pool_part(BASE, mnist, "distill")
-    unseen = dd.pool_part(BASE, mnist, "test")
+    distilling = inits.pool_part(BASE.inits(), mnist, "distill")
+    unseen = inits.pool_part(BASE.inits(), mnist, "test")
     assert distilling["fc3.bias"].shape[0] == 2 and unseen["fc3.bias"].shape[0] == 2
     everything = {k: torch.cat([distilling[k], unseen[k]]) for k in distilling}
     assert sorted(_subset_of(everything, pool.params)) == [0, 1, 2, 3]      # a partition of the pool
     for seed in range(5):
         g = torch.Generator().manual_seed(seed)
-        _subset_of(dd.draw_inits(BASE, mnist, "random_pretrained", 2, g), distilling)   # default use: distill
-        _subset_of(dd.draw_inits(BASE, mnist, "random_pretrained", 2, g, use="distill"), distilling)
-        _subset_of(dd.draw_inits(BASE, mnist, "random_pretrained", 2, g, use="test"), unseen)
-    with pytest.raises(ValueError, match=r"random_pretrained has 2 networks for 'test' \(DD.pool_size=4, "
-                                         r"DD.pool_train=2\); cannot draw 3"):
-        dd.draw_inits(BASE, mnist, "random_pretrained", 3, torch.Generator(), use="test")
+        _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g), distilling)   # default use: distill
+        _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g, use="distill"), distilling)
+        _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g, use="test"), unseen)
+    with pytest.raises(ValueError, match=r"random_pretrained has 2 networks for 'test' \(pool_size=4, "
+                                         r"pool_train=2\); cannot draw 3"):
+        inits.draw_inits(spec("random_pretrained", BASE), mnist, 3, torch.Generator(), use="test")
 
 
 def _poisoned(pool, part):
@@ -86,11 +91,11 @@ def _poisoned(pool, part):
 
 def test_distilling_under_random_pretrained_never_touches_an_unseen_network(mnist, pool, monkeypatch):
     config = dataclasses.replace(BASE, init="random_pretrained")
-    monkeypatch.setattr(dd, "pool", lambda c, d: _poisoned(pool, slice(2, 4)))
+    monkeypatch.setattr(inits, "pool", lambda c, d: _poisoned(pool, slice(2, 4)))
     result = distill(config, mnist, seed=0, eval_every=10, progress=False)
     assert all(torch.isfinite(torch.tensor(result.history["loss"])))
     assert result.config["pretrain_source"] == "digits"      # the saved set names its source digits
-    monkeypatch.setattr(dd, "pool", lambda c, d: _poisoned(pool, slice(0, 2)))
+    monkeypatch.setattr(inits, "pool", lambda c, d: _poisoned(pool, slice(0, 2)))
     with pytest.raises(ddlab.DivergenceError, match="iteration 1"):
         distill(config, mnist, seed=0, progress=False)
 
@@ -104,8 +109,8 @@ def test_evaluate_under_all_four_settings(mnist, fixed_set):
     # networks pretrained on digits still recognise most MNIST digits after two tiny steps
     assert scores["fixed_pretrained"].mean > 0.3 and scores["random_pretrained"].mean > 0.3
     # random_pretrained evaluated exactly the unseen networks
-    net = dd.network(BASE, mnist)
-    unseen = dd.pool_part(BASE, mnist, "test")
+    net = make_net(BASE.arch, *mnist.net_args)
+    unseen = inits.pool_part(BASE.inits(), mnist, "test")
     batches, lrs = fixed_set.schedule()
     trained = [unroll(net, {k: v[i] for k, v in unseen.items()}, batches, lrs, create_graph=False) for i in range(2)]
     by_hand = accuracy_many(net, {k: torch.stack([t[k] for t in trained]) for k in trained[0]}, *on)
@@ -159,16 +164,16 @@ def test_bad_settings_uses_and_data_are_named(mnist, fixed_set):
     with pytest.raises(ValueError, match=f"unknown init setting 'pretrained'; {all_four}"):
         evaluate(fixed_set, mnist, init="pretrained")
     with pytest.raises(ValueError, match="unknown use 'train' of initialisations; use one of: distill, test"):
-        dd.draw_inits(BASE, mnist, "random", 2, g, use="train")
+        inits.draw_inits(spec("random", BASE), mnist, 2, g, use="train")
     with pytest.raises(ValueError, match="unknown use 'eval'"):
-        dd.pool_part(BASE, mnist, "eval")
+        inits.pool_part(BASE.inits(), mnist, "eval")
     with pytest.raises(ValueError, match="number of initialisations must be positive, got 0"):
-        dd.draw_inits(BASE, mnist, "fixed", 0, g)
+        inits.draw_inits(spec("fixed", BASE), mnist, 0, g)
     colour = Dataset("tiny", torch.zeros(10, 3, 8, 8), torch.arange(10), torch.zeros(2, 3, 8, 8), torch.arange(2),
                      (0.5,) * 3, (0.2,) * 3, tuple("abcdefghij"))
     with pytest.raises(ValueError, match=r"pretrained init settings need 1x28x28 images in 10 classes .* "
                                          r"tiny has \(3, 8, 8\) in 10"):
-        dd.draw_inits(BASE, colour, "fixed_pretrained", 1, g)
+        inits.draw_inits(spec("fixed_pretrained", BASE), colour, 1, g)
 
 
 def test_the_drivers_checks_never_use_a_network_results_are_reported_on(mnist):
@@ -176,9 +181,9 @@ def test_the_drivers_checks_never_use_a_network_results_are_reported_on(mnist):
     from ddlab.evaluate import _generator
 
     config = DD(init="random", ipc=1, steps=1, iterations=1)
-    chosen = dd.draw_inits(config, mnist, "random", 4, _generator("distill", 0), use="distill")
-    reported = dd.draw_inits(config, mnist, "random", 20, _generator("test", 0), use="test")
+    chosen = inits.draw_inits(spec("random", config), mnist, 4, _generator("distill", 0), use="distill")
+    reported = inits.draw_inits(spec("random", config), mnist, 20, _generator("test", 0), use="test")
     flat = lambda inits: torch.cat([v.flatten(1) for v in inits.values()], dim=1)  # noqa: E731  (n, all weights)
     assert torch.cdist(flat(chosen), flat(reported)).min() > 0
-    with pytest.raises(ValueError, match="use='train' is not allowed; use one of: distill, test"):
+    with pytest.raises(ValueError, match="unknown use 'train' of initialisations; use one of: distill, test"):
         _generator("train", 0)

@@ -133,8 +133,8 @@ def test_distill_runs_mtt_and_learns_images_and_step_size(mnist, tiny_experts, t
     start = TrajectoryMatching(TINY, mnist, torch.Generator().manual_seed(0)).snapshot()
     result = distill(TINY, mnist, seed=0, eval_every=10, progress=False)
     assert result.method == "mtt" and result.images.shape == (10, 1, 28, 28) and result.lrs is None
-    assert start.config["learned_lr"] == pytest.approx(TINY.syn_lr)
-    assert not torch.equal(result.images, start.images) and result.config["learned_lr"] != pytest.approx(TINY.syn_lr)
+    assert start.config["learned_lr"] == pytest.approx(TINY.inner_lr)
+    assert not torch.equal(result.images, start.images) and result.config["learned_lr"] != pytest.approx(TINY.inner_lr)
     assert len(result.history["loss"]) == 3 and all(0 < v < 2 for v in result.history["loss"])
     assert config_for("mtt", syn_steps=7).syn_steps == 7
 

@@ -1,8 +1,7 @@
 """Every notebook in notebooks/ is stored clean, opens on Colab, and runs the same everywhere.
 
-These are static checks of the .ipynb files (fast). Running them is nbval's job: `make test` also
-executes every notebook with `pytest notebooks --nbval-lax --nbval-current-env` in the quick
-profile. The GitHub repository the links must point to is `ddlab.course.REPO`, named nowhere else.
+These are static checks of the .ipynb files (fast); tests/test_notebooks_run.py runs every
+notebook. The GitHub repository the links must point to is `ddlab.course.REPO`, named nowhere else.
 """
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from ddlab import papers
 from ddlab.papers import NUMBERS, PAPERS, number, parse, table
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))

@@ -11,7 +11,9 @@ from ddlab.__main__ import build_parser, config_from_args, main
 from ddlab.experiments.adaptation import without_steps
 from ddlab.distill import validation_slice
 from ddlab.functional import loss, unroll
-from ddlab.methods import config_from_dict, dd
+from ddlab import inits
+from ddlab.methods import config_from_dict
+from ddlab.nets import make_net
 from ddlab.methods.dd import DD, DatasetDistillation, relabel
 from ddlab.experiments.poisoning import attack_scores, compare_attack, flipped_real
 from ddlab.synthetic import SyntheticSet
@@ -75,7 +77,7 @@ def test_an_attack_on_a_class_the_data_lacks_names_the_classes_allowed(mnist):
 
 def _always(cls: int, mnist) -> dict:
     """A LeNet that answers `cls` for every image (zero weights, one positive output bias), stacked once."""
-    net = dd.network(TINY, mnist)
+    net = make_net(TINY.arch, *mnist.net_args)
     params = {name: torch.zeros(1, *p.shape) for name, p in net.named_parameters()}
     params["fc3.bias"][0, cls] = 1.0
     return params
@@ -85,7 +87,7 @@ def _always(cls: int, mnist) -> dict:
 def test_attack_success_on_networks_with_a_known_answer(mnist, monkeypatch, answer):
     """A network that always answers `answer`, left as it is by zero step sizes: the attack 3 -> 8
     succeeds on every 3 iff answer is 8, and the other classes are right exactly where their label is it."""
-    monkeypatch.setattr(dd, "draw_inits", lambda *args, **kwargs: _always(answer, mnist))
+    monkeypatch.setattr(inits, "draw_inits", lambda *args, **kwargs: _always(answer, mnist))
     unchanged = without_steps(SyntheticSet(torch.randn(10, 1, 28, 28), torch.arange(10), torch.ones(2),
                                            dataclasses.asdict(TINY)))
     scores = attack_scores(unchanged, mnist)
@@ -97,7 +99,7 @@ def test_attack_success_on_networks_with_a_known_answer(mnist, monkeypatch, answ
 
 def test_flipped_real_is_random_real_images_with_the_source_labelled_target(mnist):
     made = flipped_real(mnist, TINY, (3, 8), step_sizes=(0.1, 0.3))
-    clean = dd.DatasetDistillation(TINY, mnist, torch.Generator()).labels    # DD's layout: 0..9
+    clean = DatasetDistillation(TINY, mnist, torch.Generator()).labels    # DD's layout: 0..9
     assert torch.equal(made.labels, relabel(clean, (3, 8)))
     threes = mnist.per_class(3).flatten(1)
     assert (made.images[clean == 3].flatten(1)[:, None] == threes[None]).all(-1).any(-1).all()   # a real 3

@@ -6,10 +6,10 @@ from functools import partial
 import pytest
 import torch
 
-from ddlab import augment, protocol
+from ddlab import augment, protocol, recipes
 from ddlab.evaluate import evaluate
 from ddlab.functional import Schedule, train_many
-from ddlab.nets import ConvNet, LeNet, sample_inits
+from ddlab.nets import ConvNet, LeNet, make_net, sample_inits
 from ddlab.protocol import Protocol
 from ddlab.synthetic import SyntheticSet
 
@@ -65,22 +65,25 @@ def test_each_method_gets_its_papers_protocol():
     assert chosen.schedule().decay_at == (0.5,)
 
 
-def test_budgets_follow_the_profile(monkeypatch):
-    dm_set = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), None, {"method": "dm", "validation_epochs": 7})
+def test_the_one_sizing_follows_the_profiles_budget(monkeypatch):
+    config = {"method": "dm", "width": 32, "validation_epochs": 7}
     monkeypatch.setenv("DDLAB_PROFILE", "full")
-    assert protocol.for_set(dm_set).epochs == 1000 and protocol.budget()[1] == 20
+    full = recipes.evaluation()
+    assert protocol.sized(config, full).epochs == 1000 and full.n_models == 20
     monkeypatch.setenv("DDLAB_PROFILE", "quick")
-    assert protocol.for_set(dm_set).epochs < 100 and protocol.budget()[1] < 20
-    validation = protocol.for_set(dm_set, validation=True)
+    quick = recipes.evaluation()
+    assert protocol.sized(config, quick).epochs < 100 and quick.n_models < 20
+    assert protocol.sized(config, quick).width == 32                       # no width in the budget: the set's own
+    assert protocol.sized(config, protocol.Budget(0.5, 2, width=8)).width == 8
+    validation = protocol.sized(config, quick, validation=True)
     assert (validation.epochs, validation.augmentation) == (7, "none")
-    assert protocol.for_set(dm_set, arch="lenet").arch == "lenet"
+    assert protocol.sized(config, quick, arch="lenet").arch == "lenet"
+    assert protocol.sized(config) == protocol.paper(config)                  # no budget: the paper's own
 
 
-def test_networks_for_the_protocol():
-    class FakeData:
-        image_shape, num_classes = (1, 28, 28), 10
-    assert protocol.network("convnet", FakeData(), width=16).classifier.in_features == 16 * 4 * 4
-    assert isinstance(protocol.network("lenet", FakeData()), LeNet)
+def test_the_one_network_factory_builds_every_protocol_network(mnist):
+    assert make_net("convnet", *mnist.net_args, width=16).classifier.in_features == 16 * 4 * 4
+    assert isinstance(make_net("lenet", *mnist.net_args), LeNet)
 
 
 def test_evaluate_sends_sets_without_step_sizes_to_the_protocol(mnist):
@@ -126,7 +129,7 @@ def test_mtt_sets_train_with_their_learned_step_size(mnist):
 
     def accuracy(learned_lr):
         subset.config = {"method": "mtt", "width": 8, "learned_lr": learned_lr}
-        chosen = replace(protocol.for_set(subset, arch="mlp"), augmentation="none", epochs=15, batch_size=25)
+        chosen = replace(protocol.sized(subset.config, arch="mlp"), augmentation="none", epochs=15, batch_size=25)
         assert chosen.lr == learned_lr
         return protocol.accuracies(subset, mnist, chosen, 2, torch.Generator().manual_seed(0),
                                    on=_test_slice(mnist)).mean().item()

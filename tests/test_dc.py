@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from ddlab import distill, evaluate, protocol
+from ddlab import distill, evaluate, protocol, recipes
 from ddlab.methods import config_for, method_for
 from ddlab.methods.dc import DC, DSA, GradientMatching, gradient_distance, layer_distance
 
@@ -69,7 +69,7 @@ def test_networks_follow_the_papers_outer_and_inner_loops(mnist, monkeypatch):
 def test_paper_loops_and_defaults():
     assert DC().loops() == (1, 1) and DC(ipc=10).loops() == (10, 50) and DC(ipc=50).loops() == (50, 10)
     assert DC(ipc=5, outer_loop=5, inner_loop=10).loops() == (5, 10)
-    assert (DC().init, DC().dsa, DC().lr, DC().momentum, DC().net_lr) == ("noise", False, 0.1, 0.5, 0.01)
+    assert (DC().init, DC().dsa, DC().lr, DC().momentum, DC().inner_lr) == ("noise", False, 0.1, 0.5, 0.01)
     assert (DSA().init, DSA().dsa) == ("real", True)
     assert type(config_for("dsa")) is DSA and type(config_for("dc", dsa=True)) is DC
 
@@ -100,7 +100,7 @@ def test_same_seed_same_set(mnist):
 def test_evaluate_trains_fresh_convnets_on_a_dc_set(mnist, monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "quick")
     result = _run(dataclasses.replace(TINY, init="real", iterations=1, validation_epochs=1), mnist)
-    chosen = protocol.for_set(result)
+    chosen = protocol.sized(result.config, recipes.evaluation())
     assert (chosen.arch, chosen.width, chosen.augmentation) == ("convnet", 8, "dc")
     scores = evaluate(result, mnist, n_models=2, on=(mnist.x_test[:500], mnist.y_test[:500]), protocol=chosen)
     assert scores.accuracies.shape == (2,) and scores.mean > 0.2      # ten real digits, barely changed
@@ -119,7 +119,7 @@ def test_bad_configs_are_rejected(overrides, message):
 
 
 def test_more_images_than_a_class_has_is_rejected(mnist):
-    with pytest.raises(ValueError, match=r"DC.ipc=6000 is more images than the smallest class has \(5421\)"):
+    with pytest.raises(ValueError, match=r"DC.ipc=6000 is more images than the smallest class of mnist has \(5421\)"):
         distill(DC(ipc=6000, outer_loop=1, inner_loop=1), mnist, progress=False)
     with pytest.raises(ValueError, match=r"DSA.real_batch=9000 is more images"):
         distill(DSA(real_batch=9000), mnist, progress=False)
