@@ -24,22 +24,20 @@ Reproducibility: all randomness (initial images, real batches, network draws) co
 from __future__ import annotations
 
 import math
-import os
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable
 
 import torch
 from tqdm.auto import tqdm
 
-from . import profile, recordings
+from . import checkpoints, profile, recordings
 from .callbacks import Callback, Event
 from .data import Dataset
 from .evaluate import evaluate
 from .methods import method_for
 from .sources import cache
-from .synthetic import SyntheticSet, plain
+from .synthetic import SyntheticSet
 
 
 class DivergenceError(RuntimeError):
@@ -86,7 +84,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     if checkpoint_every is not None and checkpoint is None:
         raise ValueError(f"checkpoint_every={checkpoint_every} needs a checkpoint path to write to")
     if checkpoint is not None:
-        checkpoint = check_output(checkpoint, "checkpoint")
+        checkpoint = checkpoints.check_output(checkpoint, "checkpoint")
     generator = torch.Generator().manual_seed(seed)
     method = method_for(config)(config, data, generator)
     if start_from is not None:
@@ -106,7 +104,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     accuracy: float | None = None
     done = 0                                          # iterations completed before this call
     if resume is not None:
-        saved = read_checkpoint(resume, method, options)
+        saved = checkpoints.read(resume, method, options)
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         generator.set_state(saved["generator"])
@@ -148,9 +146,8 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
                 if best is None or accuracy > best[0]:
                     best = (accuracy, latest)
             if checkpoint is not None and iteration % checkpoint_every == 0:
-                write_checkpoint(checkpoint, {
-                    "kind": CHECKPOINT_KIND, "format": CHECKPOINT_FORMAT, "config": _describe(method),
-                    "options": options, "iteration": iteration, "method": method.state(),
+                checkpoints.write(checkpoint, {
+                    **checkpoints.header(method), "options": options, "iteration": iteration, "method": method.state(),
                     "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "generator": generator.get_state(), "history": history, "accuracy": accuracy,
                     "best": None if best is None else best[1].state(),
@@ -169,83 +166,6 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     result = _finished(latest, history, seed, data)
     result.interrupted = interrupted
     return result
-
-
-CHECKPOINT_KIND = "ddlab checkpoint"
-CHECKPOINT_FORMAT = 1
-
-
-def _describe(method: Any) -> dict[str, Any]:
-    """The config a checkpoint was made with, as plain data (the method's name included)."""
-    return plain({"method": method.name, **asdict(method.config)})
-
-
-def _staged(path: Path) -> Path:
-    return path.with_name(f".{path.name}.next")
-
-
-def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write `state` to `path` (and its sha256 sidecar) so that a kill at any instant leaves one
-    verified checkpoint. Why twice: the file and its sidecar are renamed into place one after the
-    other, and a kill between the two renames would pair the new file with the old digest; the
-    staged copy, complete before the real one is touched, covers that instant."""
-    staged = _staged(path)
-    cache.write_state(staged, state)
-    cache.write_state(path, state)
-    for stale in (staged, cache.sidecar(staged)):
-        stale.unlink(missing_ok=True)
-
-
-def _read_verified(path: Path) -> dict[str, Any]:
-    """The checkpoint at `path`, or its staged copy where a kill interrupted the write of `path`."""
-    try:
-        return cache.read_state(path, "checkpoint", remedy="; start the run again without --resume")
-    except ValueError:
-        staged = _staged(path)
-        if not cache.sidecar(staged).is_file():
-            raise
-        return cache.read_state(staged, "checkpoint", remedy="; start the run again without --resume")
-
-
-def read_checkpoint(path: str | Path, method: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """The checkpoint at `path`, verified (sha256, weights only), after checking it belongs to this
-    run (same config and driver options), with `method` already put back to its state.
-
-    Why refuse another run's checkpoint rather than take what fits: the promise of `resume` is the
-    uninterrupted run's result, and any other setting would silently break it."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    state = _read_verified(path)
-    if state.get("kind") != CHECKPOINT_KIND or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a ddlab checkpoint of format {CHECKPOINT_FORMAT}")
-    for what, mine, theirs in (("setting", _describe(method), state["config"]), ("option", options, state["options"])):
-        for key in sorted(set(mine) | set(theirs)):
-            if mine.get(key) != theirs.get(key):
-                raise ValueError(f"checkpoint {path} was made with {what} {key}={theirs.get(key)!r}, not "
-                                 f"{mine.get(key)!r}; resume with the run's own settings")
-    method.load_state(state["method"])
-    return state
-
-
-def check_output(path: str | Path, what: str = "output") -> Path:
-    """`path`, once it is certain a file can be written there: its folder made if missing and a
-    probe file written and removed in it. Why before a run and not at its end: a run can take
-    hours, and a typo in a path must not cost them. A one-line ValueError names the path."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"cannot write the {what} to {path}: it is a folder; give a file path such as {path / 'set.pt'}")
-    blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise ValueError(f"cannot write the {what} to {path}: {blocking} is a file, not a folder")
-    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise ValueError(f"cannot write the {what} to {path}: {error.strerror or error}") from None
-    return path
 
 
 def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data: Dataset) -> SyntheticSet:

@@ -107,6 +107,16 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting)
 
 
+def check_score(synthetic: SyntheticSet, data: Dataset, check: dict) -> float:
+    """Accuracy of `synthetic` under a short check (`ddlab.sources.assets.check_settings`): the same
+    networks, epochs and test images every time, so the same number on any machine up to float
+    rounding; cheap enough that CI re-scores every reference set against its recorded check."""
+    n = check["test_examples"]
+    protocol = _protocol.Protocol(**check["protocol"]) if check["protocol"] else None
+    return evaluate(synthetic.to(data.device), data, n_models=check["n_models"], seed=check["seed"],
+                    protocol=protocol, on=(data.x_test[:n], data.y_test[:n])).mean
+
+
 def reported_networks(seed: int = 0) -> torch.Generator:
     """The generator `evaluate(..., seed=seed)` draws the networks it reports on from (a figure that
     shows one of them draws the same)."""

@@ -8,6 +8,7 @@ import torch
 from ddlab import recipes
 from ddlab.experiments import baselines
 from ddlab.experiments import leaderboard as lb
+from ddlab.figures import leaderboard as leaderboard_figures
 from ddlab.experiments.memory import PeakMemory
 from ddlab.protocol import Budget, sized
 from ddlab.recipes import LeaderboardPlan
@@ -169,11 +170,11 @@ def test_figures_draw_a_method_by_class_grid_a_chart_and_a_time_scatter(mnist):
         synthetic = SyntheticSet(mnist.x_train[:10 * ipc], torch.arange(10).repeat(ipc), None, {"method": method})
         return lb.Row(method, ipc, synthetic, Scores(torch.tensor([0.6, 0.7]), "random"), seconds, None, None, "x")
     rows = [row("dc", 1, 10.0), row("herding", 1, 0.1), row("dc", 10, None)]
-    fig = lb.show_sets(rows, mnist)
+    fig = leaderboard_figures.show_sets(rows, mnist)
     assert fig.axes[0].get_images() and len(fig.axes) == 2 * 10                  # 2 entries at 1/class x 10 classes
-    assert len(lb.show_sets(rows, mnist, ipc=10).axes) == 10
+    assert len(leaderboard_figures.show_sets(rows, mnist, ipc=10).axes) == 10
     with pytest.raises(ValueError, match="no row has 5"):
-        lb.show_sets(rows, mnist, ipc=5)
-    assert len(lb.plot_accuracies(rows).patches) == 3
-    assert "no recorded time: dc (10)" in lb.plot_time_accuracy(rows).get_title()
+        leaderboard_figures.show_sets(rows, mnist, ipc=5)
+    assert len(leaderboard_figures.plot_accuracies(rows).patches) == 3
+    assert "no recorded time: dc (10)" in leaderboard_figures.plot_time_accuracy(rows).get_title()
     plt.close("all")

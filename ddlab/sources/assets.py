@@ -107,27 +107,16 @@ CHECK_WIDTH = 32             # ConvNet channels at most (a full-width ConvNet co
 CHECK_TEST_EXAMPLES = 1000   # the first test images, scored on
 
 
-def check_score(name: str, data: Any, check: dict | None = None) -> float:
-    """Accuracy of asset `name` under its recorded short check (or `check`, a dict like the one
-    `record_check` writes): the same networks, epochs and test images every time, so the same
-    number on any machine up to float rounding."""
-    from ..evaluate import evaluate
-    from ..protocol import Protocol
-
-    check = check or summary(name)["check"]
-    n = check["test_examples"]
-    protocol = Protocol(**check["protocol"]) if check["protocol"] else None
-    return evaluate(load(name, data.device), data, n_models=check["n_models"], seed=check["seed"],
-                    protocol=protocol, on=(data.x_test[:n], data.y_test[:n])).mean
-
-
-def record_check(name: str, data: Any) -> dict:
-    """Score asset `name` under the short check protocol and write it into its JSON (atomically)."""
+def check_settings(name: str) -> dict[str, Any]:
+    """The short check of asset `name`: its recorded protocol cut to `CHECK_EPOCHS` epochs and at most
+    `CHECK_WIDTH` channels (a DD set: its own schedule), `CHECK_MODELS` networks of its run's seed,
+    the first `CHECK_TEST_EXAMPLES` test images (`ddlab.evaluate.check_score` scores a set under it)."""
     made = summary(name)
     recorded = made.get("protocol")
-    check = {"n_models": CHECK_MODELS, "seed": made["seed"], "test_examples": CHECK_TEST_EXAMPLES,
-             "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS,
-                                               "width": min(recorded["width"], CHECK_WIDTH)}}
-    check["accuracy"] = check_score(name, data, check)
-    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**made, "check": check}, indent=2) + "\n").encode())
-    return check
+    return {"n_models": CHECK_MODELS, "seed": made["seed"], "test_examples": CHECK_TEST_EXAMPLES,
+            "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS, "width": min(recorded["width"], CHECK_WIDTH)}}
+
+
+def write_check(name: str, check: dict[str, Any]) -> None:
+    """Record `check` (its settings and the accuracy measured under them) in asset `name`'s JSON."""
+    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**summary(name), "check": check}, indent=2) + "\n").encode())
