@@ -24,7 +24,7 @@ from torch import Tensor
 
 from .. import recipes
 from ..protocol import Protocol, sized, train
-from ..data import Dataset
+from ..data import Dataset, class_major_labels
 from ..functional import predict_many
 from ..nets import Params, make_net, sample_inits
 from ..synthetic import SyntheticSet
@@ -111,5 +111,5 @@ def _closest(targets: Tensor, candidates: Tensor) -> Tensor:
 def _real_subset(data: Dataset, ipc: int, generator: torch.Generator) -> SyntheticSet:
     """`ipc` random real training images of every class, as a set to train on."""
     images = torch.cat([data.sample_per_class(c, ipc, generator) for c in range(data.num_classes)])
-    labels = torch.arange(data.num_classes, device=data.device).repeat_interleave(ipc)
+    labels = class_major_labels(data.num_classes, ipc, data.device)
     return SyntheticSet(images, labels, None, {"method": "random_real"})

@@ -21,7 +21,7 @@ from torch import Tensor
 
 from .. import recipes
 from ..protocol import Protocol, accuracies, sized
-from ..data import Dataset
+from ..data import Dataset, class_major_labels
 from ..synthetic import SyntheticSet
 
 KS = (0, 2, 10, 50, 250)   # real images added per class (the paper's)
@@ -78,5 +78,5 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
 def _per_class(images: Tensor) -> tuple[Tensor, Tensor]:
     """(classes, k, C, H, W) -> (classes * k, C, H, W) images and their (classes * k,) labels."""
     classes, k = images.shape[:2]
-    labels = torch.arange(classes, device=images.device).repeat_interleave(k)
+    labels = class_major_labels(classes, k, images.device)
     return images.flatten(0, 1), labels

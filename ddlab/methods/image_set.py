@@ -20,6 +20,15 @@ from .base import Method
 INITS = ("real", "noise")
 
 
+def initial_images(data: Dataset, ipc: int, init: str, generator: torch.Generator) -> Tensor:
+    """Where a learned set of `ipc` images per class starts, class-major: random real images of each
+    class ("real") or Gaussian noise in normalised space ("noise"): (classes * ipc, C, H, W)."""
+    if init == "real":
+        return torch.cat([data.sample_per_class(c, ipc, generator) for c in range(data.num_classes)])
+    noise = torch.randn((data.num_classes * ipc, *data.image_shape), generator=generator)
+    return noise.to(data.device)
+
+
 def check_config(config: Any, positive: tuple[str, ...], choices: dict[str, tuple[str, ...]]) -> None:
     """Raise a one-line ValueError for the first field of `config` that is not positive / allowed."""
     kind = type(config).__name__
@@ -41,15 +50,8 @@ class ImageSetMethod(Method):
             data.check_per_class(f"{type(config).__name__}.{name}", getattr(config, name))
         self.net = make_net("convnet", *data.net_args, width=config.width)
         self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                                           # (N,)
-        self.images = self._initial_images().requires_grad_()                                      # (N, C, H, W)
+        self.images = initial_images(data, config.ipc, config.init, generator).requires_grad_()   # (N, C, H, W)
         self.config_dict = self.describe_config()
-
-    def _initial_images(self) -> Tensor:
-        if self.config.init == "real":
-            return torch.cat([self.data.sample_per_class(c, self.config.ipc, self.generator)
-                              for c in range(self.data.num_classes)])
-        noise = torch.randn((len(self.labels), *self.data.image_shape), generator=self.generator)
-        return noise.to(self.data.device)
 
     def class_images(self, c: int) -> Tensor:
         """The synthetic images of class `c`, still attached to the learned tensor: (ipc, C, H, W)."""

@@ -27,11 +27,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .. import kernels
-from ..data import Dataset
+from ..data import Dataset, class_major_labels
 from ..synthetic import SyntheticSet
 from .base import Method, register
+from .image_set import INITS, initial_images
 
-INITS = ("real", "noise")
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,16 @@ class KernelInducingPoints(Method):
 
     def __init__(self, config: KIP, data: Dataset, generator: torch.Generator):
         super().__init__(config, data, generator)
-        smallest = min(len(data.per_class(c)) for c in range(data.num_classes))
+        smallest = data.smallest_class
         self.real_per_class, remainder = divmod(config.real_batch, data.num_classes)
         if remainder or max(config.ipc, self.real_per_class) > smallest:
             raise ValueError(f"KIP.ipc={config.ipc} and real_batch={config.real_batch} do not fit {data.name}: the real "
                              f"batch must split evenly over its {data.num_classes} classes, and neither ipc nor "
                              f"real_batch / {data.num_classes} may exceed its smallest class ({smallest} images)")
-        self.labels = torch.arange(data.num_classes).repeat_interleave(config.ipc).to(data.device)   # (N,)
-        self.images = self._initial_images().requires_grad_()                                         # (N, C, H, W)
+        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                   # (N,)
+        self.images = initial_images(data, config.ipc, config.init, generator).requires_grad_()       # (N, C, H, W)
         self.targets = centred_one_hot(self.labels, data.num_classes).requires_grad_(config.learn_labels)  # (N, classes)
         self.config_dict = self.describe_config()
-
-    def _initial_images(self) -> Tensor:
-        if self.config.init == "real":
-            return torch.cat([self.data.sample_per_class(c, self.config.ipc, self.generator)
-                              for c in range(self.data.num_classes)])
-        noise = torch.randn((len(self.labels), *self.data.image_shape), generator=self.generator)
-        return noise.to(self.data.device)
 
     def parameters(self) -> list[Tensor]:
         return [self.images, self.targets] if self.config.learn_labels else [self.images]
@@ -107,7 +100,7 @@ class KernelInducingPoints(Method):
         classes = self.data.num_classes
         x_real = torch.cat([self.data.sample_per_class(c, self.real_per_class, self.generator)
                             for c in range(classes)])                               # (B, C, H, W), class-major
-        y_real = torch.arange(classes, device=x_real.device).repeat_interleave(self.real_per_class)  # (B,)
+        y_real = class_major_labels(classes, self.real_per_class, x_real.device)                     # (B,)
         k_ss = kernels.kernel(config.kernel, self.images, self.images, config.depth)   # (N, N)
         k_ts = kernels.kernel(config.kernel, x_real, self.images, config.depth)        # (B, N)
         predicted = kernels.krr_predict(k_ts, k_ss, self.targets, config.reg)          # (B, classes)
