@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ddlab import live
-from test_browser_live_view import CHROMIUM_ARGS, TIMEOUT_MS, chromium, unavailable  # noqa: F401 (a fixture)
+from test_browser_live_view import chromium, page  # noqa: F401 (the browser test's fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "site" / "mkdocs.yml"
@@ -59,24 +59,6 @@ def site(tmp_path) -> Path:
                            env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
     assert build.returncode == 0, f"mkdocs build failed:\n{build.stderr[-4000:]}"
     return out
-
-
-@pytest.fixture
-def page(chromium):
-    """A headless Chromium page (skip or fail without one, see `unavailable`)."""
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        except Error as error:
-            unavailable(f"Chromium at {chromium} does not start: {str(error).splitlines()[0]}")
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 900})
-            tab.set_default_timeout(TIMEOUT_MS)
-            yield tab
-        finally:
-            browser.close()
 
 
 def test_site_pages_show_the_figures_and_the_filmstrip(chromium, site, page):
