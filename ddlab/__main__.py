@@ -158,7 +158,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
             return 2
         digest = assets.sha256(out)
         if digest != assets.SHA256[name]:
-            print(f"{name}: new sha256 {digest}; put it in ddlab/assets.py SHA256 if this run is the new reference")
+            print(f"{name}: new sha256 {digest}; put it in ddlab/sources/assets.py SHA256 if this run is the new reference")
     return 0
 
 

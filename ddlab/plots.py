@@ -229,7 +229,7 @@ def plot_lrs(lrs: Tensor, steps: int, epochs: int, ax=None):
 
 
 def plot_transfer(matrix, ax=None):
-    """Heat map of a `ddlab.transfer.TransferMatrix`: rows = what each set was distilled under,
+    """Heat map of a `ddlab.experiments.transfer.TransferMatrix`: rows = what each set was distilled under,
     columns = the init setting it is evaluated under, colour = mean test accuracy (0-100%, so maps
     from different runs compare), each cell annotated "mean ± std". Returns the Axes."""
     import matplotlib.pyplot as plt
@@ -256,7 +256,7 @@ def plot_transfer(matrix, ax=None):
 
 
 def plot_sweep(sweep, x: str, hue: str | None = None, ax=None):
-    """Test accuracy (%) of a `ddlab.sweeps.Sweep` against the setting `x`, one line per value of
+    """Test accuracy (%) of a `ddlab.experiments.sweeps.Sweep` against the setting `x`, one line per value of
     `hue` (another varied setting; None: one line), error bars = std over networks. Returns the Axes."""
     import matplotlib.pyplot as plt
 

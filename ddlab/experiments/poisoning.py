@@ -66,7 +66,7 @@ def attack_scores(synthetic: SyntheticSet, data: Dataset, attack: Sequence[int] 
 def flipped_real(data: Dataset, like: DD | SyntheticSet, attack: Sequence[int], init: str | None = None,
                  seed: int = 0, step_sizes: tuple[float, ...] | None = None) -> SyntheticSet:
     """The naive poison: random real images in `like`'s layout with the `source` ones labelled
-    `target`, and the fixed step size of `step_sizes` (default `ddlab.baselines.STEP_SIZES`) whose
+    `target`, and the fixed step size of `step_sizes` (default `ddlab.experiments.baselines.STEP_SIZES`) whose
     networks best fit the relabelled validation slice — the objective the distilled poison is chosen on."""
     config = dataclasses.replace(baselines.dd_config(like), attack=tuple(attack))
     check_attack(config.attack, data)

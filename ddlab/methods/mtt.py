@@ -2,7 +2,7 @@
 (arXiv:2203.11932).
 
 Experts are networks trained on the real data, their weights recorded after every epoch
-(`ddlab.experts`). A student starts *on* an expert's path and trains on the synthetic set; the
+(`ddlab.sources.experts`). A student starts *on* an expert's path and trains on the synthetic set; the
 synthetic images x~ and the student's step size alpha are learned so that N student steps get as
 far as M expert epochs did:
 

@@ -151,7 +151,7 @@ def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = Fa
 
 
 def save(trajectories: Trajectories, path: Path, data: Dataset) -> Path:
-    """Write the trajectories and their sha256 sidecar (`ddlab.cache`)."""
+    """Write the trajectories and their sha256 sidecar (`ddlab.sources.cache`)."""
     state = {"format": FORMAT_VERSION, "key": _key(trajectories.spec, data),
              "params": {name: p.detach().cpu().contiguous() for name, p in trajectories.params.items()},
              "seconds": trajectories.seconds, "built_on": trajectories.built_on}

@@ -1,7 +1,7 @@
 """Pools of networks pretrained on the source digits: the "pretrained" init settings of Wang et al.
 
 A pool is `size` networks of one architecture, each trained from its own initialisation on the
-source digits (`ddlab.source_digits`), all in one vmapped pass of `ddlab.functional.train_many`.
+source digits (`ddlab.sources.other_digits`), all in one vmapped pass of `ddlab.functional.train_many`.
 Network i starts from the i-th draw of a generator seeded with `seed`, so network 0 starts from
 exactly the init the "fixed" setting uses for ``init_seed == seed``: "fixed pretrained" is the
 fixed init after pretraining.
@@ -74,7 +74,7 @@ def pretrained_pool(arch: str, init_scheme: str, size: int, seed: int, source: s
                     device: str | torch.device | None = None) -> Pool:
     """The pool for these settings: from memory, else the verified cache file, else built and cached.
 
-    source: which source digits ("auto", "usps", "digits"; see `ddlab.source_digits`).
+    source: which source digits ("auto", "usps", "digits"; see `ddlab.sources.other_digits`).
     device: where the pool is trained (if it must be) and where its weights are returned."""
     if size <= 0:
         raise ValueError(f"a pretrained pool needs at least one network, got size={size}")
@@ -119,7 +119,7 @@ def build_pool(arch: str, init_scheme: str, digits: Dataset, size: int, seed: in
 
 
 def save_pool(path: Path, params: Params, key: dict[str, Any]) -> None:
-    """Write the pool and its sha256 sidecar (`ddlab.cache`)."""
+    """Write the pool and its sha256 sidecar (`ddlab.sources.cache`)."""
     cache.write_state(path, {"key": key, "params": {k: v.detach().cpu().contiguous() for k, v in params.items()}})
 
 
