@@ -66,8 +66,8 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
     eval_every: outer iterations between validation measurements (default: every 10, at most 50 per run, and always at
         the end); the accuracy feeds callbacks, the history and the choice of the best set.
     eval_models, eval_examples: networks per measurement under a random init setting (a fixed init
-        uses one) and training images in the validation slice. Kept small because a 2-core CPU needs
-        about half a second for LeNet on 10,000 images; report final numbers with `evaluate`.
+        uses one) and training images in the validation slice. Kept small because a check trains
+        networks and runs often; report final numbers with `evaluate`.
     validate: False skips every check and returns the last set: for timing the method alone
         (benchmarks) or when only the loss matters.
     checkpoint, checkpoint_every: write a checkpoint to `checkpoint` every `checkpoint_every`

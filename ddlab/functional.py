@@ -51,7 +51,7 @@ def sgd_step(net: nn.Module, params: Params, x: Tensor, y: Tensor, lr: Tensor | 
 
 
 def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor | Sequence[float],
-           create_graph: bool = True) -> Params:
+           create_graph: bool = True, on_step: Callable[[Params], None] | None = None) -> Params:
     """Run SGD over `batches` (step i uses batch i with step size lrs[i]) and return the weights.
 
     With ``create_graph=True`` the result stays a differentiable function of the batches, the step
@@ -59,6 +59,7 @@ def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor
     dataset distillation (Wang et al. 2018, eq. 3-5): it flows back through every step, including
     the Hessian-vector products ``d(grad)/d(theta)`` that link consecutive steps. With
     ``create_graph=False`` each step is detached (plain training; memory independent of length).
+    on_step: called with the weights after every step (a path through weight space, for a figure).
     """
     if len(batches) != len(lrs):
         raise ValueError(f"unroll needs one step size per batch, got {len(lrs)} for {len(batches)} batches")
@@ -66,6 +67,8 @@ def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor
         params = sgd_step(net, params, x, y, lr)
         if not create_graph:
             params = {name: p.detach() for name, p in params.items()}
+        if on_step is not None:
+            on_step(params)
     return params
 
 

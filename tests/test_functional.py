@@ -81,6 +81,17 @@ def test_unroll_is_plain_sgd():
         torch.testing.assert_close(out[name], p - lrs[0] * g)
 
 
+def test_unroll_reports_the_weights_after_every_step():
+    net, params, x_syn, y_syn, _, _, lrs = _tiny_problem()
+    batches = [(x_syn[0], y_syn[0]), (x_syn[1], y_syn[1])] * 2                   # 2 steps x 2 epochs
+    path = []
+    final = unroll(net, params, batches, lrs, create_graph=False, on_step=path.append)
+    assert len(path) == len(batches) and path[-1] is final
+    second = unroll(net, path[0], batches[1:2], lrs[1:2], create_graph=False)
+    for name in params:
+        torch.testing.assert_close(path[1][name], second[name])
+
+
 def test_unroll_rejects_mismatched_step_sizes():
     net, params, x_syn, y_syn, _, _, lrs = _tiny_problem()
     with pytest.raises(ValueError, match="one step size per batch"):

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from ..functional import sgd_step
+from ..functional import unroll
 from ..nets import Params
 
 MARKERS = ("o", "*", "s", "^", "D")
@@ -75,13 +75,10 @@ def flat(params: Params) -> Tensor:
     return torch.cat([params[k].detach().reshape(-1).cpu() for k in sorted(params)])
 
 
-@torch.no_grad()
 def student_path(net: nn.Module, start: Params, images: Tensor, labels: Tensor, lr: float, steps: int) -> list[Params]:
     """A student's weights after 0, 1, ..., `steps` full-batch SGD steps from `start` on the set."""
     path = [start]
-    with torch.enable_grad():    # sgd_step differentiates the loss w.r.t. the weights
-        for _ in range(steps):
-            path.append({k: v.detach() for k, v in sgd_step(net, path[-1], images, labels, lr).items()})
+    unroll(net, start, [(images.detach(), labels)] * steps, [lr] * steps, create_graph=False, on_step=path.append)
     return path
 
 
