@@ -53,3 +53,10 @@ def scores_of(answer, names: tuple[str, ...]) -> dict[str, Scores]:
         if not isinstance(scores, Scores):
             raise NotYet(f"answer[{name!r}] should be what ddlab.evaluate returns, got {type(scores).__name__}")
     return answer
+
+
+def vector_of(answer, what: str) -> torch.Tensor:
+    """`answer` as a 1-D tensor of at least two numbers (`what`: one per what), or a NotYet."""
+    if not isinstance(answer, torch.Tensor) or answer.dim() != 1 or len(answer) < 2:
+        raise NotYet(f"`answer` should be a 1-D tensor with {what}")
+    return answer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from .answers import vector_of
 from .core import NotYet, exercise
 
 
@@ -65,8 +66,7 @@ answer = (mix.distilled - mix.real).mean(dim=1)
 check("10.2", prediction, answer)
 ''')
 def advantage_per_k(answer) -> str:
-    if not isinstance(answer, torch.Tensor) or answer.dim() != 1 or len(answer) < 2:
-        raise NotYet("`answer` should be a 1-D tensor with the advantage at every k of `mix.ks`")
+    answer = vector_of(answer, "the advantage at every k of `mix.ks`")
     if answer.abs().max() > 1:
         raise NotYet("each advantage is a difference of two accuracies in [0, 1], so it lies in [-1, 1]")
     # "stays ahead": more than a point ahead at every k, the largest included

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from .answers import vector_of
 from .core import NotYet, exercise
-
-
-def _per_image(answer, what: str) -> torch.Tensor:
-    if not isinstance(answer, torch.Tensor) or answer.dim() != 1 or len(answer) < 2:
-        raise NotYet(f"`answer` should be a 1-D tensor with one entry per distilled image: {what}")
-    return answer
 
 
 @exercise("12.1", choices=("every image helps", "some image hurts"),
@@ -25,7 +20,7 @@ answer = influence.loss_change.mean(dim=1)
 check("12.1", prediction, answer)
 ''')
 def every_image_helps(answer) -> str:
-    changes = _per_image(answer, "the mean test-loss change when it is left out")
+    changes = vector_of(answer, "one entry per distilled image: the mean test-loss change when it is left out")
     return "every image helps" if bool((changes > 0).all()) else "some image hurts"
 
 
@@ -42,7 +37,8 @@ answer = torch.stack([(data.y_test[influence.helped(i, 16)].cpu() == influence.l
 check("12.2", prediction, answer)
 ''')
 def own_class(answer) -> str:
-    purity = _per_image(answer, "the share of its 16 most-helped test images that carry its label")
+    purity = vector_of(answer, "one entry per distilled image: the share of its 16 most-helped test images"
+                                " that carry its label")
     if purity.min() < 0 or purity.max() > 1:
         raise NotYet("each entry is a share of test images, in [0, 1]")
     if not torch.allclose(purity * 16, (purity * 16).round(), atol=1e-4):
