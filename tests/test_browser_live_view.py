@@ -178,6 +178,22 @@ def stop(server: subprocess.Popen) -> None:
             process.kill()
 
 
+def data_root_without_runs(root: Path) -> Path:
+    """A data root that shares this machine's datasets but none of its finished runs or recordings.
+
+    The notebook's live cell calls `load_or_distill`, which loads a run finished earlier on the same
+    machine (a previous test session, or a learner's) with one final event: the live view would
+    then have nothing to show evolving, and this test would fail on a machine that is fine."""
+    from ddlab.data import data_root, load
+
+    load("mnist")                   # fetched into the shared root once, as a learner's first notebook does
+    root.mkdir()
+    for entry in data_root().iterdir():
+        if entry.name not in ("runs", "recordings"):
+            (root / entry.name).symlink_to(entry)
+    return root
+
+
 @pytest.fixture
 def lab(tmp_path):
     """(url, token) of a JupyterLab serving a copy of notebook 01 in the quick profile; stopped after."""
@@ -188,7 +204,7 @@ def lab(tmp_path):
         path = tmp_path / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    env = {**os.environ, "DDLAB_PROFILE": "quick",
+    env = {**os.environ, "DDLAB_PROFILE": "quick", "DDLAB_DATA": str(data_root_without_runs(tmp_path / "ddlab")),
            # Jupyter's own state goes to the temporary folder, not the user's home.
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
