@@ -125,6 +125,6 @@ def train(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: 
     strength = AUGMENTATIONS[protocol.augmentation]
     transform = None if strength is None else partial(augment.augment, strength=strength)
     synthetic = synthetic.to(data.device)
-    trained = train_many(net, inits, synthetic.images.detach(), synthetic.labels, protocol.schedule(),
+    trained = train_many(net, inits, synthetic.images.detach(), synthetic.targets, protocol.schedule(),
                          generator, augment=transform)
     return net, trained

@@ -23,6 +23,7 @@ from torch import Tensor
 from .sources.cache import write_atomic
 
 FORMAT_VERSION = 1
+REGRESSION_TARGETS = ("kip",)   # methods whose learned labels are kernel regression targets (see `targets`)
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SyntheticSet:
     history: dict[str, list] = field(default_factory=dict)  # per-iteration metrics of the run
     seed: int = 0                  # the seed of the run that made it
     interrupted: bool = False      # True if the run was stopped early (Ctrl-C)
-    soft_labels: Tensor | None = None  # (N, classes) learned targets (distributions or regression targets), else None
+    soft_labels: Tensor | None = None  # (N, classes) learned labels: DD's label vectors or KIP's regression targets
 
     @property
     def method(self) -> str:
@@ -52,9 +53,27 @@ class SyntheticSet:
     def __len__(self) -> int:
         return self.images.shape[0]
 
+    @property
+    def trains_on_soft_labels(self) -> bool:
+        """Whether networks train on the set's learned labels (DD's label vectors, targets of the
+        soft cross-entropy) rather than on its classes. KIP's learned labels are regression
+        targets of its kernel's least squares, which a network trained with cross-entropy cannot use."""
+        return self.soft_labels is not None and self.method not in REGRESSION_TARGETS
+
+    @property
+    def targets(self) -> Tensor:
+        """What a network trains on: the learned labels where it trains on them ((N, classes)),
+        else the class indices ((N,)). Cross-entropy takes either."""
+        return self.soft_labels if self.trains_on_soft_labels else self.labels
+
+    def with_hard_labels(self) -> "SyntheticSet":
+        """The same images with their class indices only (for a learned-label set, the most likely
+        class of each image): how much of a set's score its soft labels carry is the difference."""
+        return replace(self, soft_labels=None)
+
     def batches(self) -> list[tuple[Tensor, Tensor]]:
         """The images split into `steps` consecutive, equally sized batches: step i of DD training."""
-        return list(zip(self.images.chunk(self.steps), self.labels.chunk(self.steps)))
+        return list(zip(self.images.chunk(self.steps), self.targets.chunk(self.steps)))
 
     def schedule(self) -> tuple[list[tuple[Tensor, Tensor]], Tensor]:
         """The full DD training schedule: the batches repeated for every epoch, and one step size

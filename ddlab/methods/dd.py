@@ -15,6 +15,13 @@ Init settings (paper, Section 3.2 and 4.1-4.2) are `ddlab.inits`: "fixed" and "f
 unroll one known network; "random" and "random_pretrained" average the outer loss over `n_nets`
 fresh draws per iteration, so the images must work for any network of the distribution.
 
+Learned labels (Sucholutsky & Schonlau 2021; Bohdal et al. 2020): with ``learn_labels=True`` each
+image also carries a label vector y_i, trained with the pixels by the same outer gradient. The
+inner loss is the soft cross-entropy -sum_k y_ik log p_k(x_i): y_i starts one-hot (plain cross-
+entropy) and is left free, not squashed into a distribution, so an entry above 1 makes an image
+count more and one below 0 teaches "not this class". One image can teach several classes, so a set
+may have fewer images than classes (``n_images``).
+
 Poisoning (Section 4.3, "malicious data"): with ``attack=(source, target)`` the outer loss keeps
 the real images but counts every real `source` image as `target` (`relabel`), so the images learn
 to make the networks, after their few GD steps, call `source` `target` and keep every other class.
@@ -59,6 +66,8 @@ class DD:
     lr_decay_every: int = 1000           # outer iterations between learning-rate decays
     lr_decay: float = 0.5                # factor applied at each decay
     attack: tuple[int, ...] = ()         # (source, target): poison, outer loss calls real `source` images `target`
+    learn_labels: bool = False           # learn a label distribution per image with the images (see above)
+    n_images: int = 0                    # images in all, fewer than the classes (needs learn_labels; ipc unused); 0: ipc per class
 
     def __post_init__(self):
         for name in ("ipc", "steps", "epochs", "n_nets", "pool_size", "pool_train", "real_batch", "iterations",
@@ -72,6 +81,14 @@ class DD:
         _check_choice("init_scheme", self.init_scheme, INIT_SCHEMES)
         _check_choice("arch", self.arch, tuple(ARCHITECTURES))
         _check_choice("pretrain_source", self.pretrain_source, SOURCES)
+        if not isinstance(self.learn_labels, bool):
+            raise ValueError(f"DD.learn_labels must be True or False, got {self.learn_labels!r}")
+        if self.n_images < 0 or (self.n_images and not self.learn_labels):
+            raise ValueError(f"DD.n_images={self.n_images} is not allowed; use 0 (ipc images per class), or a "
+                             "positive count with learn_labels=True (only learned labels let an image teach a class)")
+        if self.n_images % self.steps:
+            raise ValueError(f"DD.n_images={self.n_images} images cannot be split evenly over DD.steps={self.steps}; "
+                             "use a multiple of steps")
         if self.ipc % self.steps:
             raise ValueError(f"DD.ipc={self.ipc} images per class cannot be split evenly over DD.steps={self.steps}; "
                              "use a multiple of steps")
@@ -134,10 +151,19 @@ class DatasetDistillation(Method):
         super().__init__(config, data, generator)
         data.check_per_class("DD.ipc", config.ipc)
         check_attack(config.attack, data)
+        if config.n_images and config.n_images >= data.num_classes:
+            raise ValueError(f"DD.n_images={config.n_images} is not fewer than the {data.num_classes} classes of "
+                             f"{data.name}; for that many images use ipc (images per class) instead")
         self.net = make_net(config.arch, *data.net_args)
         self.spec = config.inits()
-        # Labels are fixed, class-major within each step: [0]*per_step + [1]*per_step + ... per step.
-        self.labels = class_major_labels(data.num_classes, config.per_step, data.device).repeat(config.steps)  # (N,)
+        # Labels are class-major within each step: [0]*per_step + [1]*per_step + ... per step;
+        # fewer images than classes take the classes in turn (image i of n: classes i, i+n, ...).
+        self.labels = (torch.arange(config.n_images, device=data.device) % data.num_classes if config.n_images
+                       else class_major_labels(data.num_classes, config.per_step, data.device).repeat(config.steps))
+        # Learned labels start as the classes each image is made for (image i of n < classes:
+        # shared equally by classes i, i+n, ...).
+        self.label_vectors = (initial_labels(self.labels, data.num_classes, config.n_images)
+                              .requires_grad_(config.learn_labels))                              # (N, classes)
         # Images start as Gaussian noise in normalised space, as in the paper's code.
         noise = torch.randn((len(self.labels), *data.image_shape), generator=generator)
         self.images = noise.to(data.device).requires_grad_()                           # (N, C, H, W)
@@ -151,16 +177,27 @@ class DatasetDistillation(Method):
             self.config_dict["pretrain_source"] = pool(self.spec, data).key["source"]
 
     def parameters(self) -> list[Tensor]:
-        return [self.images, self.raw_lrs]
+        return [self.images, self.raw_lrs] + ([self.label_vectors] if self.config.learn_labels else [])
 
     def _current(self) -> SyntheticSet:
-        return SyntheticSet(self.images, self.labels, F.softplus(self.raw_lrs), self.config_dict)
+        soft = self.label_vectors if self.config.learn_labels else None
+        labels = soft.argmax(1).detach() if soft is not None else self.labels
+        return SyntheticSet(self.images, labels, F.softplus(self.raw_lrs), self.config_dict, soft_labels=soft)
 
     def outer_labels(self, y: Tensor) -> Tensor:
         return relabel(y, self.config.attack)
 
     def start_from(self, start: SyntheticSet) -> None:
-        """The images and the learned step sizes of `start` (one per step x epoch, as this config)."""
+        """The images, the learned step sizes (one per step x epoch, as this config) and, with
+        learned labels, the labels of `start`."""
+        if self.config.learn_labels:
+            if start.soft_labels is None or start.soft_labels.shape != self.label_vectors.shape:
+                got = None if start.soft_labels is None else tuple(start.soft_labels.shape)
+                raise ValueError(f"cannot continue from a set with learned labels {got}; this config learns "
+                                 f"labels {tuple(self.label_vectors.shape)}")
+            with torch.no_grad():
+                self.label_vectors.copy_(start.soft_labels.to(self.label_vectors))
+            start = replace(start, labels=self.labels)       # the images' check below is on shapes
         super().start_from(start)
         if start.lrs is None or start.lrs.shape != self.raw_lrs.shape:
             got = None if start.lrs is None else tuple(start.lrs.shape)
@@ -184,5 +221,16 @@ class DatasetDistillation(Method):
 
     def snapshot(self) -> SyntheticSet:
         current = self._current()
-        return SyntheticSet(current.images.detach().clone(), self.labels.clone(),
-                            current.lrs.detach().clone(), current.config)
+        soft = None if current.soft_labels is None else current.soft_labels.detach().clone()
+        return SyntheticSet(current.images.detach().clone(), current.labels.clone(),
+                            current.lrs.detach().clone(), current.config, soft_labels=soft)
+
+
+def initial_labels(labels: Tensor, classes: int, n_images: int) -> Tensor:
+    """(N, classes) labels to start from: each image's class, one-hot; with
+    n_images < classes, image i shares its mass equally among classes i, i+n_images, ..."""
+    if not n_images:
+        return F.one_hot(labels, classes).float()
+    owner = torch.arange(classes, device=labels.device) % n_images                   # (classes,) image of each class
+    shares = (owner[None, :] == torch.arange(n_images, device=labels.device)[:, None]).float()   # (n_images, classes)
+    return shares / shares.sum(1, keepdim=True)
