@@ -8,6 +8,10 @@ through `image_grid` / `grid_png`, so every picture of a synthetic set has the s
 - `arrange_by_class` puts one class per column (the natural layout of a distilled set: read down a
   column to see one digit's images). It works for class-major order (DC/DM: 0,0,1,1,...) and for
   DD's step-major order (0,1,...,9,0,1,...,9) alike, keeping each class's images in their order.
+- A set that trains on learned labels (DD's label vectors) is drawn like any other, each image in
+  the column of its most likely class, with a small bar chart of its label vector under it (one bar
+  per class, the largest highlighted): give `show_images` the set's `targets` as labels, or call
+  `show_set`. The bars of one picture share one scale, so images compare at a glance.
 
 matplotlib and PIL (a hard dependency of matplotlib) are imported inside the functions that need
 them: `import ddlab` stays fast and never selects a matplotlib backend behind a notebook's back.
@@ -26,6 +30,8 @@ from torch import Tensor
 
 # Float round-off allowed outside [0, 1] (e.g. from x * std + mean) before a value counts as wrong.
 _TOL = 1e-3
+LABEL_STRIP = 0.5            # height of the strip of label bars under each image, as a share of its height
+BAR_COLOR, TOP_BAR_COLOR = "0.65", "C1"   # grey bars, the most likely class's in orange
 
 
 def _check_int(name: str, value, minimum: int) -> int:
@@ -89,13 +95,22 @@ def arrange_by_class(pixels: Tensor, labels: Tensor, fill: float = 1.0) -> tuple
     if x.ndim != 4 or y.numel() != x.shape[0]:
         raise ValueError(f"need (N, C, H, W) pixels and N labels, got shapes {tuple(x.shape)} and "
                          f"{tuple(torch.as_tensor(labels).shape)}")
+    where, classes = class_layout(y)
+    out = torch.full((len(where), *x.shape[1:]), fill, dtype=x.dtype)          # (rows * cols, C, H, W)
+    out[where >= 0] = x[where[where >= 0]]
+    return out, len(classes), classes
+
+
+def class_layout(labels: Tensor) -> tuple[Tensor, list[int]]:
+    """Where each image goes in a grid with one class per column: (rows * cols,) indices into
+    `labels` in row-major order, -1 for an empty cell; and the class of each column."""
+    y = torch.as_tensor(labels).detach().cpu().long().flatten()
     classes = y.unique(sorted=True).tolist()
     members = [(y == c).nonzero().flatten() for c in classes]
-    rows = max(len(m) for m in members)
-    out = torch.full((rows, len(classes), *x.shape[1:]), fill, dtype=x.dtype)  # (rows, cols, C, H, W)
+    where = torch.full((max(len(m) for m in members), len(classes)), -1, dtype=torch.long)   # (rows, cols)
     for col, idx in enumerate(members):
-        out[: len(idx), col] = x[idx]
-    return out.flatten(0, 1), len(classes), classes
+        where[: len(idx), col] = idx
+    return where.flatten(), classes
 
 
 def grid_png(pixels: Tensor, nrow: int | None = None, scale: int = 3, pad: int = 1) -> bytes:
@@ -122,21 +137,39 @@ def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[
                 nrow: int | None = None, title: str | None = None, ax=None, pad: int = 1):
     """Draw the image grid; with `labels`, one column per class and its name above it.
 
-    `classes[label]` names a column (default: the label number). `nrow` only applies without
-    labels. Returns the Axes.
+    `labels` are class indices (N,), or learned label vectors (N, classes), as a set's `targets`:
+    then each image goes in the column of its largest entry and a bar chart of its vector is drawn
+    under it. `classes[label]` names a column (default: the label number). `nrow` only applies
+    without labels. Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
-    column_classes = None
+    column_classes = vectors = None
     if labels is not None:
+        labels = torch.as_tensor(labels).detach().cpu()
+        if labels.ndim == 2:
+            vectors, labels = _check_vectors(labels, len(torch.as_tensor(pixels))), labels.argmax(1)
+        where, _ = class_layout(labels)
         pixels, nrow, column_classes = arrange_by_class(_check_pixels(pixels), labels)
     grid = image_grid(pixels, nrow, pad)
     h, w = torch.as_tensor(pixels).shape[-2:]
     cols = (grid.shape[1] - pad) // (w + pad)
+    strip = max(6, round(LABEL_STRIP * h)) if vectors is not None else 0
+    if strip:
+        grid = _with_strips(grid, h, pad, strip)
     if ax is None:
         width = min(12.0, max(3.0, 0.45 * cols + 0.5))
         _, ax = plt.subplots(figsize=(width, width * grid.shape[0] / grid.shape[1] + 0.6))
     ax.imshow(grid.numpy(), interpolation="nearest")
+    if strip:   # bars in the image's pixel coordinates (y grows downwards): one Axes, however many images
+        low, high = min(0.0, vectors.min().item()), max(0.0, vectors.max().item())
+        unit = -(strip - 2) / ((high - low) or 1.0)                       # pixels per unit of a label entry
+        for cell, index in enumerate(where.tolist()):
+            if index >= 0:
+                r, c = divmod(cell, cols)
+                zero = r * (h + pad + strip) + pad + h - 0.5 + 1 - high * unit
+                draw_label_bars(ax, vectors[index], pad + c * (w + pad) - 0.5, w, zero, unit)
+        ax.set(xlim=(-0.5, grid.shape[1] - 0.5), ylim=(grid.shape[0] - 0.5, -0.5))
     ax.set_yticks([])
     if column_classes is None:
         ax.set_xticks([])
@@ -154,6 +187,44 @@ def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[
     if title:
         ax.set_title(title)
     return ax
+
+
+def show_set(synthetic, data, title: str | None = None, ax=None):
+    """`show_images` of a `SyntheticSet` made on `data` (a `Dataset`): its images as pixels, one
+    class per column named by the dataset, and label bars if it trains on learned labels."""
+    return show_images(data.to_pixels(synthetic.images.detach()).cpu(), labels=synthetic.targets.detach(),
+                       classes=data.classes, title=title, ax=ax)
+
+
+def draw_label_bars(ax, vector: Tensor, left: float, width: float, zero: float, unit: float):
+    """One bar per entry of a label `vector`, side by side across [left, left + width], rising
+    `unit` y-units per unit of an entry from the line y = `zero` (a negative `unit` rises on an
+    image's downward y axis); the largest entry's bar highlighted. Returns the BarContainer."""
+    vector = torch.as_tensor(vector).detach().cpu().float().flatten()
+    step = width / len(vector)
+    colors = [BAR_COLOR] * len(vector)
+    colors[int(vector.argmax())] = TOP_BAR_COLOR
+    return ax.bar([left + (k + 0.5) * step for k in range(len(vector))], (vector * unit).tolist(),
+                  0.85 * step, bottom=zero, color=colors)
+
+
+def _check_vectors(vectors: Tensor, n: int) -> Tensor:
+    """(N, classes) finite label vectors for N images, as float32."""
+    if vectors.shape[0] != n or not vectors.is_floating_point():
+        raise ValueError(f"label vectors must be (N, classes) floats for N = {n} images, got "
+                         f"{tuple(vectors.shape)} {vectors.dtype}")
+    if not torch.isfinite(vectors).all():
+        raise ValueError("label vectors contain NaN or inf; only finite values can be drawn")
+    return vectors.float()
+
+
+def _with_strips(grid: Tensor, h: int, pad: int, strip: int) -> Tensor:
+    """`grid` (from `image_grid`, cells `h` pixels high) with a white strip of `strip` pixels under
+    every row of cells, above the row's closing pad line."""
+    rows, width = (grid.shape[0] - pad) // (h + pad), grid.shape[1]
+    body = grid[:rows * (h + pad)].view(rows, h + pad, width, 3)                 # each: pad line + cells
+    white = torch.full((rows, strip, width, 3), 255, dtype=grid.dtype)
+    return torch.cat([torch.cat([body, white], 1).flatten(0, 1), grid[rows * (h + pad):]])
 
 
 def plot_history(history: dict, ax=None):

@@ -14,6 +14,12 @@ is a training *schedule* (images with learned step sizes for LeNet), so it is re
 al.'s protocol on unseen random LeNet initialisations instead, and left out of the cross-architecture
 table (it was not made on a ConvNet).
 
+Fair columns (`ddlab.experiments.fair`, DD-Ranking's argument): accuracy alone credits a set's images
+with what its learned labels and its protocol do. With a plan's `fair` budget each row also carries
+its score with class labels only, beside random real images of the same classes judged the same way
+(`judge`); with learned labels, beside those images labelled by a teacher trained on the real data;
+and the gap to networks trained on the real data. `Leaderboard` prints them as a second table.
+
 Budgets (`ddlab.recipes.leaderboard()`, from the active `ddlab.profile`). Live runs start from each
 method's course recipe (what its own notebook runs). A CPU cannot run the papers' budgets, so the
 default profile cuts each live run to a minute or so at width 32 (`LeaderboardPlan.overrides`), evaluates on
@@ -37,13 +43,14 @@ from .. import papers, protocol, recipes
 from ..callbacks import Callback
 from ..data import Dataset
 from ..distill import distill
-from ..evaluate import Scores, evaluate
+from ..evaluate import Scores
 from ..methods.mtt import expert_spec
 from ..recipes import LeaderboardPlan
 from ..sources import assets
 from ..sources.experts import cache_path
 from ..synthetic import SyntheticSet
 from . import baselines
+from .fair import FairScores, Judge, fair_scores, points
 from .memory import PeakMemory
 
 DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")            # methods that learn their images
@@ -105,6 +112,7 @@ class Row:
     peak_mib: float | None        # peak memory while making it (None: loaded from assets/)
     added_mib: float | None       # how far that peak rose above the memory in use before
     source: str                   # how the set was made: live with which budget, or which asset
+    fair: FairScores | None = None  # the set against random real images and all the real data (plan.fair)
 
     @property
     def paper(self) -> str | None:
@@ -117,11 +125,16 @@ def score(synthetic: SyntheticSet, data: Dataset, plan: LeaderboardPlan, arch: s
     (augmentation; MTT: learned step size) at the plan's ConvNet width and share of the epochs, on
     `arch` (default: the ConvNet) — a DD set: replayed on unseen random LeNet initialisations —
     scored on the first `plan.test_examples` test images."""
-    on = (data.x_test[:plan.test_examples], data.y_test[:plan.test_examples])
-    if synthetic.lrs is not None:
-        return evaluate(synthetic, data, init="random", n_models=plan.evaluation.n_models, seed=seed, on=on)
-    return evaluate(synthetic, data, n_models=plan.evaluation.n_models, seed=seed, on=on,
-                    protocol=protocol.sized(synthetic.config, plan.evaluation, arch=arch))
+    return judge(synthetic, plan, arch, seed)(synthetic, data)
+
+
+def judge(synthetic: SyntheticSet, plan: LeaderboardPlan, arch: str | None = None, seed: int = 0) -> Judge:
+    """How `score` judges `synthetic`: its paper's protocol at the plan's width and share of the
+    epochs, on `arch` (default: the ConvNet) — for a set with learned step sizes (DD): replayed
+    on unseen random initialisations — with the plan's networks and test images. The fair columns
+    (`ddlab.experiments.fair`) judge the random real images beside the set with the same judge."""
+    chosen = None if synthetic.lrs is not None else protocol.sized(synthetic.config, plan.evaluation, arch=arch)
+    return Judge(chosen, plan.evaluation.n_models, plan.test_examples, seed)
 
 
 def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPlan | None = None,
@@ -144,7 +157,10 @@ def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPl
             synthetic, source = _make(method, ipc, data, seed, plan, list(callbacks))
             seconds = time.perf_counter() - start
         peak, added = memory.mib, memory.added
-    return Row(method, ipc, synthetic, score(synthetic, data, plan, seed=seed), seconds, peak, added, source)
+    scores = score(synthetic, data, plan, seed=seed)
+    fair = None if plan.fair is None else fair_scores(synthetic, data, judge(synthetic, plan, seed=seed), plan.fair,
+                                                      seed, scored=scores)
+    return Row(method, ipc, synthetic, scores, seconds, peak, added, source, fair)
 
 
 def _recorded_seconds(name: str) -> float | None:
@@ -191,6 +207,34 @@ class Leaderboard:
                   "the whole process's peak (data included) on a CPU, the CUDA allocator's on a GPU, and "
                   "in brackets how far it rose above what was in use before. "
                   + PAPER_NOTE]
+        fair = self.fair_table()
+        return "\n".join(lines + (["", fair] if fair else []))
+
+    def fair_table(self) -> str:
+        """The fair columns of the rows that have them (`Row.fair`) as a Markdown table, biggest
+        hard-label gain first; "" if no row has them."""
+        rows = sorted((r for r in self.rows if r.fair is not None), key=lambda r: (r.ipc, -r.fair.gain))
+        if not rows:
+            return ""
+        lines = ["| method | images / class | hard labels (%) | random real (%) | gain | soft labels (%) | "
+                 "random real, teacher's labels (%) | gain | all real data (%) | gap |", "|---" * 10 + "|"]
+        cell = lambda scores: "—" if scores is None else scores.format(unit="")  # noqa: E731
+        for row in rows:
+            f = row.fair
+            lines.append(f"| {row.method} | {row.ipc} | {cell(f.hard)} | {cell(f.random_hard)} | {points(f.gain)} | "
+                         f"{cell(f.soft)} | {cell(f.random_soft)} | {points(f.soft_gain)} | {cell(f.whole)} | "
+                         f"{points(f.gap)} |")
+        budget = self.plan.fair
+        seen = "all the" if budget.examples is None else f"{budget.examples:,} random"
+        lines += ["", "Fair scores (DD-Ranking, Li et al. 2025): each set beside random real training images of the "
+                  "same classes and counts, trained exactly like it (its row's protocol, networks and test images). "
+                  "Hard labels: the set's images with class labels only; soft labels: with the labels "
+                  "it learned, beside the random images labelled by a teacher (a network trained on the real data), "
+                  "so that what soft labels alone add is not credited to the images; — where a set has none. "
+                  "Gains and gap in percentage points. All real data: "
+                  f"{budget.n_models} network(s) of the protocol's architecture trained on {seen} training images "
+                  f"for {budget.epochs} epoch(s) without augmentation (the first is the teacher); gap: how far the "
+                  "hard-label accuracy stays below them."]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:

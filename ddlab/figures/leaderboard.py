@@ -9,12 +9,15 @@ import matplotlib.pyplot as plt
 from ..data import Dataset
 from ..experiments import leaderboard
 from ..experiments.baselines import CORESETS
+from ..plots import draw_label_bars
 
 
 def show_sets(rows: Iterable[leaderboard.Row], data: Dataset, ipc: int | None = None):
     """A method x class grid: one row per entry, one column per class, one image each (the first of
-    its class), the row labelled with the method and its accuracy. `ipc`: only the entries with that
-    many images per class (default: the smallest in `rows`). Returns the Figure."""
+    its class), the row labelled with the method and its accuracy; under the images of a set that
+    trains on learned labels, a bar chart of each one's label vector (`plots.draw_label_bars`, one
+    scale per set). `ipc`: only the entries with that many images per class (default: the smallest
+    in `rows`). Returns the Figure."""
     rows = list(rows)
     if not rows:
         raise ValueError("show_sets needs at least one row")
@@ -23,23 +26,48 @@ def show_sets(rows: Iterable[leaderboard.Row], data: Dataset, ipc: int | None = 
     if not shown:
         raise ValueError(f"no row has {ipc} image(s) per class; rows have {sorted({r.ipc for r in rows})}")
     classes = data.num_classes
-    fig, axes = plt.subplots(len(shown), classes, figsize=(0.8 * classes + 1.6, 0.8 * len(shown) + 0.4),
-                             squeeze=False, gridspec_kw={"wspace": 0.05, "hspace": 0.08})
+    soft = [row.synthetic.trains_on_soft_labels for row in shown]
+    heights = [h for has_bars in soft for h in ((1.0, BAR_HEIGHT) if has_bars else (1.0,))]   # grid rows
+    tall = 0.8 * sum(heights) + 0.7
+    fig = plt.figure(figsize=(0.8 * classes + 1.6, tall))
+    # the top 0.55 inch holds the title above the class names, whatever the number of rows
+    grid = fig.add_gridspec(len(heights), classes, height_ratios=heights, wspace=0.05, hspace=0.08, top=1 - 0.55 / tall)
+    line = 0
     for r, row in enumerate(shown):
         pixels = data.to_pixels(row.synthetic.images.detach().to(data.device)).cpu()
         labels = row.synthetic.labels.cpu()
+        firsts = [(labels == c).nonzero().flatten()[:1] for c in range(classes)]
         for c in range(classes):
-            ax = axes[r, c]
-            first = (labels == c).nonzero()
-            if len(first):
-                ax.imshow(pixels[first[0, 0]].permute(1, 2, 0).squeeze(-1), cmap="gray", vmin=0, vmax=1,
+            ax = fig.add_subplot(grid[line, c])
+            if len(firsts[c]):
+                ax.imshow(pixels[firsts[c][0]].permute(1, 2, 0).squeeze(-1), cmap="gray", vmin=0, vmax=1,
                           interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
             if r == 0:
                 ax.set_title(data.classes[c], fontsize=10)
-        axes[r, 0].set_ylabel(f"{row.method}\n{row.scores.format()}", rotation=0, ha="right", va="center", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{row.method}\n{row.scores.format()}", rotation=0, ha="right", va="center", fontsize=9)
+        if soft[r]:
+            _label_bars(fig, grid, line + 1, row.synthetic.soft_labels.detach().cpu(), firsts)
+        line += 1 + soft[r]
     fig.suptitle(f"{ipc} image(s) per class: the first image of each class, best entry on top", fontsize=10)
     return fig
+
+
+BAR_HEIGHT = 0.4   # the label bars' row, as a share of an image row's height
+
+
+def _label_bars(fig, grid, line: int, vectors, firsts) -> None:
+    """Under each shown image (`firsts[c]`: its index, or none), its label vector's bars, all on
+    the set's one scale, in grid row `line`."""
+    low, high = min(0.0, vectors.min().item()), max(0.0, vectors.max().item())
+    for c, first in enumerate(firsts):
+        ax = fig.add_subplot(grid[line, c])
+        if len(first):
+            draw_label_bars(ax, vectors[first[0]], -0.5, vectors.shape[1], 0.0, 1.0)
+        ax.set(xlim=(-0.5, vectors.shape[1] - 0.5), ylim=(low, high or 1.0), xticks=[], yticks=[])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
 
 
 def plot_accuracies(rows: Iterable[leaderboard.Row]):

@@ -34,6 +34,8 @@ SHA256: dict[str, str] = {
     "dd_fixed_mnist_100": "57f62c6304bcdd271d04871898db08d1e6963877f2eae1b33b5c0128785022b5",
     "dc_mnist_10": "a9861c4194a80b29075d0dcb669186376703c54fef7cef4e9b3450143684f7ed",
     "dc_mnist_100": "fd0031201e38c4062954c70abbc9945e5c0b69e8b57bd8b20528c3dfe1cba626",
+    "dd_fixed_labels_mnist_10_stage1": "70ad01d9dad4cda9f4f580abd9edab5fb08f3ed6501b240a5f15e86180aa7e58",
+    "dd_fixed_labels_mnist_5_stage1": "26c51cabf2e1f9118c75216d52b08b8245868a0961add886073514856efa90be",
     "dd_random_mnist_100": "d64b1a382dde4b0bf87379ac0f7e8768246540de881632d7cd7c9110b750f7d5",
     "dd_random_mnist_100_stage1": "375d0e4f78d80414cfdaf63cd617cd16f224a85bc304b01de6f04ca90479fbd0",
     "dd_random_mnist_100_stage2": "3ee1dbe4cf5ea2e46d2315d027b24ce74ce06a46de080612fbd6db32d9081a76",
