@@ -66,8 +66,9 @@ TEMPERATURE = 1.0
 @dataclass(frozen=True)
 class Judge:
     """One way of scoring sets, the same for every set it scores: fresh networks trained under
-    `protocol`, or (None) the set's learned step sizes replayed on unseen random initialisations
-    (a DD schedule, `ddlab.evaluate`); `n_models` networks from `seed`, tested on the first
+    `protocol`, or (None) the set's learned step sizes replayed under the init setting it was
+    distilled for (a DD schedule, `ddlab.evaluate`: a fixed-init set on its one network, a
+    random-init one on unseen random initialisations); `n_models` networks from `seed`, tested on the first
     `test_examples` test images (None: all)."""
     protocol: _protocol.Protocol | None
     n_models: int
@@ -77,7 +78,7 @@ class Judge:
     def __call__(self, synthetic: SyntheticSet, data: Dataset) -> Scores:
         on = self.test_set(data)
         if self.protocol is None:
-            return evaluate(synthetic, data, init="random", n_models=self.n_models, seed=self.seed, on=on)
+            return evaluate(synthetic, data, n_models=self.n_models, seed=self.seed, on=on)
         return evaluate(synthetic, data, n_models=self.n_models, seed=self.seed, on=on, protocol=self.protocol)
 
     def test_set(self, data: Dataset) -> tuple[Tensor, Tensor]:

@@ -34,6 +34,8 @@ SHA256: dict[str, str] = {
     "dd_fixed_mnist_100": "57f62c6304bcdd271d04871898db08d1e6963877f2eae1b33b5c0128785022b5",
     "dc_mnist_10": "a9861c4194a80b29075d0dcb669186376703c54fef7cef4e9b3450143684f7ed",
     "dc_mnist_100": "fd0031201e38c4062954c70abbc9945e5c0b69e8b57bd8b20528c3dfe1cba626",
+    "dd_fixed_labels_mnist_10": "3c300996558c5226e722dfd1da5ce4f8802e3dc74f63d89a99e4a6bc9967b14c",
+    "dd_fixed_labels_mnist_5": "81adc79bfd5582bc4a8623238b47df1157380308ed409629bce2600d9a39b177",
     "dd_fixed_labels_mnist_10_stage1": "70ad01d9dad4cda9f4f580abd9edab5fb08f3ed6501b240a5f15e86180aa7e58",
     "dd_fixed_labels_mnist_5_stage1": "26c51cabf2e1f9118c75216d52b08b8245868a0961add886073514856efa90be",
     "dd_random_mnist_100": "d64b1a382dde4b0bf87379ac0f7e8768246540de881632d7cd7c9110b750f7d5",
