@@ -4,7 +4,7 @@ from labels that cover every class."""
 import pytest
 import torch
 
-from ddlab import DD, SyntheticSet, distill, evaluate
+from ddlab import DD, SyntheticSet, assets, distill, evaluate
 from ddlab.methods.dd import DatasetDistillation, initial_labels
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=3, learn_labels=True)
@@ -48,11 +48,10 @@ def test_a_learned_label_set_trains_on_its_labels_and_round_trips(mnist, tmp_pat
 
 
 def test_soft_labels_change_what_the_networks_learn(mnist):
-    made = distill(DD(init="fixed", ipc=1, steps=1, epochs=3, real_batch=128, lr=0.02, iterations=60, learn_labels=True),
-                   mnist, seed=0, progress=False)
+    made = assets.load("dd_fixed_labels_mnist_10")
     flipped = SyntheticSet(made.images, made.labels, made.lrs, made.config,
                            soft_labels=made.soft_labels.roll(1, dims=1))     # every image taught the next class
-    assert evaluate(flipped, mnist).mean < evaluate(made, mnist).mean - 0.05
+    assert evaluate(flipped, mnist).mean < evaluate(made, mnist).mean - 0.5
 
 
 def test_fewer_images_than_classes_start_from_labels_that_cover_every_class():
