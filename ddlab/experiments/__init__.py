@@ -8,7 +8,8 @@
     poisoning.py    a set that makes networks call one digit another (notebook 04)
     leaderboard.py  every method under one protocol, with time and memory (notebook 09)
     memory.py       peak memory of a block of code, for the leaderboard
+    fair.py         fair scores: hard and soft labels, random real images treated the same way (09, 13)
 """
-from . import adaptation, baselines, comparison, leaderboard, poisoning, sweeps, transfer
+from . import adaptation, baselines, comparison, fair, leaderboard, poisoning, sweeps, transfer
 
-__all__ = ["adaptation", "baselines", "comparison", "leaderboard", "poisoning", "sweeps", "transfer"]
+__all__ = ["adaptation", "baselines", "comparison", "fair", "leaderboard", "poisoning", "sweeps", "transfer"]
