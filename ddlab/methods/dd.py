@@ -66,7 +66,7 @@ class DD:
     lr_decay_every: int = 1000           # outer iterations between learning-rate decays
     lr_decay: float = 0.5                # factor applied at each decay
     attack: tuple[int, ...] = ()         # (source, target): poison, outer loss calls real `source` images `target`
-    learn_labels: bool = False           # learn a label distribution per image with the images (see above)
+    learn_labels: bool = False           # learn a label vector per image with the images (see above)
     n_images: int = 0                    # images in all, fewer than the classes (needs learn_labels; ipc unused); 0: ipc per class
 
     def __post_init__(self):
