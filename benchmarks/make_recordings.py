@@ -8,6 +8,7 @@ to `ddlab.recordings.SHA256` is printed.
 
     OMP_NUM_THREADS=1 python benchmarks/make_recordings.py dd_fixed_mnist_10 dm_mnist_1
     python benchmarks/make_recordings.py --list
+    python benchmarks/make_recordings.py --all --fresh     # every course run (about half an hour)
 
 A recording needs the live run, so a run already in the cache is refused unless ``--fresh`` (which
 deletes the cached set and distils it again: same seed, same set on the same machine).
@@ -18,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, Callable
 
 os.environ["DDLAB_PROFILE"] = "default"   # before ddlab reads it: recordings are of default-profile runs
 
@@ -28,16 +28,12 @@ from ddlab import recordings  # noqa: E402
 from ddlab.sources import cache  # noqa: E402
 
 
-RUNS: dict[str, tuple[str, Callable[[], tuple[Any, dict[str, Any]]]]] = {
-    "dd_fixed_mnist_10": ("notebook 01: recipes.dd_fixed_mnist_10(), seed 0", lambda: (recipes.dd_fixed_mnist_10(), {})),
-    "dm_mnist_1": ("notebooks 07 and 10-12: recipes.dm_mnist(1), seed 0", lambda: (recipes.dm_mnist(1), {})),
-}
 SEED = 0
 
 
 def make(name: str, data: ddlab.Dataset, frames: int, fresh: bool) -> None:
-    what, build = RUNS[name]
-    config, options = build()
+    run = recipes.live_runs()[name]
+    what, config, options = run.where, run.config, run.options
     key = recordings.run_key(config, data, SEED, options)
     cached = recordings.run_path(key)
     if cached.is_file():
@@ -63,18 +59,22 @@ def make(name: str, data: ddlab.Dataset, frames: int, fresh: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", nargs="*", metavar="RUN", help=f"runs to record: {', '.join(RUNS)}")
+    runs = recipes.live_runs()
+    parser.add_argument("runs", nargs="*", metavar="RUN", help=f"runs to record: {', '.join(runs)}")
     parser.add_argument("--frames", type=int, default=recordings.MAX_FRAMES, help="frames kept per recording")
     parser.add_argument("--fresh", action="store_true", help="distil again a run that is already cached")
+    parser.add_argument("--all", action="store_true", help="record every run of the list")
     parser.add_argument("--list", action="store_true", help="list the runs and exit")
     args = parser.parse_args(argv)
+    if args.all:
+        args.runs = list(runs)
     if args.list or not args.runs:
-        for name, (what, _) in RUNS.items():
-            print(f"{name:20} {what}")
+        for name, run in runs.items():
+            print(f"{name:20} {run.where}")
         return
-    unknown = [name for name in args.runs if name not in RUNS]
+    unknown = [name for name in args.runs if name not in runs]
     if unknown:
-        parser.error(f"unknown run(s) {', '.join(unknown)}; choose from: {', '.join(RUNS)}")
+        parser.error(f"unknown run(s) {', '.join(unknown)}; choose from: {', '.join(runs)}")
     data = ddlab.load("mnist")
     for name in args.runs:
         make(name, data, args.frames, args.fresh)

@@ -8,10 +8,12 @@ markdown table, ready for RESULTS.md:
 - CPU time of the kernel and of every process it started, so that a notebook which keeps both
   cores busy shows it (CPU time above wall time);
 - peak RSS of the kernel process (Linux's VmHWM, read just before the kernel is shut down), the
-  number that decides whether a notebook fits Binder's memory.
+  number that decides whether a notebook fits Binder's memory;
+- with ``--cells N``, the N slowest cells of each notebook (from nbclient's timing metadata), the
+  list that says where to cut.
 
     python benchmarks/notebook_times.py --profile quick
-    OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05
+    OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05 --cells 5
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -39,6 +42,7 @@ class Cost:
     cpu: float              # seconds of CPU, kernel and its children
     peak_mib: float | None  # peak resident memory of the kernel; None where /proc is missing
     error: str | None       # the first failing cell's error, None when every cell ran
+    cells: list[tuple[float, int, str]]   # (seconds, cell number, first line) per code cell run
 
 
 def cpu_seconds(kernel: psutil.Process) -> float:
@@ -64,10 +68,26 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def cell_seconds(cell) -> float | None:
+    """How long an executed cell ran, from the timestamps nbclient writes when asked to."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def cell_times(nb) -> list[tuple[float, int, str]]:
+    timed = [(cell_seconds(cell), index, cell.source.strip().splitlines()[0] if cell.source.strip() else "")
+             for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return [(seconds, index, line) for seconds, index, line in timed if seconds is not None]
+
+
 def run(notebook: Path) -> Cost:
     """Execute `notebook` in a fresh kernel and measure it (the kernel inherits os.environ)."""
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=None, kernel_name="python3",
+    client = NotebookClient(nb, timeout=None, kernel_name="python3", record_timing=True,
                             resources={"metadata": {"path": str(notebook.parent)}})
     start, error = time.perf_counter(), None
     with client.setup_kernel():
@@ -78,7 +98,7 @@ def run(notebook: Path) -> Cost:
         except CellExecutionError as failure:
             error = str(failure).strip().splitlines()[-1]
         wall = time.perf_counter() - start
-        return Cost(wall, cpu_seconds(kernel), peak_rss_mib(kernel.pid), error)
+        return Cost(wall, cpu_seconds(kernel), peak_rss_mib(kernel.pid), error, cell_times(nb))
 
 
 def duration(seconds: float) -> str:
@@ -102,6 +122,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--profile", choices=PROFILES, default="default", help="DDLAB_PROFILE for the kernels")
     parser.add_argument("--only", nargs="+", default=[], metavar="PREFIX",
                         help="only the notebooks whose names start so, e.g. --only 00 01")
+    parser.add_argument("--cells", type=int, default=0, metavar="N",
+                        help="also print each notebook's N slowest cells")
     args = parser.parse_args(argv)
     os.environ["DDLAB_PROFILE"] = args.profile
     print(f"profile {args.profile} · OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} · "
@@ -114,6 +136,8 @@ def main(argv: list[str]) -> int:
         failed = f" (FAILED: {cost.error})" if cost.error else ""
         print(f"| {notebook.stem}{failed} | {duration(cost.wall)} | {duration(cost.cpu)} | {memory(cost.peak_mib)} |",
               flush=True)
+        for seconds, index, line in sorted(cost.cells, reverse=True)[:args.cells]:
+            print(f"|   cell {index}: `{line[:60]}` | {duration(seconds)} | | |", flush=True)
     peaks = [c.peak_mib for c in costs if c.peak_mib is not None]
     print(f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
           f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |")

@@ -181,6 +181,15 @@ def _finished(snapshot: SyntheticSet, history: dict[str, list], seed: int, data:
 CHECKPOINTS = 20
 
 
+def made_before(config: Any, data: Dataset, seed: int = 0, **options: Any) -> bool:
+    """Whether ``load_or_distill(config, data, seed=seed, **options)`` would load its set (or, in the
+    seminar profile, replay its recording) rather than distil: what a caller that times the run
+    needs to know."""
+    if profile.current() == "seminar" and recordings.find(config, data, seed, **options):
+        return True
+    return recordings.run_path(recordings.run_key(config, data, seed, options)).is_file()
+
+
 def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
                     checkpoint_every: int | str | None = "auto", **options: Any) -> SyntheticSet:
     """`distill(config, data, callbacks, seed, **options)`, made once per machine: the finished set
@@ -189,6 +198,10 @@ def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = 
     distilling again. So a set one notebook makes is the set later notebooks load (one run, reused),
     and the callbacks still see it: one final event with the set and its run's last numbers.
     A run that was interrupted is returned but not kept.
+
+    Each finished live run also keeps its recording (`ddlab.recordings`, a few hundred kB of uint8
+    frames) beside the cache, so a teacher who runs the course once in the default profile presents
+    it in the seminar profile with every run replayed, not only the shipped ones.
 
     checkpoint_every: checkpoint the run beside the cached set every so many iterations ("auto":
     `CHECKPOINTS` times per run; None: never), and go on from that checkpoint when a call finds one,
@@ -213,10 +226,14 @@ def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = 
         return made
     checkpoint = path.with_name(path.stem + ".checkpoint.pt") if checkpoint_every else None
     resume = checkpoint if checkpoint is not None and checkpoint.is_file() else None
-    made = distill(config, data, callbacks=callbacks, seed=seed, checkpoint=checkpoint,
+    recorder = recordings.Recorder() if resume is None else None   # a resumed run saw only its second half
+    watchers = [*callbacks, recorder] if recorder is not None else list(callbacks)
+    made = distill(config, data, callbacks=watchers, seed=seed, checkpoint=checkpoint,
                    checkpoint_every=checkpoint_every, resume=resume, **options)
     if not made.interrupted:
         cache.write_state(path, made.state())
+        if recorder is not None and recorder.done:
+            recorder.recording(key=key).save(recordings.cache_path(key))
         if checkpoint is not None:
             for stale in (checkpoint, cache.sidecar(checkpoint)):
                 stale.unlink(missing_ok=True)

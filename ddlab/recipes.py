@@ -15,6 +15,7 @@ behind it, is in benchmarks/RESULTS.md.
     notebook 09        leaderboard(), leaderboard_recipe(method, ipc), whole_data() (fair scores)
     notebooks 10-12    analysis()                         every set     evaluation()
     notebook 13        dd_labels_mnist(n_images), kip_live(ipc), dm_mnist(ipc) on Fashion-MNIST
+    live runs          live_runs(): every load_or_distill call of the notebooks, validation_pace(config)
 """
 from __future__ import annotations
 
@@ -194,6 +195,56 @@ def course_recipe(method: str, init: str | None = None, ipc: int | None = None) 
     return makers[method](ipc or 1)
 
 
+# --- the runs the notebooks show live ----------------------------------------------------------
+
+def validation_pace(config: Any, checks: int = 4) -> int:
+    """`eval_every` for a course run shown live: `checks` validation checks spread over its
+    iterations (at least 10 apart). A check trains and tests a few networks, which costs a matching
+    method more than tens of its iterations, so the notebooks' short runs pick their best set from a
+    few checks rather than the driver's default of up to fifty."""
+    return max(10, config.iterations // checks)
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    """One `ddlab.load_or_distill` call of the course, as its notebook makes it (seed 0)."""
+    where: str                  # the notebooks that call it, and how
+    config: Any
+    options: dict[str, Any]     # the driver options of that call
+
+
+def live_runs() -> dict[str, LiveRun]:
+    """Every run a notebook distils through `load_or_distill`, by name: the runs whose recordings
+    the seminar profile replays (benchmarks/make_recordings.py records them). One name, one call:
+    a notebook that needs an earlier notebook's set makes the same call and loads it (notebook 09's
+    live leaderboard runs are listed where they are not a notebook's own run)."""
+    runs = _notebook_runs()
+    for method in ("dd", "dc", "dsa", "dm", "mtt"):
+        config, options = leaderboard_live(method, 1)
+        if not any(run.config == config for run in runs.values()):
+            runs[f"leaderboard_{method}_1"] = LiveRun(f"notebook 09: leaderboard_live({method!r}, 1)", config, options)
+    return runs
+
+
+def _notebook_runs() -> dict[str, LiveRun]:
+    """The live runs of the notebooks that teach a method (01-08)."""
+    def shown(where: str, config: Any, checks: int = 4) -> LiveRun:
+        return LiveRun(f"{where}, {checks} checks", config, {"eval_every": validation_pace(config, checks)})
+    return {
+        "dd_fixed_mnist_10": LiveRun("notebook 01: dd_fixed_mnist_10()", dd_fixed_mnist_10(), {}),
+        "dd_random_mnist_10": LiveRun("notebook 02: dd_init_settings_mnist_10()", dd_init_settings_mnist_10(), {}),
+        "dd_adapt_fixed": LiveRun("notebooks 02 and 04: dd_adaptation('fixed_pretrained')",
+                                  dd_adaptation("fixed_pretrained"), {}),
+        "dd_adapt_random": LiveRun("notebooks 02 and 04: dd_adaptation('random_pretrained')",
+                                   dd_adaptation("random_pretrained"), {}),
+        "dc_mnist_1": shown("notebook 05: dc_mnist(1)", dc_mnist(1)),
+        "dsa_mnist_1": shown("notebook 06: dsa_mnist(1)", dsa_mnist(1)),
+        "dm_mnist_1": shown("notebooks 07 and 10-12: dm_mnist(1)", dm_mnist(1)),
+        "dm_mnist_10": shown("notebook 07: dm_mnist(10)", dm_mnist(10)),
+        "mtt_mnist_1": shown("notebook 08: mtt_mnist(1)", mtt_mnist(1), checks=6),
+    }
+
+
 # --- evaluation ---------------------------------------------------------------------------------
 
 def evaluation() -> Budget:
@@ -292,6 +343,23 @@ def leaderboard_recipe(method: str, ipc: int) -> tuple[str, Any]:
     if method not in makers:
         raise ValueError(f"{method!r} is not distilled; distilled methods: dd, {', '.join(makers)}")
     return f"recipes.{makers[method].__name__}({ipc})", makers[method](ipc)
+
+
+def leaderboard_live(method: str, ipc: int, plan: LeaderboardPlan | None = None) -> tuple[Any, dict[str, Any]]:
+    """The config and driver options of a live leaderboard run of `method` (`plan`: the profile's):
+    its course recipe (`leaderboard_recipe`) changed by the plan's overrides, DC/DSA/DM at the
+    plan's width (DD's LeNet has none; MTT keeps its recipe's, the width its cached experts were
+    trained at). Where that config is a run a notebook already makes (DM at 1 per class is notebook
+    07's), that run's own options, so the leaderboard loads it rather than making it again; else
+    the plan's validation checks."""
+    plan = plan or leaderboard()
+    width = {"width": plan.width} if method in ("dc", "dsa", "dm") else {}
+    config = dataclasses.replace(leaderboard_recipe(method, ipc)[1], **width, **plan.overrides.get(method, {}))
+    for course in _notebook_runs().values():
+        if course.config == config:
+            return config, course.options
+    return config, {"eval_every": -(-config.iterations // plan.checks), "eval_models": plan.check_models,
+                    "eval_examples": plan.check_examples}
 
 
 # --- notebooks 10-12: Yang et al. 2024's analyses -----------------------------------------------

@@ -53,6 +53,7 @@ from .sources import cache
 FORMAT = "ddlab recording 1"
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "assets" / "recordings"
 MAX_FRAMES = 40          # 10 MNIST images a frame: 40 frames are 314 kB of uint8, and 10 per replayed second
+MAX_BYTES = 400_000      # ... and fewer frames for bigger sets (100 images: 5 frames), so a recording stays small
 REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short enough for a seminar
 
 # <method>_<digest> (see `run_key`) -> sha256 of assets/recordings/<that>.pt. Each line is printed by
@@ -187,7 +188,8 @@ _REMEDY = "; restore it from git, or make it again with benchmarks/make_recordin
 # --- recording a run -----------------------------------------------------------------------------
 
 class Recorder:
-    """A `distill` callback that keeps at most `max_frames` frames of the run, evenly spread over
+    """A `distill` callback that keeps at most `max_frames` frames of the run (fewer where the
+    frames would pass `max_bytes` of uint8 pixels), evenly spread over
     its planned iterations, always the first and the last (the ``done`` event: the set `distill`
     returns, which replaces a frame of the same iteration). Cheap between frames: an event's images
     are turned into pixels only when they are kept.
@@ -197,10 +199,11 @@ class Recorder:
         recorder.recording(key=run_key(config, data, 0), result=result).save(path)
     """
 
-    def __init__(self, max_frames: int = MAX_FRAMES):
+    def __init__(self, max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES):
         if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
             raise ValueError(f"max_frames must be an int >= 2, got {max_frames!r}")
         self.max_frames = max_frames
+        self.max_bytes = max_bytes
         self._picks: set[int] | None = None
         self._rows: list[tuple[int, float, float, float, Tensor]] = []   # iteration, loss, accuracy, elapsed, uint8
         self.labels: Tensor | None = None
@@ -212,6 +215,7 @@ class Recorder:
         if self._picks is None:
             self.iterations = event.iterations
             last = max(event.iterations, 1)
+            self.max_frames = max(2, min(self.max_frames, self.max_bytes // event.images.numel()))  # uint8 frames
             n = min(self.max_frames, last)          # evenly spread from iteration 1 to the last
             self._picks = {1 + round(k * (last - 1) / max(n - 1, 1)) for k in range(n)}
         if not (event.done or event.iteration in self._picks):

@@ -10,7 +10,8 @@ from ddlab import evaluate
 from ddlab.evaluate import check_score
 from ddlab.__main__ import build_parser, config_from_args
 from ddlab.methods import config_from_dict
-from ddlab.protocol import Protocol
+from ddlab import recipes
+from ddlab.protocol import Protocol, sized
 
 NAMES = sorted(assets.SHA256)
 
@@ -126,3 +127,22 @@ def test_cli_regenerates_an_asset_from_its_recorded_command(tmp_path, mnist, nam
     assert config_from_dict(remade.config) == config_from_dict({**reference.config, "iterations": 2})
     assert remade.images.shape == reference.images.shape
     assert (tmp_path / f"{name}.json").is_file() and (tmp_path / f"{name}.png").is_file()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recorded_score_is_the_summarys_with_the_judge_named(name):
+    recorded, summary = assets.recorded_score(name), assets.summary(name)
+    assert (recorded.mean, recorded.n_models) == (summary["accuracy"], summary["n_models"])
+    judge = summary.get("protocol")
+    assert f"{100 * summary['accuracy']:.1f}" in str(recorded)
+    assert judge is None or f"width {judge['width']}, {judge['epochs']} epochs" in str(recorded)
+
+
+def test_convnet_references_were_scored_by_the_default_profiles_judge(monkeypatch):
+    """What lets a notebook print a reference's recorded score beside its own runs' scores: in the
+    default profile, `ddlab.evaluate` trains the same ConvNets for the same epochs."""
+    monkeypatch.setenv("DDLAB_PROFILE", "default")
+    for name in NAMES:
+        summary = assets.summary(name)
+        if summary.get("protocol"):
+            assert Protocol(**summary["protocol"]) == sized(summary["config"], recipes.evaluation()), name

@@ -12,6 +12,7 @@ from ddlab.methods import available, config_for, config_from_dict
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=3)
 driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
+made_before = driver.made_before
 
 
 def test_same_seed_gives_bit_identical_sets(mnist):
@@ -130,8 +131,10 @@ def test_other_bad_input(mnist):
 def test_load_or_distill_makes_a_set_once_and_then_loads_it_verified(mnist, tmp_path, monkeypatch):
     monkeypatch.setenv("DDLAB_DATA", str(tmp_path))
     events = []
+    assert not made_before(TINY, mnist, seed=3, progress=False)
     made = load_or_distill(TINY, mnist, callbacks=[events.append], seed=3, progress=False)
     assert len(events) == TINY.iterations + 1 and events[-1].done
+    assert made_before(TINY, mnist, seed=3, progress=False) and not made_before(TINY, mnist, seed=4, progress=False)
 
     def no_second_run(*args, **kwargs):
         raise AssertionError("distilled again")

@@ -6,7 +6,6 @@ from the data root, else Debian's package dataset-fashion-mnist (`.ci/run` insta
 torchvision's download. Where none of them can be had, those tests skip with the reason, except
 under CI (the variable CI is set), where they fail.
 """
-import dataclasses
 import gzip
 import hashlib
 import os
@@ -88,7 +87,7 @@ def test_without_the_package_or_internet_the_error_says_what_to_do(tmp_path, off
                        match=r"dataset-fashion-mnist is not installed \(no .*train-images-idx3-ubyte.gz\).*"
                              r"torchvision download failed \(offline\).*apt-get install dataset-fashion-mnist"):
         read(tmp_path / "root", debian_dir=tmp_path / "none")
-    with pytest.raises(fm.FashionMNISTUnavailable, match="not installed") as err:
+    with pytest.raises(fm.FashionMNISTUnavailable, match="not installed"):
         read(tmp_path / "root", "debian", debian_dir=tmp_path / "none")
     assert len(offline) == 1   # the second time only Debian's package was tried
 

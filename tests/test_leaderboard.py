@@ -49,12 +49,32 @@ def test_a_coreset_row_beats_chance_and_records_time_memory_and_source(mnist):
     assert row.source == "live: selected from the training images" and row.paper is None
 
 
-def test_a_live_row_runs_the_driver_with_the_plans_budget(mnist):
+def test_a_live_row_runs_the_driver_with_the_plans_budget_once_per_machine(mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))
     events = []
     row = lb.run("dm", 1, mnist, plan=TINY, callbacks=[events.append])
     assert row.source.startswith("live: 2 iterations of recipes.dm_mnist(1); changed: ") and "real_batch 8" in row.source
     assert row.synthetic.config["width"] == 8 and len(row.synthetic.history["loss"]) == 2
     assert [e.iteration for e in events] == [1, 2, 2] and events[-1].done
+    assert row.peak_mib is not None and "loaded" not in row.source
+    events.clear()
+    again = lb.run("dm", 1, mnist, plan=TINY, callbacks=[events.append])     # the notebook run a second time
+    assert torch.equal(again.synthetic.images, row.synthetic.images) and len(events) == 1 and events[0].done
+    assert again.seconds == row.synthetic.history["time"][-1] and again.peak_mib is None
+    assert "loaded: made earlier on this machine" in again.source
+
+
+def test_a_live_run_a_notebook_already_made_is_that_run(monkeypatch):
+    """DM at 1 per class in the default plan is notebook 07's run: same config, same driver options,
+    so the leaderboard loads 07's set instead of distilling it again."""
+    monkeypatch.setenv("DDLAB_PROFILE", "default")
+    plan = recipes.leaderboard()
+    config, options = recipes.leaderboard_live("dm", 1, plan)
+    assert (config, options) == (recipes.live_runs()["dm_mnist_1"].config, recipes.live_runs()["dm_mnist_1"].options)
+    dc, options = recipes.leaderboard_live("dc", 1, plan)
+    assert options == {"eval_every": -(-dc.iterations // plan.checks), "eval_models": plan.check_models,
+                       "eval_examples": plan.check_examples}
+    assert recipes.live_runs()["leaderboard_dc_1"].config == dc
 
 
 def test_reference_sets_are_used_only_when_the_plan_says_so(mnist, monkeypatch):
@@ -123,7 +143,7 @@ def test_bad_entries_are_refused(mnist):
     with pytest.raises(ValueError, match="ipc must be a positive integer, got 0"):
         lb.run("dc", 0, mnist, plan=TINY)
     with pytest.raises(ValueError, match="'herding' is not distilled"):
-        lb.live_config("herding", 1, TINY)
+        recipes.leaderboard_live("herding", 1, TINY)[0]
 
 
 def test_live_image_methods_start_from_the_random_real_rows_images(mnist):
@@ -134,7 +154,7 @@ def test_live_image_methods_start_from_the_random_real_rows_images(mnist):
     plan = dataclasses.replace(TINY, overrides={"dc": dict(init="real")})
     start = baselines.coreset("random_real", mnist, ipc=1, seed=0).images
     for method in ("dc", "dsa", "dm"):
-        config = lb.live_config(method, 1, plan)
+        config = recipes.leaderboard_live(method, 1, plan)[0]
         made = method_for(config)(config, mnist, torch.Generator().manual_seed(0))
         assert torch.equal(made.images.detach(), start), method
 
@@ -142,12 +162,12 @@ def test_live_image_methods_start_from_the_random_real_rows_images(mnist):
 def test_live_runs_start_from_the_course_recipes(monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "default")
     plan = recipes.leaderboard()
-    dd = lb.live_config("dd", 10, plan)
+    dd = recipes.leaderboard_live("dd", 10, plan)[0]
     assert (dd.init, dd.ipc, dd.steps, dd.iterations) == ("random", 10, 10, 100)   # the paper's 10-step layout
-    dc = lb.live_config("dc", 1, plan)
+    dc = recipes.leaderboard_live("dc", 1, plan)[0]
     assert (dc.width, dc.init, dc.iterations) == (32, "real", 80) and dc.real_batch == recipes.leaderboard_recipe("dc", 1)[1].real_batch
-    assert lb.live_config("dm", 1, plan) == dataclasses.replace(recipes.leaderboard_recipe("dm", 1)[1], width=32)
-    assert lb.live_config("mtt", 1, plan).width == recipes.leaderboard_recipe("mtt", 1)[1].width   # its experts' width
+    assert recipes.leaderboard_live("dm", 1, plan)[0] == dataclasses.replace(recipes.leaderboard_recipe("dm", 1)[1], width=32)
+    assert recipes.leaderboard_live("mtt", 1, plan)[0].width == recipes.leaderboard_recipe("mtt", 1)[1].width   # its experts' width
 
 
 def test_paper_numbers_come_from_the_verified_table_and_missing_ones_are_none():

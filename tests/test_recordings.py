@@ -206,11 +206,8 @@ def test_registered_recordings_are_shipped_verified_and_match_todays_default_rec
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
     on_disk = {p.stem for p in recordings.RECORDINGS_DIR.glob("*.pt")}
     assert on_disk == set(recordings.SHA256), "assets/recordings/ and recordings.SHA256 disagree"
-    todays = {recordings.run_name(recordings.run_key(config, "mnist", 0, options)): what
-              for what, (config, options) in {
-                  "notebook 01": (recipes.dd_fixed_mnist_10(), {}),
-                  "notebook 07": (recipes.dm_mnist(1), {}),
-              }.items()}
+    todays = {recordings.run_name(recordings.run_key(run.config, "mnist", 0, run.options)): name
+              for name, run in recipes.live_runs().items()}
     for name, digest in recordings.SHA256.items():
         path = recordings.RECORDINGS_DIR / f"{name}.pt"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path} does not match the registry"
@@ -219,7 +216,6 @@ def test_registered_recordings_are_shipped_verified_and_match_todays_default_rec
 
 
 
-@pytest.mark.skipif(not hasattr(driver, "recordings"), reason="load_or_distill has no seminar hook yet")
 def test_the_seminar_profile_replays_a_recorded_run_instead_of_distilling(mnist, made, monkeypatch):
     result, recorder = made
     key = recordings.run_key(TINY, mnist, 1, {"progress": False})
@@ -237,3 +233,26 @@ def test_the_seminar_profile_replays_a_recorded_run_instead_of_distilling(mnist,
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "default")
     with pytest.raises(AssertionError, match="distilled"):   # outside the seminar, a run is a run
         load_or_distill(TINY, mnist, seed=1, progress=False)
+
+
+def test_a_live_run_keeps_its_recording_so_the_seminar_replays_what_the_teacher_ran(mnist, data_dir, monkeypatch):
+    result = load_or_distill(TINY, mnist, seed=3, progress=False)       # the default profile: a live run
+    key = recordings.run_key(TINY, mnist, 3, {"progress": False})
+    kept = recordings.Recording.load(recordings.cache_path(key))
+    assert kept.key == key and kept.iteration.tolist() == [1, 2, 3, 4, 5] and kept.set_state is None
+    assert torch.equal(kept.frames[-1], (mnist.to_pixels(result.images).clamp(0, 1) * 255).round().to(torch.uint8))
+    monkeypatch.setattr(recordings.time, "sleep", lambda seconds: None)
+    monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
+    seen = []
+    again = load_or_distill(TINY, mnist, callbacks=[seen.append], seed=3, progress=False)
+    assert torch.equal(again.images, result.images)                     # the set comes from the run's cache
+    assert len(seen) == 5 and all(getattr(e, "replayed", False) for e in seen) and seen[-1].done
+
+
+def test_a_big_set_keeps_fewer_frames_so_its_recording_stays_small():
+    recorder = Recorder(40, max_bytes=6 * 16 * 5)           # the fake run's frames: 6 images of 4 x 4 pixels
+    for i in range(1, 101):
+        recorder(event(i, 100, done=i == 100))
+    recording = recorder.recording()
+    assert len(recording) == 5 and recording.frames.numel() <= 6 * 16 * 5
+    assert recording.iteration.tolist()[0] == 1 and recording.iteration.tolist()[-1] == 100

@@ -36,13 +36,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, fields, replace
-from typing import Any, Iterable
+from dataclasses import dataclass, fields
+from typing import Iterable
 
 from .. import papers, protocol, recipes
 from ..callbacks import Callback
 from ..data import Dataset
-from ..distill import distill
+from ..distill import load_or_distill, made_before
 from ..evaluate import Scores
 from ..methods.mtt import expert_spec
 from ..recipes import LeaderboardPlan
@@ -77,14 +77,6 @@ PAPER_NOTE = ("Paper: the published MNIST number from `ddlab.papers` (the course
               "paper, table and source); — where the table has none: coresets (Zhao et al.'s coreset rows "
               "were not checked), MTT (published no MNIST result), DD at 1 per class (not run by the paper), "
               "and DM on MNIST unless the table holds it.")
-
-
-def live_config(method: str, ipc: int, plan: LeaderboardPlan) -> Any:
-    """The config a live run of `method` uses: its course recipe (`recipes.leaderboard_recipe`) changed by the plan's
-    overrides, DC/DSA/DM at the plan's width (DD's LeNet has none; MTT keeps its recipe's, the width
-    its cached experts were trained at)."""
-    width = {"width": plan.width} if method in ("dc", "dsa", "dm") else {}
-    return replace(recipes.leaderboard_recipe(method, ipc)[1], **width, **plan.overrides.get(method, {}))
 
 
 def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
@@ -140,7 +132,8 @@ def judge(synthetic: SyntheticSet, plan: LeaderboardPlan, arch: str | None = Non
 def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPlan | None = None,
         callbacks: Iterable[Callback] = ()) -> Row:
     """Make the set of `method` with `ipc` images per class (a reference asset if the plan uses them
-    and one exists, else live: distilled with `callbacks`, or selected) and score it."""
+    and one exists, else live: distilled with `callbacks` through `ddlab.load_or_distill`, so once
+    per machine and replayed in the seminar profile, or selected) and score it."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
     if isinstance(ipc, bool) or not isinstance(ipc, int) or ipc < 1:
@@ -154,9 +147,11 @@ def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPl
     else:
         with PeakMemory(data.device) as memory:
             start = time.perf_counter()
-            synthetic, source = _make(method, ipc, data, seed, plan, list(callbacks))
+            synthetic, source, earlier = _make(method, ipc, data, seed, plan, list(callbacks))
             seconds = time.perf_counter() - start
         peak, added = memory.mib, memory.added
+        if earlier:     # loaded, not made now: the time of the run that made it; no memory to measure
+            seconds, peak, added = synthetic.history["time"][-1], None, None
     scores = score(synthetic, data, plan, seed=seed)
     fair = None if plan.fair is None else fair_scores(synthetic, data, judge(synthetic, plan, seed=seed), plan.fair,
                                                       seed, scored=scores)
@@ -170,21 +165,21 @@ def _recorded_seconds(name: str) -> float | None:
 
 
 def _make(method: str, ipc: int, data: Dataset, seed: int, plan: LeaderboardPlan,
-          callbacks: list[Callback]) -> tuple[SyntheticSet, str]:
+          callbacks: list[Callback]) -> tuple[SyntheticSet, str, bool]:
+    """The set, how it was made, and whether it was made earlier (loaded, not made now)."""
     if method in baselines.CORESETS:
-        return baselines.coreset(method, data, ipc, seed, plan.width), "live: selected from the training images"
-    config = live_config(method, ipc, plan)
-    note = ""
-    if method == "mtt":
+        return baselines.coreset(method, data, ipc, seed, plan.width), "live: selected from the training images", False
+    config, options = recipes.leaderboard_live(method, ipc, plan)
+    earlier = made_before(config, data, seed, **options)
+    note = "; loaded: made earlier on this machine (time: its run's)" if earlier else ""
+    if method == "mtt" and not earlier:
         cached = cache_path(expert_spec(config), data).is_file()
         note = ", experts from the cache" if cached else ", experts built first (cached for next time)"
-    eval_every = -(-config.iterations // plan.checks)
-    synthetic = distill(config, data, callbacks=callbacks, seed=seed, eval_every=eval_every,
-                        eval_models=plan.check_models, eval_examples=plan.check_examples)
+    synthetic = load_or_distill(config, data, callbacks=callbacks, seed=seed, **options)
     call, base = recipes.leaderboard_recipe(method, ipc)
     changed = ", ".join(f"{f.name} {getattr(config, f.name)}" for f in fields(config)
                         if f.name != "iterations" and getattr(config, f.name) != getattr(base, f.name))
-    return synthetic, f"live: {config.iterations} iterations of {call}{'; changed: ' * bool(changed)}{changed}{note}"
+    return synthetic, f"live: {config.iterations} iterations of {call}{'; changed: ' * bool(changed)}{changed}{note}", earlier
 
 
 @dataclass(frozen=True)

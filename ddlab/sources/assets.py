@@ -18,11 +18,13 @@ import hashlib
 import json
 import shlex
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..course import BRANCH, REPO
 from ..data import data_root
+from ..evaluate import format_accuracy
 from ..synthetic import SyntheticSet
 from .cache import write_atomic
 
@@ -72,9 +74,42 @@ def load(name: str, device=None) -> SyntheticSet:
 
 
 def summary(name: str) -> dict:
-    """The JSON written beside asset `name` when it was made: command, config, accuracy, machine."""
+    """The JSON written beside asset `name` when it was made: command, config, accuracy, machine
+    (fetched once from GitHub where the repository is not here, like the set)."""
     path(name)  # unknown names fail here, with the list of known ones
-    return json.loads((ASSETS_DIR / f"{name}.json").read_text())
+    local = ASSETS_DIR / f"{name}.json"
+    if not local.is_file():
+        local = data_root() / "assets" / f"{name}.json"
+        if not local.is_file():
+            _download(name, local)
+    return json.loads(local.read_text())
+
+
+@dataclass(frozen=True)
+class RecordedScore:
+    """A reference set's test accuracy as measured when it was made (its JSON), and the judge that
+    measured it. The course's sets were scored under the default profile's judge (its share of the
+    protocol's epochs, four networks), the judge ``ddlab.evaluate`` uses in that profile: a notebook
+    reads the number in a millisecond instead of training the networks again for a minute."""
+    mean: float                      # in [0, 1]
+    std: float
+    n_models: int
+    protocol: dict[str, Any] | None  # the ConvNet protocol; None: Wang et al.'s (a DD set's own schedule)
+
+    def judge(self) -> str:
+        if self.protocol is None:
+            return f"{self.n_models} network{'s' * (self.n_models > 1)}, its own schedule"
+        p = self.protocol
+        return f"{self.n_models} ConvNets of width {p['width']}, {p['epochs']} epochs, {p['augmentation']} augmentation"
+
+    def __str__(self) -> str:
+        return f"{format_accuracy(self.mean, self.std, self.n_models)} ({self.judge()}; recorded when made)"
+
+
+def recorded_score(name: str) -> RecordedScore:
+    """Asset `name`'s accuracy from its JSON, with the judge it was measured under."""
+    made = summary(name)
+    return RecordedScore(made["accuracy"], made.get("accuracy_std") or 0.0, made["n_models"], made.get("protocol"))
 
 
 def recorded_argv(name: str, out: Path | None = None) -> list[str]:
@@ -93,7 +128,8 @@ def sha256(file: Path) -> str:
 
 
 def _download(name: str, target: Path) -> None:
-    url = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/{name}.pt"
+    """Fetch asset `name`'s file named as `target` (the set, or its JSON) from GitHub to `target`."""
+    url = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/{target.name}"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:
