@@ -25,6 +25,7 @@ class Event:
     elapsed: float                  # seconds since the run started
     done: bool                      # True for the last event of a run (finished or interrupted)
     to_pixels: Callable[[Tensor], Tensor]  # normalised -> [0, 1] pixels (the dataset's `to_pixels`)
+    soft_labels: Tensor | None = None      # (N, classes) learned label vectors, None with class labels
 
     def pixels(self) -> Tensor:
         """The synthetic images as [0, 1] pixels on the CPU, ready to draw."""

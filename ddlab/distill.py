@@ -117,7 +117,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
 
     def emit(iteration: int, loss: float, done: bool) -> None:
         event = Event(iteration, iterations, loss, accuracy, latest.images, latest.labels, latest.lrs,
-                      time.perf_counter() - start, done, data.to_pixels)
+                      time.perf_counter() - start, done, data.to_pixels, latest.soft_labels)
         for callback in callbacks:
             callback(event)
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import torch
 
 from .callbacks import Event
-from .plots import arrange_by_class, grid_png
+from .plots import arrange_by_class, grid_png, with_label_strips
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,8 @@ def status_text(event: Event) -> str:
 
 
 class LiveView:
-    """A `distill` callback that shows the synthetic images, a status line and a loss sparkline,
+    """A `distill` callback that shows the synthetic images (with a bar chart of its label vector
+    under each, for a set that learns its labels), a status line and a loss sparkline,
     updated in place; when the run ends, it leaves a filmstrip and the final grid as plain images.
 
     every:      seconds of wall clock between drawn frames (0: draw every event)
@@ -215,6 +216,8 @@ class LiveView:
         # Sanitised rather than validated: a picture must never be the thing that kills a run
         # (a diverging run's NaNs are the driver's to report).
         pixels = torch.nan_to_num(event.pixels().float(), nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
+        if event.soft_labels is not None:          # learned labels: a bar chart under each image
+            pixels = with_label_strips(pixels, torch.nan_to_num(event.soft_labels.float()))
         nrow = self.nrow
         if nrow is None:
             pixels, nrow, _ = arrange_by_class(pixels, event.labels)

@@ -113,6 +113,30 @@ def class_layout(labels: Tensor) -> tuple[Tensor, list[int]]:
     return where.flatten(), classes
 
 
+def with_label_strips(pixels: Tensor, vectors: Tensor, height: int = 10) -> Tensor:
+    """`pixels` (N, C, H, W) with a strip of `height` rows under each image, in which its label
+    vector (N, classes) is a bar chart drawn in pixels: one bar per class, rising from a zero line
+    (down for a negative entry), its largest entry black, the others gray, on a white ground. Pixels,
+    not a figure, so a live view can draw it at every frame as cheaply as the images (what
+    `show_images` draws with matplotlib for a finished set)."""
+    x = torch.as_tensor(pixels).detach().cpu().float()
+    v = torch.as_tensor(vectors).detach().cpu().float()
+    if v.ndim != 2 or v.shape[0] != x.shape[0]:
+        raise ValueError(f"need one label vector per image, got shapes {tuple(v.shape)} and {tuple(x.shape)}")
+    n, classes, width = v.shape[0], v.shape[1], x.shape[-1]
+    high, low = max(v.max().item(), 1e-6), min(v.min().item(), 0.0)
+    to_row = lambda value: (high - value) / (high - low) * (height - 1)       # noqa: E731  the top row is `high`
+    rows = torch.arange(height, dtype=torch.float32).view(1, height, 1)         # (1, height, 1)
+    bar_rows, zero = to_row(v).unsqueeze(1), to_row(torch.tensor(0.0))         # (N, 1, classes)
+    inside = (rows >= torch.minimum(bar_rows, zero).round()) & (rows <= torch.maximum(bar_rows, zero).round())
+    shade = torch.where(v == v.max(dim=1, keepdim=True).values, 0.0, 0.55).unsqueeze(1)   # (N, 1, classes)
+    bars = torch.where(inside, shade, torch.ones(()))                          # (N, height, classes)
+    column = (torch.arange(width) * classes // width).clamp(max=classes - 1)   # the class under each pixel column
+    gap = torch.arange(width) == ((column + 1) * width + classes - 1) // classes - 1   # a white column between bars
+    strip = torch.where(gap, torch.ones(()), bars[..., column])                # (N, height, width)
+    return torch.cat([x, strip.unsqueeze(1).expand(n, x.shape[1], height, width)], dim=2)
+
+
 def grid_png(pixels: Tensor, nrow: int | None = None, scale: int = 3, pad: int = 1) -> bytes:
     """PNG bytes of `image_grid(pixels, nrow, pad)`, upscaled `scale` times by nearest neighbour.
 

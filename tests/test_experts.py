@@ -139,3 +139,34 @@ def test_bad_settings_are_rejected(mnist):
 
 def _record_digest(path):
     path.with_name(path.name + ".sha256").write_text(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
+
+
+def test_the_default_profiles_experts_are_shipped_verified_and_used_without_building(mnist, tmp_path, monkeypatch):
+    from ddlab import recipes
+    from ddlab.methods.mtt import expert_spec
+    monkeypatch.setenv("DDLAB_PROFILE", "default")
+    spec = expert_spec(recipes.mtt_mnist(1))
+    shipped = experts.shipped_path(spec, mnist)
+    assert shipped is not None and hashlib.sha256(shipped.read_bytes()).hexdigest() == experts.SHA256[shipped.name]
+    assert {p.name for p in experts.SHIPPED_DIR.glob("*.pt")} == set(experts.SHA256)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("shipped experts must not be rebuilt")
+    monkeypatch.setattr(experts, "build", no_build)
+    loaded = experts.load_or_build(spec, mnist, root=tmp_path)        # an empty data root: nothing cached
+    assert loaded.params["features.0.weight"].shape[:2] == (spec.n_experts, spec.epochs + 1)
+    assert experts.shipped_path(TINY, mnist) is None                   # other settings: built as before
+
+
+def test_a_changed_shipped_expert_file_is_refused_in_one_line(mnist, tmp_path, monkeypatch):
+    from ddlab import recipes
+    from ddlab.methods.mtt import expert_spec
+    monkeypatch.setenv("DDLAB_PROFILE", "default")
+    spec = expert_spec(recipes.mtt_mnist(1))
+    name = experts.cache_path(spec, mnist).name
+    for suffix in ("", ".sha256"):
+        (tmp_path / (name + suffix)).write_bytes((experts.SHIPPED_DIR / (name + suffix)).read_bytes())
+    monkeypatch.setattr(experts, "SHIPPED_DIR", tmp_path)
+    (tmp_path / (name + ".sha256")).write_text("0" * 64 + "\n")
+    with pytest.raises(ValueError, match=r"^shipped experts .* do not match their sha256"):
+        experts.load_or_build(spec, mnist, root=tmp_path / "root")

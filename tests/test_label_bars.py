@@ -1,6 +1,8 @@
 """Sets that train on learned labels are drawn like the others, with a bar chart of each image's label
 vector under it: counted bars, the largest highlighted, inside the strip under the right image;
 sets with class labels get no bars."""
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -92,3 +94,43 @@ def test_the_leaderboards_grid_gets_a_bar_row_only_for_soft_label_sets():
     assert sum(len(ax.patches) for ax in fig.axes) == len(set(made.labels.tolist())) * 10
     assert sum(highlighted(ax.patches) for ax in fig.axes) == len(set(made.labels.tolist()))
     assert len(show_sets(rows[:1], data).axes) == 10
+
+
+def test_a_live_view_draws_each_images_label_vector_under_it_in_pixels():
+    from PIL import Image
+    from ddlab.callbacks import Event
+    from ddlab.live import LiveView
+    from ddlab.plots import with_label_strips
+
+    vectors = torch.zeros(3, 10)
+    vectors[0, 7], vectors[1, 2], vectors[2, 4], vectors[2, 0] = 1.0, 2.0, 0.5, -0.5
+    strips = with_label_strips(torch.zeros(3, 1, 28, 28), vectors)[:, 0, 28:]        # (3, 10, 28): the strips
+    assert strips.shape == (3, 10, 28)
+    for image, top in enumerate((7, 2, 4)):
+        darkest = (strips[image] == 0).any(0).nonzero().flatten()                     # the black bar's columns
+        assert darkest.numel() > 0 and (darkest * 10 // 28 == top).all()
+    assert (strips[2, -1, :2] < 1).all() and (strips[0, -1, :2] == 1).all()          # a negative entry hangs down
+    with pytest.raises(ValueError, match="one label vector per image"):
+        with_label_strips(torch.zeros(3, 1, 28, 28), vectors[:2])
+
+    def event(soft):
+        return Event(1, 1, 0.5, None, torch.zeros(3, 1, 28, 28), torch.tensor([0, 1, 2]), None, 0.0, True,
+                     lambda x: x, soft)
+    plain, barred = LiveView(), LiveView()
+    plain(event(None))
+    barred(event(vectors))
+    plain_height, barred_height = (Image.open(io.BytesIO(view.current.png)).height for view in (plain, barred))
+    assert barred_height == plain_height + 3 * 10                                     # 10 rows, upscaled 3x
+
+
+def test_a_run_that_learns_labels_tells_its_callbacks_the_vectors(mnist):
+    from ddlab import DD, distill
+    events = []
+    config = DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2, learn_labels=True)
+    made = distill(config, mnist, callbacks=[events.append], validate=False, progress=False)
+    assert all(e.soft_labels is not None and e.soft_labels.shape == (10, 10) for e in events)
+    assert torch.equal(events[-1].soft_labels, made.soft_labels)
+    plain = []
+    distill(DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=1), mnist, callbacks=[plain.append],
+            validate=False, progress=False)
+    assert all(e.soft_labels is None for e in plain)

@@ -47,7 +47,7 @@ from ..evaluate import Scores
 from ..methods.mtt import expert_spec
 from ..recipes import LeaderboardPlan
 from ..sources import assets
-from ..sources.experts import cache_path
+from ..sources.experts import cache_path, shipped_path
 from ..synthetic import SyntheticSet
 from . import baselines
 from .fair import FairScores, Judge, fair_scores, points
@@ -173,8 +173,9 @@ def _make(method: str, ipc: int, data: Dataset, seed: int, plan: LeaderboardPlan
     earlier = made_before(config, data, seed, **options)
     note = "; loaded: made earlier on this machine (time: its run's)" if earlier else ""
     if method == "mtt" and not earlier:
-        cached = cache_path(expert_spec(config), data).is_file()
-        note = ", experts from the cache" if cached else ", experts built first (cached for next time)"
+        spec = expert_spec(config)
+        cached = shipped_path(spec, data) is not None or cache_path(spec, data).is_file()
+        note = ", experts shipped or cached" if cached else ", experts built first (cached for next time)"
     synthetic = load_or_distill(config, data, callbacks=callbacks, seed=seed, **options)
     call, base = recipes.leaderboard_recipe(method, ipc)
     changed = ", ".join(f"{f.name} {getattr(config, f.name)}" for f in fields(config)

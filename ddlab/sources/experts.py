@@ -129,6 +129,15 @@ def accuracy_per_epoch(trajectories: Trajectories, data: Dataset, examples: int 
     return accuracy.view(spec.n_experts, spec.epochs + 1).cpu()
 
 
+# The course's default experts (`recipes.mtt_mnist()` in the default profile), shipped so that
+# notebooks 08 and 09 do not spend minutes building them on a learner's first run: file name in
+# assets/experts/ -> its sha256. Made by `load_or_build` like any cache (then copied there).
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "experts"
+SHA256: dict[str, str] = {
+    "mnist-convnet32x3-4x4ep-45d8be7b3e2d.pt": "ee4c2cb8da9d8dd5cf72c04406c45b2d39cc0bba46f7428d100433b9f166ddec",
+}
+
+
 def cache_path(spec: ExpertSpec, data: Dataset, root=None) -> Path:
     """Where the experts for `spec` on `data` are cached (the name holds a digest of the settings)."""
     digest = cache.key_digest(_key(spec, data))
@@ -136,11 +145,28 @@ def cache_path(spec: ExpertSpec, data: Dataset, root=None) -> Path:
     return data_root(root) / "experts" / name
 
 
+def shipped_path(spec: ExpertSpec, data: Dataset) -> Path | None:
+    """The copy of `spec`'s experts shipped in assets/experts/, verified against `SHA256`; None if
+    none is shipped (or this install has no assets). A shipped file that fails its check raises."""
+    name = cache_path(spec, data).name
+    path = SHIPPED_DIR / name
+    if name not in SHA256 or not path.is_file():
+        return None
+    if cache.sidecar(path).read_text().strip() != SHA256[name]:
+        raise ValueError(f"shipped experts {path} do not match their sha256 in ddlab.sources.experts.SHA256; "
+                         f"restore them from git")
+    return path
+
+
 def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = False,
                   progress: bool = True) -> Trajectories:
-    """The cached experts for `spec`, building and caching them first if there are none (or if
-    `rebuild`). A cache that fails verification raises ValueError; see the module docstring."""
+    """The experts for `spec`: shipped in assets/ (the default profile's), else cached, else built
+    and cached first (or always, if `rebuild`). A file that fails verification raises ValueError;
+    see the module docstring."""
     path = cache_path(spec, data, root)
+    shipped = None if rebuild else shipped_path(spec, data)
+    if shipped is not None:
+        return load(shipped, spec, data)
     if path.is_file() and not rebuild:
         return load(path, spec, data)
     log.info("building %d expert trajectories (%d epochs, ConvNet width %d) for %s",
