@@ -240,7 +240,7 @@ def _notebook_runs() -> dict[str, LiveRun]:
         "dc_mnist_1": shown("notebook 05: dc_mnist(1)", dc_mnist(1)),
         "dsa_mnist_1": shown("notebook 06: dsa_mnist(1)", dsa_mnist(1)),
         "dm_mnist_1": shown("notebooks 07 and 10-12: dm_mnist(1)", dm_mnist(1)),
-        "dm_mnist_10": shown("notebook 07: dm_mnist(10)", dm_mnist(10)),
+        "dm_mnist_10": shown("notebook 07: dm_mnist(10)", dm_mnist(10), checks=1),
         "mtt_mnist_1": shown("notebook 08: mtt_mnist(1)", mtt_mnist(1), checks=6),
     }
 

@@ -60,7 +60,10 @@ REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short 
 # benchmarks/make_recordings.py, which made the file; tests/test_recordings.py keeps them in step.
 SHA256: dict[str, str] = {
     "dd_803c5651989b": "5fd9f77eba59c2d837f7563f5412e34f18ffebe53844a3a212c599fcdcc05015",   # notebook 01: recipes.dd_fixed_mnist_10(), seed 0
-    "dm_2e6c3f6cfda9": "056236b943760f281420606253ebe9ba7a00dcc52c0da971679e01f4db1d5d6d",   # notebooks 07 and 10-12: recipes.dm_mnist(1), seed 0
+    "dc_7d738ed9d1d8": "2fa6ccdbb1f7c6cafd8e0d010bdff6af9af8e6e040dd68a46007df831953d9d6",   # notebook 05: dc_mnist(1), 4 checks
+    "dsa_2ed4f9ccd659": "10da4b3e432b28a04c37f2ad452d8e0e6a99adf250d39ae8eaf61745b2084a32",   # notebook 06: dsa_mnist(1), 4 checks
+    "dm_99e2c70bb2a2": "baf49360c51e67eb9d7810cfa92a07a54f2335a8773c00754610e9d06479dc84",   # notebooks 07 and 10-12: dm_mnist(1), 4 checks
+    "mtt_e59609df52c0": "c6af94265520d0f6f4cdd25ef0b8832859133fcbaa063986153c975cd30d3a30",   # notebook 08: mtt_mnist(1), 6 checks
 }
 
 
