@@ -134,7 +134,8 @@ def test_budgets_follow_the_profile(monkeypatch):
     assert plans["quick"].ipcs == (1,) and plans["default"].ipcs == plans["full"].ipcs == (1, 10)
     assert plans["full"].use_assets is False and plans["full"].overrides == {} and plans["full"].width == 128
     assert plans["quick"].width < plans["default"].width < plans["full"].width
-    assert plans["quick"].evaluation.n_models < plans["default"].evaluation.n_models < plans["full"].evaluation.n_models
+    assert plans["quick"].evaluation.n_models <= plans["default"].evaluation.n_models < plans["full"].evaluation.n_models
+    assert plans["quick"].evaluation.epoch_fraction < plans["default"].evaluation.epoch_fraction < 1.0
 
 
 def test_bad_entries_are_refused(mnist):

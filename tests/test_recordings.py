@@ -211,7 +211,7 @@ def test_registered_recordings_are_shipped_verified_and_match_todays_default_rec
     for name, digest in recordings.SHA256.items():
         path = recordings.RECORDINGS_DIR / f"{name}.pt"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path} does not match the registry"
-        assert path.stat().st_size < 600_000, f"{path} is {path.stat().st_size} bytes: keep recordings small"
+        assert path.stat().st_size < 800_000, f"{path} is {path.stat().st_size} bytes: keep recordings small"   # frames (MAX_BYTES) + the set
         assert name in todays, f"{name} is no current course run: remake it with benchmarks/make_recordings.py"
 
 
