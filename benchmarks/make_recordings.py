@@ -31,9 +31,9 @@ from ddlab.sources import cache  # noqa: E402
 SEED = 0
 
 
-def make(name: str, data: ddlab.Dataset, frames: int, fresh: bool) -> None:
+def make(name: str, frames: int, fresh: bool) -> None:
     run = recipes.live_runs()[name]
-    what, config, options = run.where, run.config, run.options
+    what, config, options, data = run.where, run.config, run.options, ddlab.load(run.dataset)
     key = recordings.run_key(config, data, SEED, options)
     cached = recordings.run_path(key)
     if cached.is_file():
@@ -75,9 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [name for name in args.runs if name not in runs]
     if unknown:
         parser.error(f"unknown run(s) {', '.join(unknown)}; choose from: {', '.join(runs)}")
-    data = ddlab.load("mnist")
     for name in args.runs:
-        make(name, data, args.frames, args.fresh)
+        make(name, args.frames, args.fresh)
 
 
 if __name__ == "__main__":

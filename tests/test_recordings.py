@@ -206,7 +206,7 @@ def test_registered_recordings_are_shipped_verified_and_match_todays_default_rec
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
     on_disk = {p.stem for p in recordings.RECORDINGS_DIR.glob("*.pt")}
     assert on_disk == set(recordings.SHA256), "assets/recordings/ and recordings.SHA256 disagree"
-    todays = {recordings.run_name(recordings.run_key(run.config, "mnist", 0, run.options)): name
+    todays = {recordings.run_name(recordings.run_key(run.config, run.dataset, 0, run.options)): name
               for name, run in recipes.live_runs().items()}
     for name, digest in recordings.SHA256.items():
         path = recordings.RECORDINGS_DIR / f"{name}.pt"

@@ -9,7 +9,8 @@ from ddlab.experiments.sweeps import Sweep, sweep
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2)
 
 
-def test_a_sweep_distils_and_evaluates_every_point_of_the_grid(mnist):
+def test_a_sweep_distils_and_evaluates_every_point_of_the_grid(mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))
     result = sweep(TINY, mnist, {"steps": (1, 2), "epochs": (1, 2)}, progress=False)
     assert result.varied == ("steps", "epochs")
     assert [(p["steps"], p["epochs"]) for p in result.points] == [(1, 1), (1, 2), (2, 1), (2, 2)]
@@ -22,6 +23,10 @@ def test_a_sweep_distils_and_evaluates_every_point_of_the_grid(mnist):
     table = str(result)
     assert table.splitlines()[0] == "| steps | epochs | images | test accuracy (%) | distil (s) |"
     assert len(table.splitlines()) == 6 and result._repr_markdown_() == table
+    events = []
+    again = sweep(TINY, mnist, {"steps": (2,), "epochs": (2,)}, progress=False, callbacks=[events.append])
+    assert again.sets[0].images.equal(result.sets[3].images) and len(events) == 1     # made once per machine
+    assert again.points[0]["seconds"] == result.points[3]["seconds"]                 # the run's own time
 
 
 def test_bad_grids_are_one_line_errors(mnist):

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..callbacks import Callback
 from ..data import Dataset
-from ..distill import distill
+from ..distill import load_or_distill
 from ..evaluate import evaluate, format_accuracy
 from ..methods import DD
 from ..synthetic import SyntheticSet
@@ -52,7 +51,9 @@ def sweep(base: DD, data: Dataset, grid: Mapping[str, Sequence[Any]], seed: int 
           callbacks: Iterable[Callback] = (), progress: bool = True) -> Sweep:
     """Distil and evaluate `base` changed at every point of `grid` ({setting: values}, all
     combinations, the last setting varying fastest). Every run uses the same `seed` and `callbacks`
-    (one LiveView shows the runs one after another); `n_models` networks per random init setting."""
+    (one LiveView shows the runs one after another); `n_models` networks per random init setting.
+    Each run goes through `ddlab.load_or_distill`: made once per machine, so a sweep run again, or a
+    second sweep sharing a point, loads it (and the seminar profile replays what was recorded)."""
     if not isinstance(base, DD):
         raise TypeError(f"sweep varies a DD config, got {type(base).__name__}")
     known = {f.name for f in dataclasses.fields(DD)}
@@ -67,9 +68,8 @@ def sweep(base: DD, data: Dataset, grid: Mapping[str, Sequence[Any]], seed: int 
         point = dict(zip(grid, values))
         grown = base.with_steps(point["steps"]) if "steps" in point and "ipc" not in point else base
         config = dataclasses.replace(grown, **point)         # the config checks every value
-        start = time.perf_counter()
-        result = distill(config, data, callbacks=callbacks, seed=seed, progress=progress)
-        seconds = time.perf_counter() - start
+        result = load_or_distill(config, data, callbacks=callbacks, seed=seed, progress=progress)
+        seconds = result.history["time"][-1]        # the run's own time, also when loaded (made once per machine)
         scores = evaluate(result, data, n_models=n_models, seed=seed)
         points.append({**point, "images": len(result), "accuracy": scores.mean, "std": scores.std,
                        "networks": len(scores.accuracies), "seconds": seconds})
