@@ -12,7 +12,8 @@ with a sha256 sidecar, read back with ``weights_only=True``):
 
 - at most `Recorder.max_frames` frames, evenly spread over the planned iterations, always the first
   and the last: the synthetic images as **uint8 pixels** (a quarter of float32, and all a picture
-  needs), their labels, and each frame's iteration, loss, validation accuracy and elapsed seconds;
+  needs), their labels, and each frame's iteration, loss, validation accuracy and elapsed seconds
+  (and its learned label vectors, for a set that learns them, so a replay draws their bars too);
 - the learned step sizes of the last frame (DD), and the run's key (what `find` matched);
 - optionally the finished set itself (`SyntheticSet.state()`), so a shipped recording needs no
   other file: the last frame is the set `distill` returned, and `Recording.result` gives it back.
@@ -60,10 +61,18 @@ REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short 
 # benchmarks/make_recordings.py, which made the file; tests/test_recordings.py keeps them in step.
 SHA256: dict[str, str] = {
     "dd_803c5651989b": "5fd9f77eba59c2d837f7563f5412e34f18ffebe53844a3a212c599fcdcc05015",   # notebook 01: recipes.dd_fixed_mnist_10(), seed 0
+    "dd_cdf7ddb0cd0d": "e6dea4f219960ced766879b105380946d20273286c758e04986643c2efd05cd9",   # notebook 02: dd_init_settings_mnist_10()
+    "dd_5210cc3e5b7c": "4bd33e0a9335f4caa9864ca307a9a6a25834fca2e4badbc94de6b4c3aaba5afa",   # notebooks 02 and 04: dd_adaptation('fixed_pretrained')
+    "dd_3eb0ee7845ef": "885d03a93f2fbea78b9766f31f564eaec6262ee65c14a23f6c09885d5d0b473f",   # notebooks 02 and 04: dd_adaptation('random_pretrained')
     "dc_7d738ed9d1d8": "2fa6ccdbb1f7c6cafd8e0d010bdff6af9af8e6e040dd68a46007df831953d9d6",   # notebook 05: dc_mnist(1), 4 checks
     "dsa_2ed4f9ccd659": "10da4b3e432b28a04c37f2ad452d8e0e6a99adf250d39ae8eaf61745b2084a32",   # notebook 06: dsa_mnist(1), 4 checks
     "dm_99e2c70bb2a2": "baf49360c51e67eb9d7810cfa92a07a54f2335a8773c00754610e9d06479dc84",   # notebooks 07 and 10-12: dm_mnist(1), 4 checks
+    "dm_598c33b84225": "7ffac182b571a0a7d80ccc1179de0af5fd31af4b201062855a6dffb72ad7066c",   # notebook 07: dm_mnist(10), 1 check
     "mtt_e59609df52c0": "c6af94265520d0f6f4cdd25ef0b8832859133fcbaa063986153c975cd30d3a30",   # notebook 08: mtt_mnist(1), 6 checks
+    "dd_511af583014c": "89ebbfe66821a6c46a4d7cd45a1aded2e418f2caa1f617e2b0799805c38d5b4c",   # notebook 09: leaderboard_live('dd', 1)
+    "dd_034748a89e09": "38e4556c56726fe2d3e30b3c3ab3dcea5fb56f70cc5d74a1095603bdb3f349d9",   # notebook 13: dd_labels_mnist(5)
+    "kip_e4899af9a093": "5a4b7f1f4ef2a0fd40c4f0e87f7445f24c62a9b04969aefd18ddda5bfc659bf7",   # notebook 13: kip_live(1), 1 check
+    "dm_1e95c88019c5": "2e855f1aac2a70b5be482dcd24eeec19c76d42745b339237b0807907c402acb0",   # notebook 13: dm_mnist(1) on Fashion-MNIST, 4 checks
 }
 
 
@@ -116,6 +125,7 @@ class Recording:
     lrs: Tensor | None = None      # learned step sizes of the last frame (DD), else None
     key: dict[str, Any] | None = None          # the run's `run_key`, None for an unkeyed recording
     set_state: dict[str, Any] | None = None    # the finished set (`SyntheticSet.state()`), if kept
+    soft_labels: Tensor | None = None          # (F, N, classes) learned label vectors per frame, if any
 
     def __len__(self) -> int:
         return self.frames.shape[0]
@@ -131,7 +141,8 @@ class Recording:
         return [ReplayEvent(int(self.iteration[i]), self.iterations, float(self.loss[i]),
                             None if math.isnan(self.accuracy[i]) else float(self.accuracy[i]),
                             self.pixels(i), self.labels, self.lrs if i == last else None,
-                            float(self.elapsed[i]), i == last, _as_is)
+                            float(self.elapsed[i]), i == last, _as_is,
+                            None if self.soft_labels is None else self.soft_labels[i])
                 for i in range(len(self))]
 
     def describe(self) -> str:
@@ -156,7 +167,8 @@ class Recording:
     def state(self) -> dict[str, Any]:
         return {"format": FORMAT, "frames": self.frames, "labels": self.labels, "iteration": self.iteration,
                 "loss": self.loss, "accuracy": self.accuracy, "elapsed": self.elapsed,
-                "iterations": self.iterations, "lrs": self.lrs, "key": self.key, "set": self.set_state}
+                "iterations": self.iterations, "lrs": self.lrs, "key": self.key, "set": self.set_state,
+                "soft_labels": self.soft_labels}
 
     def save(self, path: str | Path) -> Path:
         """Write atomically with a sha256 sidecar (`ddlab.sources.cache.write_state`)."""
@@ -175,7 +187,8 @@ class Recording:
             raise ValueError(f"recording {path} is not a {FORMAT!r} file{_REMEDY}")
         try:
             made = cls(state["frames"], state["labels"], state["iteration"], state["loss"], state["accuracy"],
-                       state["elapsed"], int(state["iterations"]), state["lrs"], state["key"], state["set"])
+                       state["elapsed"], int(state["iterations"]), state["lrs"], state["key"], state["set"],
+                       state.get("soft_labels"))
         except KeyError as missing:
             raise ValueError(f"recording {path} lacks {missing}{_REMEDY}") from None
         n = made.frames.shape[0]
@@ -208,7 +221,8 @@ class Recorder:
         self.max_frames = max_frames
         self.max_bytes = max_bytes
         self._picks: set[int] | None = None
-        self._rows: list[tuple[int, float, float, float, Tensor]] = []   # iteration, loss, accuracy, elapsed, uint8
+        self._rows: list[tuple[int, float, float, float, Tensor, Tensor | None]] = []
+        # per kept frame: iteration, loss, accuracy, elapsed, uint8 pixels, learned label vectors (or None)
         self.labels: Tensor | None = None
         self.lrs: Tensor | None = None
         self.iterations = 0
@@ -229,8 +243,9 @@ class Recorder:
             self._rows.pop()              # the done event replaces it: it shows the returned set
         pixels = torch.nan_to_num(event.pixels().float(), nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
         accuracy = math.nan if event.accuracy is None else float(event.accuracy)
+        soft = None if event.soft_labels is None else event.soft_labels.detach().cpu().float().clone()
         self._rows.append((event.iteration, float(event.loss), accuracy, float(event.elapsed),
-                           (pixels * 255).round().to(torch.uint8)))
+                           (pixels * 255).round().to(torch.uint8), soft))
         if len(self._rows) > self.max_frames:     # an interrupted run's done event: one frame too many
             del self._rows[-2]
         self.labels = event.labels.detach().cpu()
@@ -245,11 +260,12 @@ class Recorder:
         """What was recorded, keyed by `key` (see `run_key`) and keeping `result`'s set if given."""
         if not self._rows:
             raise ValueError("nothing recorded: the Recorder saw no event (was it among the callbacks?)")
-        iteration, loss, accuracy, elapsed, frames = zip(*self._rows)
+        iteration, loss, accuracy, elapsed, frames, soft = zip(*self._rows)
         return Recording(torch.stack(frames), self.labels, torch.tensor(iteration, dtype=torch.int64),
                          torch.tensor(loss, dtype=torch.float64), torch.tensor(accuracy, dtype=torch.float64),
                          torch.tensor(elapsed, dtype=torch.float64), self.iterations, self.lrs,
-                         None if key is None else plain(key), None if result is None else result.state())
+                         None if key is None else plain(key), None if result is None else result.state(),
+                         None if soft[0] is None else torch.stack(soft))
 
 
 # --- finding and replaying -----------------------------------------------------------------------

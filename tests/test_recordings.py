@@ -1,6 +1,7 @@
 """Recordings of runs and their replay (the seminar profile): what a Recorder keeps, that a recording
 is found only verified, that a changed byte is refused in one line, and that a replay reaches a
 LiveView as a run's frames would."""
+import dataclasses
 import hashlib
 import importlib
 import math
@@ -256,3 +257,14 @@ def test_a_big_set_keeps_fewer_frames_so_its_recording_stays_small():
     recording = recorder.recording()
     assert len(recording) == 5 and recording.frames.numel() <= 6 * 16 * 5
     assert recording.iteration.tolist()[0] == 1 and recording.iteration.tolist()[-1] == 100
+
+
+def test_learned_labels_are_recorded_and_replayed_with_their_frames():
+    recorder = Recorder(3)
+    for i in range(1, 4):
+        recorder(dataclasses.replace(event(i, 3), soft_labels=torch.full((6, 3), float(i))))
+    recording = recorder.recording()
+    assert recording.soft_labels.shape == (3, 6, 3) and recording.soft_labels[:, 0, 0].tolist() == [1.0, 2.0, 3.0]
+    replayed = recording.events()
+    assert [e.soft_labels[0, 0].item() for e in replayed] == [1.0, 2.0, 3.0]
+    assert record(3, 3).recording().soft_labels is None and record(3, 3).recording().events()[0].soft_labels is None
