@@ -228,7 +228,8 @@ def live_runs() -> dict[str, LiveRun]:
 def _notebook_runs() -> dict[str, LiveRun]:
     """The live runs of the notebooks that teach a method (01-08) and of notebook 13."""
     def shown(where: str, config: Any, checks: int = 4) -> LiveRun:
-        return LiveRun(f"{where}, {checks} checks", config, {"eval_every": validation_pace(config, checks)})
+        return LiveRun(f"{where}, {checks} check{'s' * (checks > 1)}", config,
+                       {"eval_every": validation_pace(config, checks)})
     return {
         "dd_fixed_mnist_10": LiveRun("notebook 01: dd_fixed_mnist_10()", dd_fixed_mnist_10(), {}),
         "dd_random_mnist_10": LiveRun("notebook 02: dd_init_settings_mnist_10()", dd_init_settings_mnist_10(), {}),
