@@ -60,7 +60,7 @@ REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short 
 # <method>_<digest> (see `run_key`) -> sha256 of assets/recordings/<that>.pt. Each line is printed by
 # benchmarks/make_recordings.py, which made the file; tests/test_recordings.py keeps them in step.
 SHA256: dict[str, str] = {
-    "dd_803c5651989b": "5fd9f77eba59c2d837f7563f5412e34f18ffebe53844a3a212c599fcdcc05015",   # notebook 01: recipes.dd_fixed_mnist_10(), seed 0
+    "dd_c1f4f49379e3": "673881fbaef0899629dafe85677bd6c6eba2018cfbd1063afba017712c2ab1a2",   # notebook 01: dd_fixed_mnist_10()
     "dd_cdf7ddb0cd0d": "e6dea4f219960ced766879b105380946d20273286c758e04986643c2efd05cd9",   # notebook 02: dd_init_settings_mnist_10()
     "dd_5210cc3e5b7c": "4bd33e0a9335f4caa9864ca307a9a6a25834fca2e4badbc94de6b4c3aaba5afa",   # notebooks 02 and 04: dd_adaptation('fixed_pretrained')
     "dd_3eb0ee7845ef": "885d03a93f2fbea78b9766f31f564eaec6262ee65c14a23f6c09885d5d0b473f",   # notebooks 02 and 04: dd_adaptation('random_pretrained')
