@@ -233,6 +233,8 @@ def _notebook_runs() -> dict[str, LiveRun]:
     return {
         "dd_fixed_mnist_10": LiveRun("notebook 01: dd_fixed_mnist_10()", dd_fixed_mnist_10(), {}),
         "dd_random_mnist_10": LiveRun("notebook 02: dd_init_settings_mnist_10()", dd_init_settings_mnist_10(), {}),
+        "dd_fixed_setting_mnist_10": LiveRun("notebook 02: dd_init_settings_mnist_10() under the fixed init",
+                                             dataclasses.replace(dd_init_settings_mnist_10(), init="fixed"), {}),
         "dd_adapt_fixed": LiveRun("notebooks 02 and 04: dd_adaptation('fixed_pretrained')",
                                   dd_adaptation("fixed_pretrained"), {}),
         "dd_adapt_random": LiveRun("notebooks 02 and 04: dd_adaptation('random_pretrained')",

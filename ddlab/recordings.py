@@ -62,6 +62,7 @@ REPLAY_SECONDS = 4.0     # how long a replay lasts: long enough to watch, short 
 SHA256: dict[str, str] = {
     "dd_c1f4f49379e3": "673881fbaef0899629dafe85677bd6c6eba2018cfbd1063afba017712c2ab1a2",   # notebook 01: dd_fixed_mnist_10()
     "dd_cdf7ddb0cd0d": "e6dea4f219960ced766879b105380946d20273286c758e04986643c2efd05cd9",   # notebook 02: dd_init_settings_mnist_10()
+    "dd_f2e4ed32566b": "81bde738ea69eead6da78a13a72bb9fb0d3e72180475fd143474758e51284d1d",   # notebook 02: the same under the fixed init
     "dd_5210cc3e5b7c": "4bd33e0a9335f4caa9864ca307a9a6a25834fca2e4badbc94de6b4c3aaba5afa",   # notebooks 02 and 04: dd_adaptation('fixed_pretrained')
     "dd_3eb0ee7845ef": "885d03a93f2fbea78b9766f31f564eaec6262ee65c14a23f6c09885d5d0b473f",   # notebooks 02 and 04: dd_adaptation('random_pretrained')
     "dc_7d738ed9d1d8": "2fa6ccdbb1f7c6cafd8e0d010bdff6af9af8e6e040dd68a46007df831953d9d6",   # notebook 05: dc_mnist(1), 4 checks
