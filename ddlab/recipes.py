@@ -279,10 +279,10 @@ def whole_data() -> WholeData:
     """The real-data networks' budget. One epoch over all of MNIST already puts a ConvNet and DD's
     LeNet within a few points of their ceiling (benchmarks/RESULTS.md, "Fair scores"), so the
     default profile trains one network for one epoch, once per machine (then read from the cache);
-    the seminar profile a third of the images, the quick profile a token network; the full profile
+    the seminar profile a sixth of the images, the quick profile a token network; the full profile
     (a GPU) four networks for ten epochs, for a mean ± std."""
     return profile.pick(quick=WholeData(epochs=1, n_models=1, examples=1000),
-                        seminar=WholeData(epochs=1, n_models=1, examples=20_000),
+                        seminar=WholeData(epochs=1, n_models=1, examples=10_000),
                         default=WholeData(epochs=1, n_models=1),
                         full=WholeData(epochs=10, n_models=4))
 
