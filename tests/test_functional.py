@@ -134,3 +134,19 @@ def test_train_many_learns_a_separable_problem():
 def test_schedule_rejects_non_positive_values():
     with pytest.raises(ValueError, match="epochs"):
         Schedule(epochs=0, batch_size=8, lr=0.1)
+
+
+def test_a_big_batchs_gradient_is_summed_over_micro_batches_and_equals_the_whole_batchs():
+    from torch.func import grad
+    from ddlab import ConvNet
+    from ddlab.functional import MICRO_BATCH, batch_grad, loss
+    net = ConvNet(width=4).double()
+    params = {k: v.detach().clone() for k, v in net.named_parameters()}
+    x = torch.randn(2 * MICRO_BATCH + 7, 1, 28, 28, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 10, (x.shape[0],), generator=torch.Generator().manual_seed(1))
+    chunked, whole = batch_grad(net, params, x, y), grad(loss, argnums=1)(net, params, x, y)
+    for name in whole:
+        assert torch.allclose(chunked[name], whole[name], rtol=1e-10, atol=1e-12), name
+    soft = torch.softmax(torch.randn(x.shape[0], 10, dtype=torch.float64), dim=1)     # learned labels too
+    chunked, whole = batch_grad(net, params, x, soft), grad(loss, argnums=1)(net, params, x, soft)
+    assert all(torch.allclose(chunked[n], whole[n], rtol=1e-10, atol=1e-12) for n in whole)

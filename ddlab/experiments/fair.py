@@ -56,7 +56,7 @@ from ..synthetic import SyntheticSet
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: all the training images as they are, not a shuffled copy
 REAL_SEED = 0     # draws the real-data networks' images, initialisations and minibatches
 # The teacher's probabilities as they are (DD-Ranking's setting for sets with learned labels): a
 # higher temperature would flatten them, and the comparison is with labels a set learned at T = 1.
@@ -238,7 +238,9 @@ def _train_and_save(data: Dataset, real: _protocol.Protocol, budget: WholeData, 
                     path: Path) -> Params:
     generator = torch.Generator().manual_seed(REAL_SEED)
     examples = len(data.y_train) if budget.examples is None else min(budget.examples, len(data.y_train))
-    x, y = data.sample(examples, generator)
+    # All of them: the training set as it is (training shuffles every epoch), not a shuffled copy
+    # of it, which would add the dataset's size to a Binder session's peak memory.
+    x, y = (data.x_train, data.y_train) if examples == len(data.y_train) else data.sample(examples, generator)
     log.info("training %d %s networks on %d %s images (cached in %s)", budget.n_models, real.arch, examples,
              data.name, path)
     _, params = _protocol.train(SyntheticSet(x, y, config={"dataset": data.name}), data, real, budget.n_models,
