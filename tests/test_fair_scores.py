@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import DD, distill
+from ddlab import DD, distill, recipes
 from ddlab.data import Dataset
 from ddlab.experiments import fair
 from ddlab.experiments import leaderboard as lb
@@ -133,3 +133,30 @@ def test_real_data_networks_are_cached_verified_and_rebuilt(tmp_path, caplog):
     assert "fails its sha256 check" in caplog.text and all(torch.equal(first[k], rebuilt[k]) for k in first)
     with pytest.raises(ValueError, match="temperature must be positive"):
         fair.teacher_labels(net, first, data.x_test[:2], temperature=0)
+
+
+def test_the_default_profiles_real_data_networks_are_shipped_verified_and_used_without_training(
+        mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("DDLAB_PROFILE", "default")
+    assert {p.name for p in fair.SHIPPED_DIR.glob("*.pt")} == set(fair.SHA256)
+    plan = recipes.leaderboard()
+    dm = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), None, {"method": "dm", "width": 32, "ipc": 1})
+    judge = lb.judge(dm, plan)
+    real = judge.real_protocol(dm, plan.fair)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("shipped networks must not be trained again")
+    monkeypatch.setattr(fair, "_train_and_save", no_training)
+    fair._trained.clear()
+    net, params = fair.whole_data_networks(mnist, real, plan.fair, root=tmp_path)    # an empty data root
+    accuracy = fair.accuracy_many(net, params, mnist.x_test[:1000], mnist.y_test[:1000])
+    assert accuracy.item() > 0.9                                  # one epoch on all of MNIST
+    fair._trained.clear()
+    name = next(n for n in fair.SHA256 if n.startswith("mnist-convnet"))
+    for suffix in ("", ".sha256"):
+        (tmp_path / (name + suffix)).write_bytes((fair.SHIPPED_DIR / (name + suffix)).read_bytes())
+    (tmp_path / (name + ".sha256")).write_text("0" * 64 + "\n")
+    monkeypatch.setattr(fair, "SHIPPED_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"^shipped whole-data networks .* do not match their sha256"):
+        fair.whole_data_networks(mnist, real, plan.fair, root=tmp_path / "root")
+    fair._trained.clear()

@@ -206,18 +206,32 @@ def _random_hard(data: Dataset, labels: tuple[int, ...], shape: torch.Size, judg
 _trained: dict[tuple[str, str], Params] = {}   # the verified file's weights, per path and device
 
 
+# The default profile's real-data networks (notebooks 09 and 13: a ConvNet of width 32 and DD's
+# LeNet on MNIST, the ConvNet on Fashion-MNIST), shipped so that a learner's first run does not
+# spend minutes training them: file name in assets/whole_data/ -> its sha256. Made by
+# `whole_data_networks` like any cache, then copied there.
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "whole_data"
+SHA256: dict[str, str] = {
+    "fashion_mnist-convnet-w32-6c364979972a.pt": "8b6fed8a790becb9115dac74903bea66d58a5c7edc2a8020c61ea8a5bc8405fb",
+    "mnist-convnet-w32-c2fb64eea1b9.pt": "6c150d841cc676bf52595bf81f05362ac8b1fd45239226954f6c3312321da980",
+    "mnist-lenet-w128-e99d21ef33d7.pt": "b0cc380206c32856736ea610f6019cb90673cadb385d178dcaa83d0a1a2b554f",
+}
+
+
 def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeData,
                         root: str | os.PathLike | None = None) -> tuple[nn.Module, Params]:
     """`budget.n_models` networks trained under `real` on `budget.examples` random training images
     of `data` (all of them by default): the template network and the stacked weights. From memory,
-    else the verified cache file, else trained and cached."""
+    else the shipped file (`SHA256`), else the verified cache file, else trained and cached."""
     key = whole_data_key(data, real, budget)
-    path = data_root(root) / "whole_data" / f"{data.name}-{real.arch}-w{real.width}-{cache.key_digest(key)}.pt"
+    name = f"{data.name}-{real.arch}-w{real.width}-{cache.key_digest(key)}.pt"
+    path = data_root(root) / "whole_data" / name
     net = make_net(real.arch, *data.net_args, width=real.width)
     memo = (str(path), str(data.device))
     if memo not in _trained:
+        source = shipped(name) or path      # a shipped file that fails its check raises here
         try:
-            params = _load(path, key, net, budget.n_models)
+            params = _load(source, key, net, budget.n_models)
         except FileNotFoundError:
             params = _train_and_save(data, real, budget, key, path)
         except ValueError as error:
@@ -247,6 +261,18 @@ def _train_and_save(data: Dataset, real: _protocol.Protocol, budget: WholeData, 
                                 generator)
     cache.write_state(path, {"key": key, "params": {k: v.detach().cpu().contiguous() for k, v in params.items()}})
     return params
+
+
+def shipped(name: str) -> Path | None:
+    """The shipped copy of the networks file `name`, its sidecar checked against `SHA256` (the file
+    itself is checked against the sidecar when read); None if none is shipped. A mismatch raises."""
+    path = SHIPPED_DIR / name
+    if name not in SHA256 or not path.is_file():
+        return None
+    if cache.sidecar(path).read_text().strip() != SHA256[name]:
+        raise ValueError(f"shipped whole-data networks {path} do not match their sha256 in "
+                         f"ddlab.experiments.fair.SHA256; restore them from git")
+    return path
 
 
 def _load(path: Path, key: dict[str, Any], net: nn.Module, n_models: int) -> Params:
