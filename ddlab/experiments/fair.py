@@ -229,7 +229,8 @@ def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeDa
     net = make_net(real.arch, *data.net_args, width=real.width)
     memo = (str(path), str(data.device))
     if memo not in _trained:
-        source = shipped(name) or path      # a shipped file that fails its check raises here
+        source = cache.shipped(SHIPPED_DIR, name, SHA256, "whole-data networks",
+                               "ddlab.experiments.fair.SHA256") or path    # a shipped file that fails its check raises
         try:
             params = _load(source, key, net, budget.n_models)
         except FileNotFoundError:
@@ -261,18 +262,6 @@ def _train_and_save(data: Dataset, real: _protocol.Protocol, budget: WholeData, 
                                 generator)
     cache.write_state(path, {"key": key, "params": {k: v.detach().cpu().contiguous() for k, v in params.items()}})
     return params
-
-
-def shipped(name: str) -> Path | None:
-    """The shipped copy of the networks file `name`, its sidecar checked against `SHA256` (the file
-    itself is checked against the sidecar when read); None if none is shipped. A mismatch raises."""
-    path = SHIPPED_DIR / name
-    if name not in SHA256 or not path.is_file():
-        return None
-    if cache.sidecar(path).read_text().strip() != SHA256[name]:
-        raise ValueError(f"shipped whole-data networks {path} do not match their sha256 in "
-                         f"ddlab.experiments.fair.SHA256; restore them from git")
-    return path
 
 
 def _load(path: Path, key: dict[str, Any], net: nn.Module, n_models: int) -> Params:

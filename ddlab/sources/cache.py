@@ -77,3 +77,18 @@ def read_state(path: Path, what: str, error: type[ValueError] = ValueError, reme
     if not isinstance(state, dict):
         raise error(f"{what} {path} does not hold a ddlab state{remedy}")
     return state
+
+
+def shipped(directory: Path, name: str, registry: dict[str, str], what: str, where: str) -> Path | None:
+    """The copy of cache file `name` shipped with the course in `directory` (assets/...), its
+    sidecar checked against `registry` (name -> sha256; `read_state` then checks the file against
+    the sidecar); None if none is shipped there, as where ddlab was installed without the
+    repository. A file that does not match raises one line naming it, `what` it is and `where` its
+    registry lives: a shipped file is never silently replaced."""
+    path = directory / name
+    if name not in registry or not path.is_file():
+        return None
+    if sidecar(path).read_text().strip() != registry[name]:
+        raise ValueError(f"shipped {what} {path} do not match their sha256 in {where}; restore them from git")
+    return path
+

@@ -148,14 +148,7 @@ def cache_path(spec: ExpertSpec, data: Dataset, root=None) -> Path:
 def shipped_path(spec: ExpertSpec, data: Dataset) -> Path | None:
     """The copy of `spec`'s experts shipped in assets/experts/, verified against `SHA256`; None if
     none is shipped (or this install has no assets). A shipped file that fails its check raises."""
-    name = cache_path(spec, data).name
-    path = SHIPPED_DIR / name
-    if name not in SHA256 or not path.is_file():
-        return None
-    if cache.sidecar(path).read_text().strip() != SHA256[name]:
-        raise ValueError(f"shipped experts {path} do not match their sha256 in ddlab.sources.experts.SHA256; "
-                         f"restore them from git")
-    return path
+    return cache.shipped(SHIPPED_DIR, cache_path(spec, data).name, SHA256, "experts", "ddlab.sources.experts.SHA256")
 
 
 def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = False,
