@@ -239,6 +239,7 @@ def _notebook_runs() -> dict[str, LiveRun]:
                                   dd_adaptation("fixed_pretrained"), {}),
         "dd_adapt_random": LiveRun("notebooks 02 and 04: dd_adaptation('random_pretrained')",
                                    dd_adaptation("random_pretrained"), {}),
+        "dd_poison_3_8": LiveRun("notebook 04: dd_poison(attack=(3, 8))", dd_poison(attack=(3, 8)), {}),
         "dc_mnist_1": shown("notebook 05: dc_mnist(1)", dc_mnist(1)),
         "dsa_mnist_1": shown("notebook 06: dsa_mnist(1)", dsa_mnist(1)),
         "dm_mnist_1": shown("notebooks 07 and 10-12: dm_mnist(1)", dm_mnist(1)),

@@ -65,6 +65,7 @@ SHA256: dict[str, str] = {
     "dd_f2e4ed32566b": "81bde738ea69eead6da78a13a72bb9fb0d3e72180475fd143474758e51284d1d",   # notebook 02: the same under the fixed init
     "dd_5210cc3e5b7c": "4bd33e0a9335f4caa9864ca307a9a6a25834fca2e4badbc94de6b4c3aaba5afa",   # notebooks 02 and 04: dd_adaptation('fixed_pretrained')
     "dd_3eb0ee7845ef": "885d03a93f2fbea78b9766f31f564eaec6262ee65c14a23f6c09885d5d0b473f",   # notebooks 02 and 04: dd_adaptation('random_pretrained')
+    "dd_4489217e42a7": "18f8f1bcebc4f7307be7dc55c7ec8c661fa3e2895ac0e2dc745939526fd0cf85",   # notebook 04: dd_poison(attack=(3, 8))
     "dc_7d738ed9d1d8": "2fa6ccdbb1f7c6cafd8e0d010bdff6af9af8e6e040dd68a46007df831953d9d6",   # notebook 05: dc_mnist(1), 4 checks
     "dsa_2ed4f9ccd659": "10da4b3e432b28a04c37f2ad452d8e0e6a99adf250d39ae8eaf61745b2084a32",   # notebook 06: dsa_mnist(1), 4 checks
     "dm_99e2c70bb2a2": "baf49360c51e67eb9d7810cfa92a07a54f2335a8773c00754610e9d06479dc84",   # notebooks 07 and 10-12: dm_mnist(1), 4 checks
