@@ -1,7 +1,7 @@
 """The leaderboard: every method of the course on MNIST with the same number of images per class.
 
 One entry is one way to get `ipc` images per class — a distillation method (DD under random inits,
-DC, DSA, DM, MTT) run through `ddlab.distill`, a reference set from `assets/`, or a coreset of real
+DC, DSA, DM, MTT) run through `ddlab.load_or_distill` (once per machine), a reference set from `assets/`, or a coreset of real
 images (`ddlab.experiments.baselines`: random, herding, k-center) — and `run` turns it into a `Row`: the set,
 its test accuracy (mean ± std over fresh networks), the wall time and peak memory of making it, and
 where it came from. `Leaderboard` renders the rows as a table beside the papers' numbers,
