@@ -366,7 +366,7 @@ def leaderboard_live(method: str, ipc: int, plan: LeaderboardPlan | None = None)
     for course in _notebook_runs().values():
         if course.config == config and course.dataset == "mnist":
             return config, course.options
-    return config, {"eval_every": -(-config.iterations // plan.checks), "eval_models": plan.check_models,
+    return config, {"eval_every": validation_pace(config, plan.checks), "eval_models": plan.check_models,
                     "eval_examples": plan.check_examples}
 
 

@@ -72,7 +72,7 @@ def test_a_live_run_a_notebook_already_made_is_that_run(monkeypatch):
     config, options = recipes.leaderboard_live("dm", 1, plan)
     assert (config, options) == (recipes.live_runs()["dm_mnist_1"].config, recipes.live_runs()["dm_mnist_1"].options)
     dc, options = recipes.leaderboard_live("dc", 1, plan)
-    assert options == {"eval_every": -(-dc.iterations // plan.checks), "eval_models": plan.check_models,
+    assert options == {"eval_every": recipes.validation_pace(dc, plan.checks), "eval_models": plan.check_models,
                        "eval_examples": plan.check_examples}
     live = [method for method in lb.DISTILLED if lb.reference_asset(method, 1) is None]
     assert live == ["dd"]                  # what notebook 09 distils at 1 per class: listed, so it is recorded
