@@ -89,7 +89,7 @@ def summary(name: str) -> dict:
 class RecordedScore:
     """A reference set's test accuracy as measured when it was made (its JSON), and the judge that
     measured it. The course's sets were scored under the default profile's judge (its share of the
-    protocol's epochs, four networks), the judge ``ddlab.evaluate`` uses in that profile: a notebook
+    protocol's epochs, the network count in its JSON), the judge ``ddlab.evaluate`` uses in that profile: a notebook
     reads the number in a millisecond instead of training the networks again for a minute."""
     mean: float                      # in [0, 1]
     std: float

@@ -91,4 +91,3 @@ def shipped(directory: Path, name: str, registry: dict[str, str], what: str, whe
     if sidecar(path).read_text().strip() != registry[name]:
         raise ValueError(f"shipped {what} {path} do not match their sha256 in {where}; restore them from git")
     return path
-
