@@ -89,8 +89,8 @@ def summary(name: str) -> dict:
 class RecordedScore:
     """A reference set's test accuracy as measured when it was made (its JSON), and the judge that
     measured it. The course's sets were scored under the default profile's judge (its share of the
-    protocol's epochs, the network count in its JSON), the judge ``ddlab.evaluate`` uses in that profile: a notebook
-    reads the number in a millisecond instead of training the networks again for a minute."""
+    protocol's epochs; as many networks as the JSON says), the judge ``ddlab.evaluate`` uses in that
+    profile: a notebook reads the number in a millisecond instead of training the networks again."""
     mean: float                      # in [0, 1]
     std: float
     n_models: int
