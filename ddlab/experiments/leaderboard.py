@@ -44,7 +44,7 @@ from ..callbacks import Callback
 from ..data import Dataset
 from ..distill import load_or_distill, made_before
 from ..evaluate import Scores
-from ..methods.mtt import expert_spec
+from ..methods import expert_spec
 from ..recipes import LeaderboardPlan
 from ..sources import assets
 from ..sources.experts import cache_path, shipped_path

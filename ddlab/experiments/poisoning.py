@@ -25,7 +25,7 @@ from .adaptation import without_steps
 from ..data import Dataset
 from ..distill import validation_slice
 from ..evaluate import Scores, evaluate
-from ..methods.dd import DD, check_attack, relabel
+from ..methods import DD, check_attack, relabel
 from ..synthetic import SyntheticSet
 
 

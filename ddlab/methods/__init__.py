@@ -8,14 +8,16 @@
 
 Each method file imports `base` and registers itself; this package imports every method file
 explicitly (no import magic, no cycle), so ``config_for("dm")`` and ``distill(DM(...), data)`` find
-them all. Code outside `ddlab.methods` imports configs from here, not from the method files.
+them all. Code outside `ddlab.methods` imports from here, not from the method files: the configs, and
+the few helpers an experiment shares with its method (DD's relabelling for poisoning, MTT's expert
+spec for the leaderboard's timing).
 """
 from .base import Method, available, config_for, config_from_dict, method_for, register, registered
 from .dc import DC, DSA
-from .dd import DD
+from .dd import DD, check_attack, relabel
 from .dm import DM
 from .kip import KIP
-from .mtt import MTT
+from .mtt import MTT, expert_spec
 
 __all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
-           "DC", "DSA", "DD", "DM", "KIP", "MTT"]
+           "DC", "DSA", "DD", "DM", "KIP", "MTT", "check_attack", "expert_spec", "relabel"]
