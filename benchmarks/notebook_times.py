@@ -10,15 +10,20 @@ markdown table, ready for RESULTS.md:
 - peak RSS of the kernel process (Linux's VmHWM, read just before the kernel is shut down), the
   number that decides whether a notebook fits Binder's memory;
 - with ``--cells N``, the N slowest cells of each notebook (from nbclient's timing metadata), the
-  list that says where to cut.
+  list that says where to cut;
+- with ``--save``, the table as ``benchmarks/notebook_times_<profile>.json`` too, where notebook 00
+  reads each route's time through the course (`ddlab.course.route_times`).
 
     python benchmarks/notebook_times.py --profile quick
     OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05 --cells 5
+    python benchmarks/notebook_times.py --profile default --save      # all of them, on an idle machine
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from ddlab.course import times_file
 from ddlab.profile import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,13 +130,15 @@ def main(argv: list[str]) -> int:
                         help="only the notebooks whose names start so, e.g. --only 00 01")
     parser.add_argument("--cells", type=int, default=0, metavar="N",
                         help="also print each notebook's N slowest cells")
+    parser.add_argument("--save", action="store_true",
+                        help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it)")
     args = parser.parse_args(argv)
     os.environ["DDLAB_PROFILE"] = args.profile
     print(f"profile {args.profile} · OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} · "
           f"{os.cpu_count()} CPUs\n")
     print("| notebook | wall time | CPU time | peak RSS |\n|---|---|---|---|")
-    costs = []
-    for notebook in chosen(args.only):
+    costs, notebooks = [], chosen(args.only)
+    for notebook in notebooks:
         cost = run(notebook)
         costs.append(cost)
         failed = f" (FAILED: {cost.error})" if cost.error else ""
@@ -141,6 +149,13 @@ def main(argv: list[str]) -> int:
     peaks = [c.peak_mib for c in costs if c.peak_mib is not None]
     print(f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
           f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |")
+    if args.save:
+        machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS="
+                   f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, {datetime.now():%Y-%m-%d}")
+        times = {nb.stem: {"wall_s": round(c.wall, 1), "cpu_s": round(c.cpu, 1), "peak_mib": c.peak_mib and round(c.peak_mib),
+                           "failed": c.error} for nb, c in zip(notebooks, costs)}
+        times_file(args.profile).write_text(json.dumps({"profile": args.profile, "machine": machine,
+                                                        "notebooks": times}, indent=2) + "\n")
     return 1 if any(c.error for c in costs) else 0
 
 

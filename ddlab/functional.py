@@ -190,7 +190,8 @@ def _loop(step, params: Params, velocity: Params, xb: Tensor, yb: Tensor, lr: fl
     return stack(0), stack(1)
 
 
-LOOP_CHUNK = 256   # images per forward pass of one network in predict_many's loop path
+LOOP_CHUNK = 64    # images per forward pass of one network in predict_many's loop path: a chunk whose
+                   # activations stay near the CPU's caches (benchmarks/predict_chunk.py)
 
 
 def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,

@@ -146,3 +146,46 @@ def test_convnet_references_were_scored_by_the_default_profiles_judge(monkeypatc
         summary = assets.summary(name)
         if summary.get("protocol"):
             assert Protocol(**summary["protocol"]) == sized(summary["config"], recipes.evaluation()), name
+
+
+ONE_PER_CLASS_CONVNET = [n for n in NAMES if assets.summary(n).get("protocol") and assets.summary(n)["config"]["ipc"] == 1]
+
+
+@pytest.mark.parametrize("name", ONE_PER_CLASS_CONVNET)
+def test_one_per_class_references_carry_their_paper_score(name):
+    """Issue 15: each 1-per-class ConvNet set is also scored the way its paper scores (width 128,
+    1,000 epochs, the paper's augmentation, at least 5 networks), recorded by the command it names."""
+    recorded = assets.summary(name)["paper_score"]
+    settings = {k: recorded[k] for k in ("n_models", "seed", "protocol")}
+    assert settings == assets.paper_score_settings(name)
+    assert recorded["n_models"] >= 5 and len(recorded["accuracies"]) == recorded["n_models"]
+    assert (recorded["protocol"]["width"], recorded["protocol"]["epochs"]) == (128, 1000)
+    assert recorded["command"] == f"python -m ddlab assets --paper-score {name}"
+    score = assets.recorded_score(name, paper=True)
+    assert score.mean == pytest.approx(sum(recorded["accuracies"]) / recorded["n_models"], abs=1e-4)
+    assert "width 128, 1000 epochs" in str(score)
+
+
+def test_a_dd_set_has_no_paper_protocol_to_score_under():
+    with pytest.raises(ValueError, match="is a DD set: its recorded score already is its paper's protocol"):
+        assets.paper_score_settings("dd_fixed_mnist_10")
+    with pytest.raises(ValueError, match="asset 'dd_fixed_mnist_10' has no paper score; ConvNet sets with one: "):
+        assets.recorded_score("dd_fixed_mnist_10", paper=True)
+
+
+def test_cli_records_a_paper_score_in_the_sets_json(tmp_path, mnist, monkeypatch, capsys):
+    """The command that records a paper score, run on a copy of a reference set with the protocol cut
+    to seconds: it writes what `ddlab.evaluate` measures under the recorded settings."""
+    from ddlab.__main__ import main
+
+    for suffix in (".pt", ".json"):
+        (tmp_path / f"dm_mnist_10{suffix}").write_bytes((assets.ASSETS_DIR / f"dm_mnist_10{suffix}").read_bytes())
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
+    tiny = {"n_models": 2, "seed": 0, "protocol": {**assets.paper_score_settings("dm_mnist_10")["protocol"],
+                                                    "width": 8, "epochs": 3}}
+    monkeypatch.setattr(assets, "paper_score_settings", lambda name: tiny)
+    assert main(["assets", "--paper-score", "dm_mnist_10", "--device", "cpu"]) == 0
+    recorded = assets.summary("dm_mnist_10")["paper_score"]
+    expected = evaluate(assets.load("dm_mnist_10"), mnist, n_models=2, seed=0, protocol=Protocol(**tiny["protocol"]))
+    assert recorded["accuracy"] == pytest.approx(expected.mean, abs=1e-6)
+    assert recorded["protocol"]["width"] == 8 and "paper score" in capsys.readouterr().out

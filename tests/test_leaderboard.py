@@ -13,6 +13,7 @@ from ddlab.experiments.memory import PeakMemory
 from ddlab.protocol import Budget, sized
 from ddlab.recipes import LeaderboardPlan
 from ddlab.evaluate import Scores
+from ddlab.sources.assets import RecordedScore
 from ddlab.synthetic import SyntheticSet
 
 # Tiny: width-8 ConvNets, 40 epochs of the protocol, 2 networks on 500 test images; live runs of 2 iterations.
@@ -86,6 +87,7 @@ def test_reference_sets_are_used_only_when_the_plan_says_so(mnist, monkeypatch):
     fixed = dataclasses.replace(fake, config={**fake.config, "init": "fixed", "ipc": 1, "steps": 1})
     monkeypatch.setattr(lb.assets, "SHA256", {"dd_fixed": "x", "dd_random": "y"})
     monkeypatch.setattr(lb.assets, "load", lambda name, device=None: {"dd_fixed": fixed, "dd_random": fake}[name])
+    monkeypatch.setattr(lb.assets, "summary", lambda name: {"command": fake.config["command"]})   # no paper score
     assert lb.reference_asset("dd", 10)[0] == "dd_random"
     assert lb.reference_asset("dd", 1) is None                 # a fixed-init set is not the random-init entry
     assert lb.reference_asset("dc", 10) is None
@@ -93,6 +95,14 @@ def test_reference_sets_are_used_only_when_the_plan_says_so(mnist, monkeypatch):
     assert row.source.startswith("reference set assets/dd_random.pt, made by `python -m ddlab distill dd")
     assert row.peak_mib is None and row.added_mib is None and row.paper == "79.5 ± 8.1"
     assert row.scores.setting == "random"
+    assert row.paper_judged is None
+
+
+def test_a_reference_row_shows_its_score_under_the_papers_judge(mnist):
+    row = lb.run("dm", 1, mnist, plan=dataclasses.replace(TINY, use_assets=True))
+    assert row.source.startswith("reference set assets/dm_mnist_10.pt")
+    assert row.paper_judged == lb.assets.recorded_score("dm_mnist_10", paper=True)
+    assert row.paper_judged.protocol["width"] == 128
 
 
 def test_every_distilled_entry_has_a_shipped_reference_set_at_1_and_10_per_class():
@@ -106,13 +116,15 @@ def test_every_distilled_entry_has_a_shipped_reference_set_at_1_and_10_per_class
 
 
 def test_tables_show_ours_beside_the_checked_paper_numbers_and_cross_architecture_skips_dd(mnist):
-    def row(method, accuracies, lrs=None):
+    def row(method, accuracies, lrs=None, paper_judged=None):
         synthetic = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), lrs, {"method": method})
-        return lb.Row(method, 1, synthetic, Scores(torch.tensor(accuracies), "random"), 1.5, 900.0, 12.0, "live")
-    rows = (row("random_real", [0.5, 0.6]), row("dc", [0.8, 0.9]), row("dd", [0.3, 0.4], torch.ones(3)))
+        return lb.Row(method, 1, synthetic, Scores(torch.tensor(accuracies), "random"), 1.5, 900.0, 12.0, "live",
+                      paper_judged=paper_judged)
+    judged = RecordedScore(0.907, 0.005, 5, {"width": 128, "epochs": 1000, "augmentation": "dc"})
+    rows = (row("random_real", [0.5, 0.6]), row("dc", [0.8, 0.9], paper_judged=judged), row("dd", [0.3, 0.4], torch.ones(3)))
     text = str(lb.Leaderboard(rows, TINY)).splitlines()
-    assert text[2].startswith("| dc | 1 | 85.0 ± 7.1 | 91.7 ± 0.5 | 1.5 | 900 (+12) | live |")   # best first
-    assert text[3].startswith("| random_real | 1 | 55.0 ± 7.1 | — |") and text[4].startswith("| dd |")
+    assert text[2].startswith("| dc | 1 | 85.0 ± 7.1 | 91.7 ± 0.5 | 90.7 ± 0.5 | 1.5 | 900 (+12) | live |")   # best first
+    assert text[3].startswith("| random_real | 1 | 55.0 ± 7.1 | — | — |") and text[4].startswith("| dd |")
     with pytest.raises(ValueError, match="unknown architecture 'resnet'; available: lenet, convnet, mlp"):
         lb.cross_architecture(rows, mnist, archs=("convnet", "resnet"), plan=TINY)
     table = lb.cross_architecture(rows[:1] + rows[2:], mnist, archs=("convnet",), plan=TINY)

@@ -11,6 +11,11 @@ Each JSON also records a *check score* (`check_score`, recorded once by
 (few epochs, two narrow networks, the first thousand test images). Why a second number: re-scoring every set under
 its full protocol takes most of a CI run, while the short one takes seconds and still moves when the
 images do (tests/test_assets.py shows it). The full accuracy stays the one reported.
+
+A ConvNet set's JSON also records its *paper score* (``python -m ddlab assets --paper-score NAME``):
+its accuracy under its paper's own evaluation (`ddlab.protocol.as_published`: width 128, 1,000
+epochs, the paper's augmentation) on `PAPER_SCORE_MODELS` networks. The course judges its sets on
+narrower, shorter-trained networks; only this number stands beside the paper's on equal terms.
 """
 from __future__ import annotations
 
@@ -18,13 +23,14 @@ import hashlib
 import json
 import shlex
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..course import BRANCH, REPO
 from ..data import data_root
 from ..evaluate import format_accuracy
+from ..protocol import as_published
 from ..synthetic import SyntheticSet
 from .cache import write_atomic
 
@@ -95,6 +101,7 @@ class RecordedScore:
     std: float
     n_models: int
     protocol: dict[str, Any] | None  # the ConvNet protocol; None: Wang et al.'s (a DD set's own schedule)
+    when: str = "recorded when made"  # when and by what it was measured
 
     def judge(self) -> str:
         if self.protocol is None:
@@ -103,12 +110,20 @@ class RecordedScore:
         return f"{self.n_models} ConvNets of width {p['width']}, {p['epochs']} epochs, {p['augmentation']} augmentation"
 
     def __str__(self) -> str:
-        return f"{format_accuracy(self.mean, self.std, self.n_models)} ({self.judge()}; recorded when made)"
+        return f"{format_accuracy(self.mean, self.std, self.n_models)} ({self.judge()}; {self.when})"
 
 
-def recorded_score(name: str) -> RecordedScore:
-    """Asset `name`'s accuracy from its JSON, with the judge it was measured under."""
+def recorded_score(name: str, paper: bool = False) -> RecordedScore:
+    """Asset `name`'s accuracy from its JSON, with the judge it was measured under; `paper=True`:
+    its paper score instead (under its paper's own protocol, `paper_score_settings`)."""
     made = summary(name)
+    if paper:
+        if "paper_score" not in made:
+            raise ValueError(f"asset {name!r} has no paper score; ConvNet sets with one: "
+                             f"{', '.join(n for n in sorted(SHA256) if 'paper_score' in summary(n))}")
+        judged = made["paper_score"]
+        return RecordedScore(judged["accuracy"], judged["accuracy_std"], judged["n_models"], judged["protocol"],
+                             f"recorded by {judged['command']}")
     return RecordedScore(made["accuracy"], made.get("accuracy_std") or 0.0, made["n_models"], made.get("protocol"))
 
 
@@ -157,6 +172,20 @@ def check_settings(name: str) -> dict[str, Any]:
             "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS, "width": min(recorded["width"], CHECK_WIDTH)}}
 
 
-def write_check(name: str, check: dict[str, Any]) -> None:
-    """Record `check` (its settings and the accuracy measured under them) in asset `name`'s JSON."""
-    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**summary(name), "check": check}, indent=2) + "\n").encode())
+PAPER_SCORE_MODELS = 5      # networks of a paper score (the papers train 20; about a CPU-minute each)
+
+
+def paper_score_settings(name: str) -> dict[str, Any]:
+    """How asset `name`'s paper score is measured: its paper's own protocol at full width and length
+    (`ddlab.protocol.as_published`), `PAPER_SCORE_MODELS` networks of its run's seed."""
+    made = summary(name)
+    if made.get("protocol") is None:
+        raise ValueError(f"asset {name!r} is a DD set: its recorded score already is its paper's protocol "
+                         "(Wang et al. replay the learned schedule on the networks it was made for)")
+    return {"n_models": PAPER_SCORE_MODELS, "seed": made["seed"], "protocol": asdict(as_published(made["config"]))}
+
+
+def write_entry(name: str, key: str, entry: dict[str, Any]) -> None:
+    """Record `entry` (e.g. the settings of a score and the accuracy measured under them) under `key`
+    ("check", "paper_score") in asset `name`'s JSON, atomically."""
+    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**summary(name), key: entry}, indent=2) + "\n").encode())
