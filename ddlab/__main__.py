@@ -182,7 +182,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
 
 
 def _record_paper_scores(names: list[str], device: str) -> int:
-    """Score each set under its paper's own protocol (about a CPU-minute per network) and record it."""
+    """Score each set under its paper's own protocol (full width and length: slow on a CPU) and record it."""
     import time
 
     from .data import load

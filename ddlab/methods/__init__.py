@@ -10,7 +10,7 @@ Each method file imports `base` and registers itself; this package imports every
 explicitly (no import magic, no cycle), so ``config_for("dm")`` and ``distill(DM(...), data)`` find
 them all. Code outside `ddlab.methods` imports from here, not from the method files: the configs, and
 the few helpers an experiment shares with its method (DD's relabelling for poisoning, MTT's expert
-spec for the leaderboard's timing).
+spec for the leaderboard's note on cached experts).
 """
 from .base import Method, available, config_for, config_from_dict, method_for, register, registered
 from .dc import DC, DSA

@@ -93,10 +93,11 @@ def summary(name: str) -> dict:
 
 @dataclass(frozen=True)
 class RecordedScore:
-    """A reference set's test accuracy as measured when it was made (its JSON), and the judge that
-    measured it. The course's sets were scored under the default profile's judge (its share of the
-    protocol's epochs; as many networks as the JSON says), the judge ``ddlab.evaluate`` uses in that
-    profile: a notebook reads the number in a millisecond instead of training the networks again."""
+    """A reference set's test accuracy as its JSON records it (measured when the set was made, or later
+    under its paper's own judge), and the judge that measured it. The course's sets were scored when
+    made under the default profile's judge (its share of the protocol's epochs; as many networks as
+    the JSON says), the judge ``ddlab.evaluate`` uses in that profile: a notebook reads the number in a
+    millisecond instead of training the networks again."""
     mean: float                      # in [0, 1]
     std: float
     n_models: int
@@ -172,7 +173,7 @@ def check_settings(name: str) -> dict[str, Any]:
             "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS, "width": min(recorded["width"], CHECK_WIDTH)}}
 
 
-PAPER_SCORE_MODELS = 5      # networks of a paper score (the papers train 20; about a CPU-minute each)
+PAPER_SCORE_MODELS = 5      # networks of a paper score: the papers train 20, a CPU affords fewer at full width
 
 
 def paper_score_settings(name: str) -> dict[str, Any]:
