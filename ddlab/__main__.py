@@ -190,9 +190,9 @@ def _record_paper_scores(names: list[str], device: str) -> int:
     from .protocol import Protocol
     from .sources import assets
 
-    data = load("mnist", device=device)
     for name in names:
         settings = assets.paper_score_settings(name)
+        data = load(assets.summary(name)["config"].get("dataset", "mnist"), device=device)   # the set's own
         print(f"{name}: {settings['n_models']} networks under {settings['protocol']}", flush=True)
         began = time.perf_counter()
         scores = evaluate(assets.load(name, data.device), data, n_models=settings["n_models"], seed=settings["seed"],
