@@ -12,7 +12,8 @@ markdown table, ready for RESULTS.md:
 - with ``--cells N``, the N slowest cells of each notebook (from nbclient's timing metadata), the
   list that says where to cut;
 - with ``--save``, the table as ``benchmarks/notebook_times_<profile>.json`` too, where notebook 00
-  reads each route's time through the course (`ddlab.course.route_times`).
+  reads each route's time through the course (`ddlab.course.route_times`); with ``--only``, the
+  measured notebooks replace their own entries and the others are kept.
 
     python benchmarks/notebook_times.py --profile quick
     OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05 --cells 5
@@ -123,6 +124,24 @@ def chosen(prefixes: list[str]) -> list[Path]:
     return picked
 
 
+def save(profile: str, costs: dict[str, Cost]) -> None:
+    """Write the measured notebooks into benchmarks/notebook_times_<profile>.json, keeping the entries
+    of the notebooks not measured this time (`--only`), each entry with its own date. Why merge: one
+    notebook re-measured after a change must not erase the other thirteen that notebook 00 sums. A
+    partial run on another kind of machine is refused: the routes' sums would mix machines."""
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    path = times_file(profile)
+    kept = json.loads(path.read_text()) if path.is_file() else {"machine": machine, "notebooks": {}}
+    if kept["machine"] != machine and set(kept["notebooks"]) - set(costs):
+        raise SystemExit(f"notebook_times: {path} was measured on {kept['machine']!r}, this is {machine!r}; "
+                         f"measure every notebook here (no --only) to replace it")
+    today = f"{datetime.now():%Y-%m-%d}"
+    measured = {name: {"wall_s": round(c.wall, 1), "cpu_s": round(c.cpu, 1), "peak_mib": c.peak_mib and round(c.peak_mib),
+                       "failed": c.error, "date": today} for name, c in costs.items()}
+    notebooks = dict(sorted({**kept["notebooks"], **measured}.items()))
+    path.write_text(json.dumps({"profile": profile, "machine": machine, "notebooks": notebooks}, indent=2) + "\n")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=PROFILES, default="default", help="DDLAB_PROFILE for the kernels")
@@ -131,7 +150,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cells", type=int, default=0, metavar="N",
                         help="also print each notebook's N slowest cells")
     parser.add_argument("--save", action="store_true",
-                        help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it)")
+                        help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it; "
+                             "with --only, only those notebooks' entries change)")
     args = parser.parse_args(argv)
     os.environ["DDLAB_PROFILE"] = args.profile
     print(f"profile {args.profile} · OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} · "
@@ -150,12 +170,7 @@ def main(argv: list[str]) -> int:
     print(f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
           f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |")
     if args.save:
-        machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS="
-                   f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, {datetime.now():%Y-%m-%d}")
-        times = {nb.stem: {"wall_s": round(c.wall, 1), "cpu_s": round(c.cpu, 1), "peak_mib": c.peak_mib and round(c.peak_mib),
-                           "failed": c.error} for nb, c in zip(notebooks, costs)}
-        times_file(args.profile).write_text(json.dumps({"profile": args.profile, "machine": machine,
-                                                        "notebooks": times}, indent=2) + "\n")
+        save(args.profile, {nb.stem: c for nb, c in zip(notebooks, costs)})
     return 1 if any(c.error for c in costs) else 0
 
 

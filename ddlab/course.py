@@ -41,7 +41,7 @@ def times_file(profile: str) -> Path:
 def route_times() -> str:
     """Each route's time through the course, summed from the last measurement of every notebook
     (`benchmarks/notebook_times.py --save`, in a clone): the seminar route in the seminar profile,
-    the whole course in the default profile, with the machine they were measured on."""
+    the whole course in the default profile, with the machine and the days they were measured on."""
     lines = []
     for route, profile, wanted in (("seminar", "seminar", SEMINAR_ROUTE), ("self-study", "default", None)):
         path = times_file(profile)
@@ -54,7 +54,9 @@ def route_times() -> str:
             raise ValueError(f"{path} lacks notebooks of the {route} route {wanted}: it has {sorted(picked)}")
         minutes = sum(t["wall_s"] for t in picked.values()) / 60
         slowest = max(picked, key=lambda name: picked[name]["wall_s"])
+        dates = sorted({t["date"] for t in picked.values() if "date" in t})
+        when = "" if not dates else f", {dates[0]}" if len(dates) == 1 else f", {dates[0]} to {dates[-1]}"
         lines.append(f"{route} route ({len(picked)} notebooks, {profile} profile): {minutes:.0f} min of running "
                      f"in all, the longest {slowest} at {picked[slowest]['wall_s'] / 60:.1f} min "
-                     f"(measured on {measured['machine']})")
+                     f"(measured on {measured['machine']}{when})")
     return "\n".join(lines)

@@ -72,7 +72,7 @@ SHA256: dict[str, str] = {
     "dm_598c33b84225": "7ffac182b571a0a7d80ccc1179de0af5fd31af4b201062855a6dffb72ad7066c",   # notebook 07: dm_mnist(10), 1 check
     "mtt_e59609df52c0": "c6af94265520d0f6f4cdd25ef0b8832859133fcbaa063986153c975cd30d3a30",   # notebook 08: mtt_mnist(1), 6 checks
     "dd_511af583014c": "89ebbfe66821a6c46a4d7cd45a1aded2e418f2caa1f617e2b0799805c38d5b4c",   # notebook 09: leaderboard_live('dd', 1)
-    "dd_034748a89e09": "daffd069ac1323a9d7e58d013b1714867b8156a69db0908fbcd9bcda425e6422",   # notebook 13: dd_labels_mnist(5)
+    "dd_561a79a3060a": "7316d6f26fd96f0a6e6f33b6913f4e72d593279bc3ea3c240851874d46b9ca3d",   # notebook 13: dd_labels_mnist(5)
     "kip_e4899af9a093": "5a4b7f1f4ef2a0fd40c4f0e87f7445f24c62a9b04969aefd18ddda5bfc659bf7",   # notebook 13: kip_live(1), 1 check
     "dm_1e95c88019c5": "2e855f1aac2a70b5be482dcd24eeec19c76d42745b339237b0807907c402acb0",   # notebook 13: dm_mnist(1) on Fashion-MNIST, 4 checks
 }

@@ -22,11 +22,14 @@ def test_route_times_sum_each_route_from_the_measured_notebooks(tmp_path, monkey
         notebooks = {name: {"wall_s": seconds + i, "cpu_s": seconds, "peak_mib": 900, "failed": None}
                      for i, name in enumerate(names)}
         course.times_file(profile).write_text(json.dumps({"profile": profile, "machine": "a test", "notebooks": notebooks}))
+    for i, name in enumerate(names):                 # the default profile's notebooks measured on two days
+        notebooks[name]["date"] = "2026-12-02" if i < 3 else "2026-12-03"
+    course.times_file("default").write_text(json.dumps({"profile": "default", "machine": "a test", "notebooks": notebooks}))
     seminar, study = course.route_times().splitlines()
     assert seminar.startswith("seminar route (6 notebooks, seminar profile): 6 min of running in all, "
                               "the longest 09_board at 1.1 min (measured on a test)")
     assert study.startswith("self-study route (7 notebooks, default profile): 28 min of running in all, "
-                            "the longest 13_labels at 4.1 min")
+                            "the longest 13_labels at 4.1 min (measured on a test, 2026-12-02 to 2026-12-03)")
     notebooks.pop("05_dc")
     course.times_file("seminar").write_text(json.dumps({"profile": "seminar", "machine": "m", "notebooks": notebooks}))
     with pytest.raises(ValueError, match=r"lacks notebooks of the seminar route"):

@@ -7,7 +7,7 @@ from .core import exercise
 
 
 @exercise("13.1", choices=("most of the accuracy stays", "most of the accuracy goes"),
-          why="The images were learned together with their label vectors, for one network and three "
+          why="The images were learned together with their label vectors, for one network and a few "
               "steps: a label is the direction and size of the step an image pushes, entries below 0 "
               "included. One-hot labels change every step the schedule takes, so the images, alone, "
               "no longer teach what they were made to: labels are part of what a set stores.",
