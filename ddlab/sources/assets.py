@@ -42,7 +42,7 @@ SHA256: dict[str, str] = {
     "dd_fixed_mnist_100": "57f62c6304bcdd271d04871898db08d1e6963877f2eae1b33b5c0128785022b5",
     "dc_mnist_10": "a9861c4194a80b29075d0dcb669186376703c54fef7cef4e9b3450143684f7ed",
     "dc_mnist_100": "fd0031201e38c4062954c70abbc9945e5c0b69e8b57bd8b20528c3dfe1cba626",
-    "dd_fixed_labels_mnist_10": "1c01a21778cb121c55ef6df35135e467d816e26406de5d4260cff1c26b06ea2e",
+    "dd_fixed_labels_mnist_10": "0b0271963289bee0f9c5a6980607b4e2acd45dd0abaaa4407499bd55490f1022",
     "dd_fixed_labels_mnist_5": "48d62090b5ef9b3a205ba3445d0466ccf8ee4a37526b81ddeed61baa56b62b34",
     "dd_random_mnist_100": "d64b1a382dde4b0bf87379ac0f7e8768246540de881632d7cd7c9110b750f7d5",
     "dd_random_mnist_100_stage1": "375d0e4f78d80414cfdaf63cd617cd16f224a85bc304b01de6f04ca90479fbd0",
