@@ -124,12 +124,16 @@ def chosen(prefixes: list[str]) -> list[Path]:
     return picked
 
 
+def this_machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+
+
 def save(profile: str, costs: dict[str, Cost]) -> None:
     """Write the measured notebooks into benchmarks/notebook_times_<profile>.json, keeping the entries
     of the notebooks not measured this time (`--only`), each entry with its own date. Why merge: one
     notebook re-measured after a change must not erase the other thirteen that notebook 00 sums. A
     partial run on another kind of machine is refused: the routes' sums would mix machines."""
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    machine = this_machine()
     path = times_file(profile)
     kept = json.loads(path.read_text()) if path.is_file() else {"machine": machine, "notebooks": {}}
     if kept["machine"] != machine and set(kept["notebooks"]) - set(costs):

@@ -2,8 +2,6 @@
 notebook 00 sums into each route's time."""
 import importlib.util
 import json
-import os
-import platform
 import sys
 from pathlib import Path
 
@@ -21,17 +19,13 @@ def notebook_times(tmp_path, monkeypatch):
     return module
 
 
-def this_machine():
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
-
-
 def old_entry(seconds):
     return {"wall_s": seconds, "cpu_s": seconds, "peak_mib": 900, "failed": None, "date": "2026-01-01"}
 
 
 def test_a_partial_save_replaces_only_the_measured_notebooks(notebook_times, tmp_path):
     path = tmp_path / "notebook_times_default.json"
-    path.write_text(json.dumps({"profile": "default", "machine": this_machine(),
+    path.write_text(json.dumps({"profile": "default", "machine": notebook_times.this_machine(),
                                 "notebooks": {"00_welcome": old_entry(3.0), "13_labels": old_entry(200.0)}}))
     notebook_times.save("default", {"13_labels": notebook_times.Cost(100.04, 150.0, 1300.4, None, [])})
     saved = json.loads(path.read_text())["notebooks"]
