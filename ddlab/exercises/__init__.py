@@ -1,10 +1,13 @@
-"""The course's exercises: predict, then check (`core`), one module per notebook.
+"""The course's exercises: predict, then check (`core`), one module per notebook; and write it
+yourself (`code`: complete a function, checked against ddlab's on fresh inputs; `written/`).
 
-    from ddlab.exercises import check, hint, solution
+    from ddlab.exercises import check, check_code, hint, solution
     hint("03.2")        # a nudge
     solution("03.2")    # the solved cell
 """
 from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13  # noqa: F401  (each registers its notebook's exercises)
+from . import written  # noqa: F401  (registers the write-it-yourself exercises)
+from .code import check_code
 from .core import NotYet, check, exercise, hint, ids, solution, wrong_prediction
 
-__all__ = ["NotYet", "check", "exercise", "hint", "ids", "solution", "wrong_prediction"]
+__all__ = ["NotYet", "check", "check_code", "exercise", "hint", "ids", "solution", "wrong_prediction"]

@@ -10,14 +10,16 @@ Each method file imports `base` and registers itself; this package imports every
 explicitly (no import magic, no cycle), so ``config_for("dm")`` and ``distill(DM(...), data)`` find
 them all. Code outside `ddlab.methods` imports from here, not from the method files: the configs, and
 the few helpers an experiment shares with its method (DD's relabelling for poisoning, MTT's expert
-spec for the leaderboard's note on cached experts).
+spec for the leaderboard's note on cached experts), and the distances the write-it-yourself exercises
+check a learner's code against (DC's layer distance, MTT's parameter distance).
 """
 from .base import Method, available, config_for, config_from_dict, method_for, register, registered
-from .dc import DC, DSA
+from .dc import DC, DSA, layer_distance
 from .dd import DD, check_attack, relabel
 from .dm import DM
 from .kip import KIP
-from .mtt import MTT, expert_spec
+from .mtt import MTT, expert_spec, parameter_distance
 
 __all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
-           "DC", "DSA", "DD", "DM", "KIP", "MTT", "check_attack", "expert_spec", "relabel"]
+           "DC", "DSA", "DD", "DM", "KIP", "MTT", "check_attack", "expert_spec", "layer_distance",
+           "parameter_distance", "relabel"]
