@@ -2,7 +2,8 @@
 #
 #   make lab    set up, then open JupyterLab on notebooks/
 #   make test   set up, then run every test: unit tests, and every notebook in the quick profile
-#               (tests/test_notebooks_run.py executes each one, unsolved and then solved)
+#               (nbval runs each one once, unsolved and, after each exercise, solved:
+#               tests/solved_notebooks.py)
 #
 # Set-up is shared and idempotent: a virtual environment in .venv (made once, with $(PYTHON)),
 # `pip install -r requirements.txt` (again only when requirements.txt or pyproject.toml changed),
@@ -35,7 +36,8 @@ lab: setup
 
 # Tests run in the quick profile (ddlab.profile reads DDLAB_PROFILE); `make test DDLAB_PROFILE=default`
 # runs them at learner size. It is set per command, so `make lab` leaves learners the default.
-# The line before pytest marks where set-up ends, so a slow phase shows in CI's log.
+# The notebooks run through nbval's pytest plugin, lax (pyproject.toml's addopts): a cell fails when
+# it raises. The line before pytest marks where set-up ends, so a slow phase shows in CI's log.
 test: setup
 	@echo "make test: set-up done at $$(date +%T); the tests and every notebook follow"
 	DDLAB_PROFILE=$(DDLAB_PROFILE) $(BIN)/python -m pytest tests --durations=15 $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
-"""Set-up shared by all tests: headless matplotlib, and MNIST loaded once per session."""
+"""Set-up shared by all tests: headless matplotlib, MNIST loaded once per session, and the notebooks
+run by nbval, solved (tests/solved_notebooks.py)."""
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")   # before anything imports pyplot: no display in CI
@@ -12,3 +13,10 @@ def mnist():
     from ddlab.data import load
 
     return load("mnist", device="cpu")
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    """tests/test_notebooks_run.py collects every notebook of the course too, as nbval items."""
+    from solved_notebooks import harness_module
+
+    return harness_module(module_path, parent)

@@ -1,54 +1,52 @@
-"""Every notebook runs top to bottom in a fresh kernel, in the profile of the test run (quick in CI),
-first as a learner opens it — its exercise stubs unsolved, their checks saying "Not yet" — and, right
-after each exercise cell, solved: the worked solution from `ddlab.exercises` runs and its check must
-pass on the computed answer, fail when the prediction is the other outcome, and fail without an answer.
-One run per notebook serves both, so the course costs CI one execution."""
+"""Every notebook runs top to bottom through nbval, in a fresh kernel, in the test run's profile (quick in
+CI): as a learner first opens it, its exercise stubs unsolved, and right after each exercise solved, the
+solution's checks asserted (`ddlab.exercises.core.solved_cell_checks`). The notebooks themselves are
+collected by this module's collector (tests/solved_notebooks.py); the tests below check the harness."""
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
-import pytest
-from nbclient import NotebookClient
 
-from ddlab.exercises import core
+from solved_notebooks import NOTEBOOKS, ROOT
 from test_exercises import exercise_cells
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CELL_TIMEOUT = 600   # seconds a single cell may run
+
+def pytest_run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """pytest with the project's settings (pyproject.toml) in a fresh Python, as a learner runs it."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"),
+                           "--rootdir", str(ROOT), *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def solved_after_each_stub(path: Path) -> tuple[nbformat.NotebookNode, dict[int, str]]:
-    """The notebook with a solved cell inserted after every exercise cell, and {index of the inserted
-    cell: exercise id}."""
-    nb = nbformat.read(path, as_version=4)
-    inserted = {}
-    for i, id in sorted(exercise_cells(nb).items(), reverse=True):
-        code = core.get(id).solution + f'''
-from ddlab.exercises import core as _core
-assert _core.check("{id}", prediction, answer), "the solution of {id} fails its own check"
-assert not _core.check("{id}", _core.wrong_prediction("{id}"), answer)
-assert not _core.check("{id}", prediction, ...)
-'''
-        nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
-        inserted = {k + 1: v for k, v in inserted.items()}
-        inserted[i + 1] = id
-    return nb, inserted
+def code_cells(path: Path) -> int:
+    return sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
 
 
-def printed(cell) -> str:
-    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+def test_every_notebook_is_collected_as_nbval_cells_solved_and_as_the_readme_runs_it():
+    """`make test` collects each notebook with a solved cell per exercise; the README's
+    `pytest --nbval-lax notebooks/` collects it as it is stored. Collection only: nothing runs."""
+    run = pytest_run("--collect-only", "-q", "tests/test_notebooks_run.py", "notebooks/")
+    assert run.returncode == 0, run.stdout + run.stderr
+    items = run.stdout.splitlines()
+    for path in NOTEBOOKS:
+        exercises = len(exercise_cells(nbformat.read(path, as_version=4)))
+        solved = [i for i in items if i.startswith(f"tests/test_notebooks_run.py::{path.name}::Cell ")]
+        as_stored = [i for i in items if i.startswith(f"notebooks/{path.name}::Cell ")]
+        assert len(as_stored) == code_cells(path), f"{path.name}: {len(as_stored)} nbval items"
+        assert len(solved) == code_cells(path) + exercises, f"{path.name}: {len(solved)} solved items"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_the_notebook_runs_unsolved_then_solved(path, monkeypatch):
-    monkeypatch.setenv("DDLAB_PROFILE", os.environ.get("DDLAB_PROFILE") or "quick")
-    nb, solved = solved_after_each_stub(path)
-    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    for i, id in solved.items():
-        stub, solution = printed(nb.cells[i - 1]), printed(nb.cells[i])
-        assert "🤔 Not yet" in stub and "✅" not in stub, f"{id}: the unsolved stub should say 'Not yet': {stub}"
-        assert solution.count("✅") == 2 and solution.count("🤔") == 2, f"{id}: {solution}"
+def test_a_notebook_whose_cell_raises_fails(tmp_path):
+    """nbval with the project's settings fails a notebook on the cell that raises and passes the same
+    notebook without it, so a notebook that breaks cannot pass `make test`."""
+    for name, last in [("good", "x = x + 1"), ("bad", 'raise ValueError("a broken cell")')]:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(last)])
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    run = pytest_run("-q", "-rfE", str(tmp_path), cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and "bad.ipynb::Cell 1" in failed[0], run.stdout
+    assert "3 passed" in run.stdout and "a broken cell" in run.stdout, run.stdout

@@ -12,7 +12,8 @@ prediction matched it and why the outcome is what it is. An unsolved stub (``...
 not what was asked, or a wrong prediction prints 🤔 with what to do next; `hint` and `solution`
 reveal more on request. Checks print instead of raising, so a notebook with its exercises unsolved
 still runs top to bottom (CI runs the course exactly as a learner first opens it), and return
-whether they passed, so the tests can run every notebook solved and see each check pass and fail.
+whether they passed, and record each verdict, so the tests can run every notebook solved and see each
+check pass and fail (`solved_cell_checks`).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Exercise:
 
 _EXERCISES: dict[str, Exercise] = {}
 _OUTCOMES: dict[str, str] = {}               # the outcome each exercise's last check computed
+_VERDICTS: dict[str, list[str]] = {}         # every check's verdict, in order: "not yet", "passed" or "wrong"
 
 
 def exercise(id: str, choices: tuple[str, ...], why: str, hint: str, solution: str) -> Callable:
@@ -62,24 +64,30 @@ def ids() -> list[str]:
 def check(id: str, prediction: Any, answer: Any) -> bool:
     """Print ✅ when `answer` is what exercise `id` asks for and `prediction` names its outcome,
     else 🤔 and what to do; return whether it passed."""
-    exercise = get(id)
+    verdict, message = _judge(get(id), prediction, answer)
+    _VERDICTS.setdefault(id, []).append(verdict)
+    print(message)
+    return verdict == "passed"
+
+
+def _judge(exercise: Exercise, prediction: Any, answer: Any) -> tuple[str, str]:
+    """The verdict on one check ("not yet", "wrong" or "passed") and the message the learner sees."""
     options = " or ".join(repr(c) for c in exercise.choices)
+    stuck = f"(hint(\"{exercise.id}\") if you are stuck)"
     if prediction is ...:
-        return _not_yet(f"first record your prediction: {options}.")
+        return "not yet", f"🤔 Not yet: first record your prediction: {options}."
     if prediction not in exercise.choices:
-        return _not_yet(f"your prediction {prediction!r} is not one of the choices: {options}.")
+        return "not yet", f"🤔 Not yet: your prediction {prediction!r} is not one of the choices: {options}."
     if answer is ...:
-        return _not_yet(f"now compute the answer the cell asks for (hint(\"{id}\") if you are stuck).")
+        return "not yet", f"🤔 Not yet: now compute the answer the cell asks for {stuck}."
     try:
         outcome = exercise.outcome(answer)
     except NotYet as error:
-        return _not_yet(f"{error} (hint(\"{id}\") if you are stuck).")
-    _OUTCOMES[id] = outcome
+        return "not yet", f"🤔 Not yet: {error} {stuck}."
+    _OUTCOMES[exercise.id] = outcome
     if prediction != outcome:
-        print(f"🤔 You predicted {prediction!r}; the outcome is {outcome!r}. {exercise.why}")
-        return False
-    print(f"✅ Right: {outcome!r}. {exercise.why}")
-    return True
+        return "wrong", f"🤔 You predicted {prediction!r}; the outcome is {outcome!r}. {exercise.why}"
+    return "passed", f"✅ Right: {outcome!r}. {exercise.why}"
 
 
 def wrong_prediction(id: str) -> str:
@@ -87,6 +95,28 @@ def wrong_prediction(id: str) -> str:
     if id not in _OUTCOMES:
         raise ValueError(f"exercise {id!r} has not been checked with a computed answer yet")
     return next(c for c in get(id).choices if c != _OUTCOMES[id])
+
+
+def solved_cell_checks(id: str) -> str:
+    """The code a test harness runs in the notebook's kernel right after exercise `id`'s worked solution.
+
+    It asserts what makes the exercise sound, from the verdicts `check` recorded in that kernel: the
+    learner's unsolved stub said "not yet" and the worked solution passed (nothing else checked `id`
+    in between), the same answer with the other prediction is "wrong", and the prediction without an
+    answer is "not yet". It is code rather than a function call here because it must run where the
+    notebook's own cells ran, on the `prediction` and `answer` the solution left there.
+    """
+    get(id)
+    return f'''
+from ddlab.exercises import core as _core
+_seen = _core._VERDICTS.get("{id}", [])
+assert _seen == ["not yet", "passed"], (
+    f"exercise {id}: the unsolved stub should say 'not yet', then its solution pass; the checks said {{_seen}}")
+_core.check("{id}", _core.wrong_prediction("{id}"), answer)
+assert _seen[-1] == "wrong", f"exercise {id}: the other prediction is not called wrong: {{_seen[-1]}}"
+_core.check("{id}", prediction, ...)
+assert _seen[-1] == "not yet", f"exercise {id}: a missing answer is not 'not yet': {{_seen[-1]}}"
+'''
 
 
 def hint(id: str) -> None:
@@ -99,8 +129,3 @@ def solution(id: str) -> str:
     code = get(id).solution
     print(code)
     return code
-
-
-def _not_yet(message: str) -> bool:
-    print(f"🤔 Not yet: {message}")
-    return False
