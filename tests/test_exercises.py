@@ -10,15 +10,15 @@ import nbformat
 import pytest
 
 from ddlab import exercises
-from ddlab.exercises import core
+from ddlab.exercises import code, core
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)""")
+CHECK = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)|check_code\("(\d\d\.w\d+)", \w+\)""")
 
 
 def exercise_cells(nb) -> dict[int, str]:
-    """{cell index: exercise id} of the notebook's predict-then-check cells."""
-    return {i: m.group(1) for i, cell in enumerate(nb.cells)
+    """{cell index: exercise id} of the notebook's predict-then-check and write-it-yourself cells."""
+    return {i: m.group(1) or m.group(2) for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and (m := CHECK.search(cell.source))}
 
 
@@ -28,7 +28,7 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb")
 
 def test_every_exercise_in_a_notebook_is_registered_and_every_registered_one_is_used():
     used = {id for p in NOTEBOOKS for id in exercise_cells(nbformat.read(p, as_version=4)).values()}
-    assert used == set(exercises.ids())
+    assert used == set(exercises.ids()) | set(code.ids())
 
 
 @pytest.mark.parametrize("id", exercises.ids())
@@ -51,3 +51,15 @@ def test_hints_and_solutions_never_sit_in_the_notebooks(id):
     solved_lines = [line.strip() for line in exercise.solution.splitlines()
                     if line.strip().startswith(("prediction =", "answer ="))]
     assert not any(line in text for line in solved_lines), f"{id}: a solution line is in {notebook.name}"
+
+
+@pytest.mark.parametrize("id", code.ids())
+def test_no_solution_of_a_function_sits_in_its_notebook(id):
+    """The notebook holds the stub (signature, docstring, ...): no line of the solution's body."""
+    exercise = code.find(id)
+    notebook = next(p for p in NOTEBOOKS if id in exercise_cells(nbformat.read(p, as_version=4)).values())
+    text = "\n".join(cell.source for cell in nbformat.read(notebook, as_version=4).cells)
+    assert exercise.hint not in text
+    body = [line.strip() for line in exercise.solution.splitlines()
+            if line.startswith(" ") and not line.strip().startswith(("def ", '"""'))]
+    assert body and not any(line in text for line in body), f"{id}: a line of its solution is in {notebook.name}"

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .code import CodeExercise, find as find_code_exercise, ids as written_ids, solved_code_checks
+
 
 class NotYet(ValueError):
     """The answer is missing or is not what the exercise asks for; the message says what to do."""
@@ -50,9 +52,12 @@ def exercise(id: str, choices: tuple[str, ...], why: str, hint: str, solution: s
     return register
 
 
-def get(id: str) -> Exercise:
+def get(id: str) -> Exercise | CodeExercise:
+    """Exercise `id`: predict-then-check, or write-it-yourself (`code`): both have a hint and a solution."""
     if id not in _EXERCISES:
-        raise ValueError(f"no exercise {id!r}; exercises: {', '.join(sorted(_EXERCISES))}")
+        if (written := find_code_exercise(id)) is not None:
+            return written
+        raise ValueError(f"no exercise {id!r}; exercises: {', '.join(sorted(_EXERCISES) + written_ids())}")
     return _EXERCISES[id]
 
 
@@ -64,6 +69,8 @@ def ids() -> list[str]:
 def check(id: str, prediction: Any, answer: Any) -> bool:
     """Print ✅ when `answer` is what exercise `id` asks for and `prediction` names its outcome,
     else 🤔 and what to do; return whether it passed."""
+    if isinstance(get(id), CodeExercise):
+        raise ValueError(f"exercise {id!r} asks for a function: check it with check_code({id!r}, your_function)")
     verdict, message = _judge(get(id), prediction, answer)
     _VERDICTS.setdefault(id, []).append(verdict)
     print(message)
@@ -104,8 +111,11 @@ def solved_cell_checks(id: str) -> str:
     learner's unsolved stub said "not yet" and the worked solution passed (nothing else checked `id`
     in between), the same answer with the other prediction is "wrong", and the prediction without an
     answer is "not yet". It is code rather than a function call here because it must run where the
-    notebook's own cells ran, on the `prediction` and `answer` the solution left there.
+    notebook's own cells ran, on the `prediction` and `answer` the solution left there. A
+    write-it-yourself exercise has its own checks (`code.solved_code_checks`).
     """
+    if find_code_exercise(id) is not None:
+        return solved_code_checks(id)
     get(id)
     return f'''
 from ddlab.exercises import core as _core
