@@ -32,9 +32,15 @@ class Exercise:
     id: str                                  # "03.2": notebook 03, exercise 2
     choices: tuple[str, ...]                 # the predictions a learner can record
     outcome: Callable[[Any], str]            # the choice the computed answer shows (raises NotYet)
-    why: str                                 # why the outcome is what it is, shown after the check
+    why: str | Callable[[str], str]          # why the outcome is what it is, shown after the check;
+                                             # a function of the outcome where each has its own reason
     hint: str                                # a nudge towards the answer, not the answer
     solution: str                            # the solved cell: sets `prediction` and `answer`, calls check
+
+    def explain(self, outcome: str) -> str:
+        """Why `outcome` came out. A text that fits every outcome would hedge both ways, so an
+        exercise whose outcome can go either way gives a reason per outcome."""
+        return self.why(outcome) if callable(self.why) else self.why
 
 
 _EXERCISES: dict[str, Exercise] = {}
@@ -42,7 +48,7 @@ _OUTCOMES: dict[str, str] = {}               # the outcome each exercise's last 
 _VERDICTS: dict[str, list[str]] = {}         # every check's verdict, in order: "not yet", "passed" or "wrong"
 
 
-def exercise(id: str, choices: tuple[str, ...], why: str, hint: str, solution: str) -> Callable:
+def exercise(id: str, choices: tuple[str, ...], why: str | Callable[[str], str], hint: str, solution: str) -> Callable:
     """Register the decorated function as exercise `id`'s outcome: answer -> one of `choices`."""
     def register(outcome: Callable[[Any], str]) -> Callable[[Any], str]:
         if id in _EXERCISES:
@@ -93,8 +99,8 @@ def _judge(exercise: Exercise, prediction: Any, answer: Any) -> tuple[str, str]:
         return "not yet", f"🤔 Not yet: {error} {stuck}."
     _OUTCOMES[exercise.id] = outcome
     if prediction != outcome:
-        return "wrong", f"🤔 You predicted {prediction!r}; the outcome is {outcome!r}. {exercise.why}"
-    return "passed", f"✅ Right: {outcome!r}. {exercise.why}"
+        return "wrong", f"🤔 You predicted {prediction!r}; the outcome is {outcome!r}. {exercise.explain(outcome)}"
+    return "passed", f"✅ Right: {outcome!r}. {exercise.explain(outcome)}"
 
 
 def wrong_prediction(id: str) -> str:
