@@ -1,4 +1,4 @@
-"""The algorithm boxes of notebooks 05-08 compute what ddlab computes.
+"""The algorithm boxes of notebooks 01, 05-08 and 13 compute what ddlab computes.
 
 Each of those notebooks writes its method's outer loss from scratch in one cell that starts with a
 marker comment (``# algorithm box: DC``). This test reads that cell from the notebook's JSON,
@@ -18,8 +18,13 @@ import nbformat
 import pytest
 import torch
 
+import torch.nn.functional as F
+
+from ddlab import kernels
 from ddlab.methods.dc import DC, DSA, DifferentiableSiameseAugmentation, GradientMatching
+from ddlab.methods.dd import DD, DatasetDistillation
 from ddlab.methods.dm import DM, DistributionMatching
+from ddlab.methods.kip import KIP, KernelInducingPoints, centred_one_hot
 from ddlab.methods.mtt import MTT, TrajectoryMatching, expert_spec
 from ddlab.nets import make_net
 from ddlab.sources.experts import build
@@ -27,7 +32,8 @@ from ddlab.sources.experts import build
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 BOXES = {"DC": ("05_gradient_matching", "dc_outer_loss"), "DSA": ("06_dsa", "dsa_outer_loss"),
-         "DM": ("07_distribution_matching", "dm_outer_loss"), "MTT": ("08_trajectory_matching", "mtt_outer_loss")}
+         "DM": ("07_distribution_matching", "dm_outer_loss"), "MTT": ("08_trajectory_matching", "mtt_outer_loss"),
+         "DD": ("01_mnist_one_image_per_class", "dd_outer_loss"), "KIP": ("13_labels_and_kernels", "kip_outer_loss")}
 
 
 def box(name: str) -> str:
@@ -40,10 +46,11 @@ def box(name: str) -> str:
     return found[0]
 
 
-def box_function(name: str):
+def box_function(name: str, function: str | None = None):
+    """The box's function `function` (default: its outer loss)."""
     namespace: dict = {}
     exec(compile(box(name), f"<algorithm box {name}>", "exec"), namespace)
-    return namespace[BOXES[name][1]]
+    return namespace[function or BOXES[name][1]]
 
 
 def same_start(method) -> torch.Generator:
@@ -115,3 +122,46 @@ def test_the_mtt_box_equals_the_package(tiny_experts, mnist, seed):
                                    config.batch_syn)
     assert_equal(box_loss, package_loss, torch.autograd.grad(box_loss, [images, log_alpha]), package_grads)
     assert 0 < package_loss.item() and package_grads[0].abs().max() > 0
+
+
+@pytest.mark.parametrize("config", [DD(init="fixed", ipc=1, steps=1, epochs=3, real_batch=64),
+                                    DD(init="fixed", ipc=2, steps=2, epochs=2, real_batch=64)],
+                         ids=["1 step x 3 epochs", "2 steps x 2 epochs"])
+def test_the_dd_box_equals_the_package(config, mnist):
+    """Gradients w.r.t. the images and the raw step sizes (the box takes eta = softplus(raw), as DD learns them)."""
+    method = DatasetDistillation(config, mnist, torch.Generator().manual_seed(0))
+    generator = same_start(method)
+    package_loss = method.outer_loss()
+    package_grads = torch.autograd.grad(package_loss, [method.images, method.raw_lrs])
+    images, raw = method.images.detach().clone().requires_grad_(), method.raw_lrs.detach().clone().requires_grad_()
+    theta_0 = {k: v[0] for k, v in method.fixed_init.items()}
+    box_loss = box_function("DD")(images, method.labels, F.softplus(raw), method.net, theta_0, mnist, generator,
+                                  config.real_batch, config.steps)
+    assert_equal(box_loss, package_loss, torch.autograd.grad(box_loss, [images, raw]), package_grads)
+    assert package_grads[0].abs().max() > 0 and package_grads[1].abs().max() > 0
+
+
+@pytest.mark.parametrize("learn_labels", [False, True])
+def test_the_kip_box_equals_the_package(learn_labels, mnist):
+    """Float64 throughout, so a tighter tolerance than the float32 boxes'."""
+    config = KIP(ipc=1, depth=2, real_batch=200, learn_labels=learn_labels)
+    method = KernelInducingPoints(config, mnist, torch.Generator().manual_seed(0))
+    generator = same_start(method)
+    package_loss = method.outer_loss()
+    package_grads = torch.autograd.grad(package_loss, method.parameters())
+    images, targets = method.images.detach().clone().requires_grad_(), method.targets.detach().clone().requires_grad_()
+    box_loss = box_function("KIP")(images, targets, mnist, generator, config.real_batch, config.depth, config.reg)
+    box_grads = torch.autograd.grad(box_loss, [images, targets][:len(package_grads)])
+    torch.testing.assert_close(box_loss, package_loss, rtol=1e-9, atol=1e-12)
+    for mine, theirs in zip(box_grads, package_grads, strict=True):
+        torch.testing.assert_close(mine, theirs, rtol=1e-7, atol=1e-10)
+
+
+def test_the_kip_boxs_label_solve_equals_the_package(mnist):
+    generator = torch.Generator().manual_seed(0)
+    support = torch.cat([mnist.sample_per_class(c, 1, generator) for c in range(10)])
+    x_t, y_t = mnist.sample(300, generator)
+    k_ss, k_ts = kernels.kernel("ntk", support, support, 2), kernels.kernel("ntk", x_t, support, 2)
+    targets = centred_one_hot(y_t, 10)
+    torch.testing.assert_close(box_function("KIP", "solve_labels")(k_ts, k_ss, targets, 1e-6),
+                               kernels.label_solve(k_ts, k_ss, targets, 1e-6), rtol=1e-9, atol=1e-12)
