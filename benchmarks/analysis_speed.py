@@ -41,7 +41,7 @@ def main() -> None:
     train = {}
     for n in (10, 30, 110, 260, 510):
         s = SyntheticSet(data.x_train[:n], data.y_train[:n], None, dm.config)
-        train[n] = 10 * cpu(lambda: protocol.train(s, data, ten, 2, g())) / 2
+        train[n] = 10 * cpu(lambda: protocol.train(s, data, ten, 2, g())) / 2   # noqa: B023 (cpu() calls it at once)
     net, params = protocol.train(dm, data, replace(ten, epochs=1), 2, g())
     predict = cpu(lambda: predict_many(net, params, data.x_test[:2000])) / 2 / 2   # per network per 1000 images
     convnet = make_net("convnet", *data.net_args, width=16)
@@ -81,7 +81,7 @@ def main() -> None:
     # notebook 09: every row is scored on a width-32 ConvNet (3 networks); 7 image sets per ipc
     wide = replace(base, width=32, epochs=15)
     hundred = ddlab.assets.load("dm_mnist_100", data.device)
-    w32 = {n: 100 / 15 * cpu(lambda: protocol.train(s, data, wide, 3, g())) / 3
+    w32 = {n: 100 / 15 * cpu(lambda: protocol.train(s, data, wide, 3, g())) / 3   # noqa: B023 (called at once)
            for n, s in ((10, dm), (100, hundred))}                                # per network per 100 epochs
     net32, params32 = protocol.train(dm, data, replace(wide, epochs=1), 3, g())
     predict32 = cpu(lambda: predict_many(net32, params32, data.x_test[:2000])) / 3 / 2

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 
 os.environ["DDLAB_PROFILE"] = "default"    # before ddlab reads it: the default profile's budgets
 

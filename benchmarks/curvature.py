@@ -17,9 +17,9 @@ import time
 import torch
 
 import ddlab
-from ddlab.sources import assets
 from ddlab import profile
 from ddlab.analysis import curvature_during_training
+from ddlab.sources import assets
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ at 1 per class the same run without label learning is shown too.
 from __future__ import annotations
 
 import argparse
-import platform
 import dataclasses
+import platform
 import time
 
 import torch

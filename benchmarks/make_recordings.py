@@ -23,10 +23,8 @@ import time
 os.environ["DDLAB_PROFILE"] = "default"   # before ddlab reads it: recordings are of default-profile runs
 
 import ddlab  # noqa: E402
-from ddlab import recipes  # noqa: E402
-from ddlab import recordings  # noqa: E402
+from ddlab import recipes, recordings  # noqa: E402
 from ddlab.sources import cache  # noqa: E402
-
 
 SEED = 0
 

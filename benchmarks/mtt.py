@@ -19,10 +19,10 @@ import time
 import torch
 
 from ddlab import distill, protocol
-from ddlab.sources import experts
 from ddlab.data import load
 from ddlab.methods.mtt import expert_spec
 from ddlab.recipes import mtt_mnist
+from ddlab.sources import experts
 from ddlab.synthetic import SyntheticSet
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import torch
 
 import ddlab
+from ddlab.experiments.transfer import transfer_matrix
 from ddlab.methods.dd import DD, INIT_SETTINGS, pool
 from ddlab.plots import plot_transfer
 from ddlab.sources.other_digits import load_source_digits
-from ddlab.experiments.transfer import transfer_matrix
 
 # The default recipe's outer optimiser (ddlab.recipes.dd_fixed_mnist_10), shortened.
 CONFIG = DD(ipc=1, steps=1, epochs=3, lr=0.02, real_batch=256, n_nets=4, lr_decay_every=1000)

@@ -21,9 +21,8 @@ from .distill import DivergenceError, distill, load_or_distill
 from .evaluate import Scores, evaluate
 from .functional import Schedule, train_many, unroll
 from .live import LiveView, Replay
-from .methods import DC, DD, DM, DSA, MTT, config_for
-from .methods import available as available_methods
-from .nets import ConvNet, LeNet, MLP, make_net
+from .methods import DC, DD, DM, DSA, MTT, available as available_methods, config_for
+from .nets import MLP, ConvNet, LeNet, make_net
 from .plots import show_images
 from .sources import assets
 from .synthetic import SyntheticSet

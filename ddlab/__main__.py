@@ -45,8 +45,8 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
     import torch
 
-    from .data import load
     from .checkpoints import check_output
+    from .data import load
     from .distill import distill
     from .evaluate import evaluate
     from .plots import arrange_by_class, grid_png

@@ -7,8 +7,9 @@ frames a second pays for the conversion only when it draws.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from torch import Tensor
 

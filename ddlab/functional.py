@@ -20,8 +20,8 @@ version composes with `vmap`, so "unroll N random initialisations at once" is a 
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn

@@ -13,8 +13,9 @@ driver, `evaluate` and the experiments all draw networks the same way without kn
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
@@ -46,7 +47,7 @@ class InitSpec:
             raise ValueError(f"unknown init setting {self.setting!r}; use one of: {', '.join(INIT_SETTINGS)}")
 
     @classmethod
-    def of(cls, config: Mapping[str, Any], setting: str | None = None) -> "InitSpec":
+    def of(cls, config: Mapping[str, Any], setting: str | None = None) -> InitSpec:
         """The spec of a DD config's fields (a saved set's ``config`` dict), under `setting` if given."""
         defaults = cls()
         return cls(setting=setting or config.get("init", defaults.setting),

@@ -285,7 +285,7 @@ class LiveView:
             from IPython.display import display
             display(self.widget)
 
-    def replay(self) -> "Replay":
+    def replay(self) -> Replay:
         """A `Replay` of the frames recorded so far."""
         return Replay(self.frames)
 

@@ -20,14 +20,14 @@ behind it, is in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import profile
 from .inits import PRETRAINED_SETTINGS
 from .methods import DC, DD, DM, DSA, KIP, MTT
 from .protocol import Budget
-
 
 # --- Wang et al. 2018 (DD) ---------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ class SyntheticSet:
         else the class indices ((N,)). Cross-entropy takes either."""
         return self.soft_labels if self.trains_on_soft_labels else self.labels
 
-    def with_hard_labels(self) -> "SyntheticSet":
+    def with_hard_labels(self) -> SyntheticSet:
         """The same images with their class indices only (for a learned-label set, the most likely
         class of each image): how much of a set's score its soft labels carry is the difference."""
         return replace(self, soft_labels=None)
@@ -82,7 +82,7 @@ class SyntheticSet:
             raise ValueError(f"a {self.method!r} set has no learned step sizes; it is evaluated by training on it")
         return self.batches() * self.epochs, self.lrs
 
-    def to(self, device: torch.device | str) -> "SyntheticSet":
+    def to(self, device: torch.device | str) -> SyntheticSet:
         lrs = None if self.lrs is None else self.lrs.to(device)
         soft_labels = None if self.soft_labels is None else self.soft_labels.to(device)
         return replace(self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs,
@@ -98,7 +98,7 @@ class SyntheticSet:
                 "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu()}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], device: torch.device | str = "cpu") -> "SyntheticSet":
+    def from_state(cls, state: dict[str, Any], device: torch.device | str = "cpu") -> SyntheticSet:
         """The set `state` describes (see `state`), on `device`."""
         made = cls(images=state["images"], labels=state["labels"], lrs=state["lrs"],
                    config=current_config(state["config"]), history=state["history"], seed=state["seed"],
@@ -117,7 +117,7 @@ class SyntheticSet:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "SyntheticSet":
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> SyntheticSet:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no synthetic set at {path}")

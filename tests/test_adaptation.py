@@ -6,10 +6,9 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import distill, evaluate, plots
-from ddlab import inits
-from ddlab.experiments.adaptation import Adaptation, adapt, before, without_steps
+from ddlab import distill, evaluate, inits, plots
 from ddlab.evaluate import Scores
+from ddlab.experiments.adaptation import Adaptation, adapt, before, without_steps
 from ddlab.functional import accuracy_many
 from ddlab.methods import DD
 from ddlab.nets import make_net

@@ -4,8 +4,8 @@ Each of those notebooks writes its method's outer loss from scratch in one cell 
 marker comment (``# algorithm box: DC``). This test reads that cell from the notebook's JSON,
 executes it, and runs it and the package's ``outer_loss`` on the same inputs from the same generator
 state: the loss and its gradient with respect to the synthetic images (MTT: and to log alpha) must
-agree within rtol 1e-4, atol 1e-5 (float32 rounding; on a CPU they agree to about 1e-7) — so the
-page and the package cannot drift apart. It also keeps each box short: at most 20 lines of code
+agree to float32 rounding (`ddlab.boxes`: rtol 1e-4, atol 1e-5, TF32 off as in the notebooks; on a CPU
+they agree to about 1e-7) — so the page and the package cannot drift apart. It also keeps each box short: at most 20 lines of code
 besides imports, comments and blank lines.
 """
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-
 import torch.nn.functional as F
 
 from ddlab import kernels
+from ddlab.boxes import assert_same, full_float32
 from ddlab.methods.dc import DC, DSA, DifferentiableSiameseAugmentation, GradientMatching
 from ddlab.methods.dd import DD, DatasetDistillation
 from ddlab.methods.dm import DM, DistributionMatching
@@ -30,7 +30,6 @@ from ddlab.nets import make_net
 from ddlab.sources.experts import build
 
 ROOT = Path(__file__).resolve().parents[1]
-TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 BOXES = {"DC": ("05_gradient_matching", "dc_outer_loss"), "DSA": ("06_dsa", "dsa_outer_loss"),
          "DM": ("07_distribution_matching", "dm_outer_loss"), "MTT": ("08_trajectory_matching", "mtt_outer_loss"),
          "DD": ("01_mnist_one_image_per_class", "dd_outer_loss"), "KIP": ("13_labels_and_kernels", "kip_outer_loss")}
@@ -58,10 +57,17 @@ def same_start(method) -> torch.Generator:
     return torch.Generator().set_state(method.generator.get_state())
 
 
+@pytest.fixture(autouse=True)
+def computed_as_the_notebooks_do():
+    """Box and package compute inside `full_float32`, as in the notebooks' comparison cells."""
+    with full_float32():
+        yield
+
+
 def assert_equal(box_loss, package_loss, box_grads, package_grads):
-    torch.testing.assert_close(box_loss, package_loss, **TOLERANCE)
-    for mine, theirs in zip(box_grads, package_grads, strict=True):
-        torch.testing.assert_close(mine, theirs, **TOLERANCE)
+    assert_same(box_loss, package_loss, "the loss")
+    for i, (mine, theirs) in enumerate(zip(box_grads, package_grads, strict=True)):
+        assert_same(mine, theirs, f"gradient {i}")
 
 
 @pytest.mark.parametrize("name", BOXES)

@@ -1,11 +1,9 @@
 """Prediction agreement: each distilled-data network is matched by accuracy to a subset-trained
 network and to an early-stopped checkpoint, and agreement is counted image by image."""
+import pytest
 import torch
 
-import pytest
-
 from ddlab import profile
-
 from ddlab.analysis.agreement import _closest, _protocols, agreement
 from ddlab.protocol import Protocol
 from ddlab.synthetic import SyntheticSet

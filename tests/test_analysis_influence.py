@@ -89,12 +89,13 @@ def test_a_dd_schedule_is_left_out_of_by_replaying_it(mnist):
     replay of the whole set, and network i + 1 is the replay with image i missing from its step."""
     import dataclasses
 
+    from torch.nn import functional as F
+
     import ddlab
     from ddlab import inits
     from ddlab.evaluate import _generator
     from ddlab.functional import unroll
     from ddlab.nets import make_net
-    from torch.nn import functional as F
 
     full = ddlab.assets.load("dd_random_mnist_100", mnist.device)
     dd = dataclasses.replace(full, images=full.images[:20], labels=full.labels[:20], lrs=full.lrs[:6],

@@ -5,13 +5,12 @@ import shlex
 
 import pytest
 
-from ddlab.sources import assets
-from ddlab import evaluate
-from ddlab.evaluate import check_score
+from ddlab import evaluate, recipes
 from ddlab.__main__ import build_parser, config_from_args
+from ddlab.evaluate import check_score
 from ddlab.methods import config_from_dict
-from ddlab import recipes
 from ddlab.protocol import Protocol, sized
+from ddlab.sources import assets
 
 NAMES = sorted(assets.SHA256)
 

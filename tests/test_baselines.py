@@ -4,12 +4,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-from ddlab.sources import assets
+from ddlab import inits as inits_module
+from ddlab.evaluate import UNSEEN_SEED_OFFSET, evaluate
 from ddlab.experiments import baselines
 from ddlab.experiments.comparison import compare
-from ddlab.evaluate import UNSEEN_SEED_OFFSET, evaluate
-from ddlab import inits as inits_module
 from ddlab.methods.dd import DD, DatasetDistillation
+from ddlab.sources import assets
 from ddlab.synthetic import SyntheticSet
 
 TINY = DD(steps=2, ipc=4, epochs=1, init="fixed")   # 4 images per class, 40 in all, 2 GD steps
@@ -199,7 +199,7 @@ def test_kcenter_picks_the_farthest_image_each_time_and_certifies_its_radius(mni
     for c in range(10):
         x = mnist.per_class(c).flatten(1)                                 # (n_c, D)
         picks = picked[c].flatten(1)                                      # (3, D)
-        radius = lambda centres: torch.cdist(x, centres.flatten(1)).min(1).values.max().item()  # noqa: E731
+        radius = lambda centres: torch.cdist(x, centres.flatten(1)).min(1).values.max().item()  # noqa: E731, B023 (this class's)
         assert torch.equal(picked[c, 0], first[c])
         for j in (1, 2):
             assert torch.equal(picks[j], x[torch.cdist(x, picks[:j]).min(1).values.argmax()])

@@ -160,7 +160,7 @@ def wait_until_serving(url: str, token: str, server: subprocess.Popen, log: Path
 def stop(server: subprocess.Popen) -> None:
     """SIGTERM the server's process group (the server then shuts its kernels down); after 15 s
     SIGKILL it, and kill any kernel still alive (kernels run in sessions of their own)."""
-    import psutil   # a dependency of ipykernel, so present wherever JupyterLab is
+    import psutil  # a dependency of ipykernel, so present wherever JupyterLab is
 
     kernels = []
     with contextlib.suppress(psutil.NoSuchProcess):

@@ -1,10 +1,9 @@
 """`python -m ddlab`: distil from a shell, evaluate a saved set, fail with one clear line."""
+import dataclasses
 import json
 
 import pytest
 import torch
-
-import dataclasses
 
 from ddlab import recipes
 from ddlab.__main__ import build_parser, config_from_args, main

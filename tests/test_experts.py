@@ -5,9 +5,9 @@ import hashlib
 import pytest
 import torch
 
+from ddlab.nets import ConvNet, count_params, make_net
 from ddlab.sources import experts
 from ddlab.sources.experts import ExpertSpec
-from ddlab.nets import ConvNet, count_params, make_net
 
 # Tiny experts: a width-8 ConvNet, 1,024 images, batch 64 (16 steps per epoch) at a bold step size,
 # so two epochs show learning in a couple of seconds on a CPU.

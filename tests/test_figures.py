@@ -9,9 +9,9 @@ import torch
 
 matplotlib.use("Agg")
 
-from ddlab.figures import dd as dd_figures                                  # noqa: E402
-from ddlab.methods.dd import DD                                # noqa: E402
-from ddlab.synthetic import SyntheticSet                       # noqa: E402
+from ddlab.figures import dd as dd_figures  # noqa: E402
+from ddlab.methods.dd import DD  # noqa: E402
+from ddlab.synthetic import SyntheticSet  # noqa: E402
 
 
 def test_the_graph_names_every_weight_and_the_real_loss():

@@ -138,6 +138,7 @@ def test_schedule_rejects_non_positive_values():
 
 def test_a_big_batchs_gradient_is_summed_over_micro_batches_and_equals_the_whole_batchs():
     from torch.func import grad
+
     from ddlab import ConvNet
     from ddlab.functional import MICRO_BATCH, batch_grad, loss
     net = ConvNet(width=4).double()

@@ -7,14 +7,13 @@ import pytest
 import torch
 
 import ddlab
-from ddlab import DD, distill, evaluate
+from ddlab import DD, distill, evaluate, inits
 from ddlab.data import Dataset
+from ddlab.experiments.transfer import TransferMatrix, transfer_matrix
 from ddlab.functional import accuracy_many, unroll
-from ddlab import inits
 from ddlab.nets import make_net, sample_inits
 from ddlab.plots import plot_transfer
 from ddlab.sources.pretrained import Pool
-from ddlab.experiments.transfer import TransferMatrix, transfer_matrix
 
 # A tiny pool (4 networks: 2 for distilling, 2 unseen) from the offline source, built once and
 # then cached under the data root like MNIST.

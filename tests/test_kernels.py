@@ -25,18 +25,18 @@ def inputs() -> torch.Tensor:
 def draw_network(dims: list[int], g: torch.Generator) -> dict[str, torch.Tensor]:
     """Standard normal weights and biases: the NTK parameterisation scales them in `forward`."""
     params = {}
-    for l in range(len(dims) - 1):
-        params[f"w{l}"] = torch.randn(dims[l + 1], dims[l], generator=g, dtype=torch.float64)
-        params[f"b{l}"] = torch.randn(dims[l + 1], generator=g, dtype=torch.float64)
+    for layer in range(len(dims) - 1):
+        params[f"w{layer}"] = torch.randn(dims[layer + 1], dims[layer], generator=g, dtype=torch.float64)
+        params[f"b{layer}"] = torch.randn(dims[layer + 1], generator=g, dtype=torch.float64)
     return params
 
 
 def hidden(params: dict[str, torch.Tensor], x: torch.Tensor, layers: int) -> torch.Tensor:
     """Pre-activations after `layers` dense layers, ReLU between them (NTK parameterisation)."""
     h = x
-    for l in range(layers):
-        w, b = params[f"w{l}"], params[f"b{l}"]
-        h = torch.relu(h) if l else h
+    for layer in range(layers):
+        w, b = params[f"w{layer}"], params[f"b{layer}"]
+        h = torch.relu(h) if layer else h
         h = math.sqrt(kernels.WEIGHT_VAR / w.shape[1]) * h @ w.T + math.sqrt(kernels.BIAS_VAR) * b
     return h
 

@@ -98,6 +98,7 @@ def test_the_leaderboards_grid_gets_a_bar_row_only_for_soft_label_sets():
 
 def test_a_live_view_draws_each_images_label_vector_under_it_in_pixels():
     from PIL import Image
+
     from ddlab.callbacks import Event
     from ddlab.live import LiveView
     from ddlab.plots import with_label_strips

@@ -6,13 +6,12 @@ import pytest
 import torch
 
 from ddlab import recipes
-from ddlab.experiments import baselines
-from ddlab.experiments import leaderboard as lb
-from ddlab.figures import leaderboard as leaderboard_figures
+from ddlab.evaluate import Scores
+from ddlab.experiments import baselines, leaderboard as lb
 from ddlab.experiments.memory import PeakMemory
+from ddlab.figures import leaderboard as leaderboard_figures
 from ddlab.protocol import Budget, sized
 from ddlab.recipes import LeaderboardPlan
-from ddlab.evaluate import Scores
 from ddlab.sources.assets import RecordedScore
 from ddlab.synthetic import SyntheticSet
 

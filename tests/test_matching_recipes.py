@@ -6,8 +6,8 @@ import torch
 from torch.nn import functional as F
 
 from ddlab import recipes
-from ddlab.methods.dm import DM
 from ddlab.methods.dc import DC, DSA, gradient_distance, weight_gradients
+from ddlab.methods.dm import DM
 from ddlab.nets import ConvNet, init_params
 from ddlab.profile import ENV_VAR
 

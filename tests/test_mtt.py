@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from ddlab import distill
-from ddlab.sources import experts
 from ddlab.functional import unroll
 from ddlab.methods import config_for
 from ddlab.methods.mtt import MTT, TrajectoryMatching, expert_spec
 from ddlab.recipes import mtt_mnist as budget
+from ddlab.sources import experts
 
 # Tiny: 2 width-8 experts over 2 epochs of 512 images; the student takes 3 steps on 10 images.
 TINY = MTT(ipc=1, syn_steps=3, expert_epochs_matched=1, max_start_epoch=1, n_experts=2, expert_epochs=2,

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from ddlab.nets import ConvNet, LeNet, MLP, count_params, init_params, make_net, sample_inits
+from ddlab.nets import MLP, ConvNet, LeNet, count_params, init_params, make_net, sample_inits
 
 
 @pytest.mark.parametrize("arch", ["lenet", "convnet", "mlp"])

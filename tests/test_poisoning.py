@@ -6,16 +6,15 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import distill, evaluate, plots
+from ddlab import distill, evaluate, inits, plots
 from ddlab.__main__ import build_parser, config_from_args, main
-from ddlab.experiments.adaptation import without_steps
 from ddlab.distill import validation_slice
-from ddlab.functional import loss, unroll
-from ddlab import inits
-from ddlab.methods import config_from_dict
-from ddlab.nets import make_net
-from ddlab.methods.dd import DD, DatasetDistillation, relabel
+from ddlab.experiments.adaptation import without_steps
 from ddlab.experiments.poisoning import attack_scores, compare_attack, flipped_real
+from ddlab.functional import loss, unroll
+from ddlab.methods import config_from_dict
+from ddlab.methods.dd import DD, DatasetDistillation, relabel
+from ddlab.nets import make_net
 from ddlab.synthetic import SyntheticSet
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=2, attack=(3, 8))

@@ -8,12 +8,12 @@ import logging
 import pytest
 import torch
 
-from ddlab.sources import pretrained, other_digits
 from ddlab.data import MNIST_MEAN, MNIST_STD
 from ddlab.functional import Schedule, accuracy_many
 from ddlab.nets import make_net
-from ddlab.sources.pretrained import PoolError, build_pool, load_pool, pool_key, pool_path, pretrained_pool, save_pool
+from ddlab.sources import other_digits, pretrained
 from ddlab.sources.other_digits import DIGITS, USPS_CACHE, SourceDigitsUnavailable, load_source_digits, mnist_frame
+from ddlab.sources.pretrained import PoolError, build_pool, load_pool, pool_key, pool_path, pretrained_pool, save_pool
 
 BLACK = (0 - MNIST_MEAN[0]) / MNIST_STD[0]        # a background pixel, normalised
 QUICK = Schedule(epochs=1, batch_size=256, lr=0.01, momentum=0.9)   # for cache tests: trains in a second

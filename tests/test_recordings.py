@@ -10,13 +10,11 @@ import pytest
 import torch
 
 import ddlab
-from ddlab import DD, load_or_distill, recipes
+from ddlab import DD, live, load_or_distill, recipes, recordings
 from ddlab.callbacks import Event
-from ddlab import live
 from ddlab.live import LiveView
-from ddlab import recordings
-from ddlab.sources import cache
 from ddlab.recordings import Recorder, Recording
+from ddlab.sources import cache
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=5)
 driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)

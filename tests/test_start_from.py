@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from ddlab import DD, distill
-from ddlab.sources import experts
 from ddlab.__main__ import main
 from ddlab.methods import config_for, method_for
 from ddlab.methods.mtt import MTT, TrajectoryMatching, expert_spec
+from ddlab.sources import experts
 
 FIXED = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=128, iterations=60, lr=0.05)
 

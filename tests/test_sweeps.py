@@ -3,8 +3,8 @@ the table and the plot, and clear errors for a bad grid."""
 import pytest
 
 from ddlab import evaluate, plots
-from ddlab.methods.dd import DD
 from ddlab.experiments.sweeps import Sweep, sweep
+from ddlab.methods.dd import DD
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2)
 

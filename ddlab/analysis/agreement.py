@@ -23,10 +23,10 @@ import torch
 from torch import Tensor
 
 from .. import recipes
-from ..protocol import Protocol, sized, train
 from ..data import Dataset, class_major_labels
 from ..functional import predict_many
 from ..nets import Params, make_net, sample_inits
+from ..protocol import Protocol, sized, train
 from ..synthetic import SyntheticSet
 from . import real_training
 
@@ -81,7 +81,7 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol |
         distilled = _predictions(net, train(synthetic, data, protocols[name], n_models, generator)[1], test)
         subset_match = _closest(accuracy(distilled), accuracy(subset))
         early_match = _closest(accuracy(distilled), accuracy(early))
-        agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731
+        agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731, B023 (this iteration's)
         results[name] = Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
                                   accuracy(subset)[subset_match], accuracy(early)[early_match])
     return results

@@ -72,7 +72,7 @@ def plot_agreement(agreements: dict[str, Agreement], ax=None):
     """For each set, the agreement of each of its networks with the early-stopped and with the
     subset-trained network of matched accuracy (one dot per network, a bar at the mean)."""
     ax = _axes(ax)
-    for s, (name, a) in enumerate(agreements.items()):
+    for s, a in enumerate(agreements.values()):
         for offset, values, label, color in ((-0.15, a.early, "early-stopped on all real data", "C0"),
                                              (0.15, a.subset, "trained to the end on a real subset", "C1")):
             percent = 100 * values

@@ -31,10 +31,10 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .. import recipes
-from ..protocol import Protocol, sized
 from ..data import Dataset
 from ..functional import Schedule, loss, predict_many, train_many
 from ..nets import Params, make_net, sample_inits
+from ..protocol import Protocol, sized
 from ..synthetic import SyntheticSet
 
 

@@ -20,8 +20,8 @@ import torch
 from torch import Tensor
 
 from .. import recipes
-from ..protocol import Protocol, accuracies, sized
 from ..data import Dataset, class_major_labels
+from ..protocol import Protocol, accuracies, sized
 from ..synthetic import SyntheticSet
 
 KS = (0, 2, 10, 50, 250)   # real images added per class (the paper's)

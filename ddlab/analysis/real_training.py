@@ -12,7 +12,8 @@ such a sample), so the run stops exactly after `steps` steps and never holds mor
 """
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 from torch import nn

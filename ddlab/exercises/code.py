@@ -23,8 +23,9 @@ This module holds the machinery only; the exercises live in `written/`, one modu
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import Tensor

@@ -17,8 +17,9 @@ check pass and fail (`solved_cell_checks`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .code import CodeExercise, find as find_code_exercise, ids as written_ids, solved_code_checks
 

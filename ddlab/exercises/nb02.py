@@ -2,9 +2,9 @@
 network."""
 from __future__ import annotations
 
+from .answers import scores_of
 from .core import exercise
 from .nb01 import settings_of
-from .answers import scores_of
 
 
 @exercise("02.1", choices=("far below", "within its spread"),

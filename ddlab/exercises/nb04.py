@@ -3,9 +3,9 @@ not made for? Both read the outcome off networks the set never saw."""
 from __future__ import annotations
 
 from ..experiments.poisoning import AttackScores
+from .answers import scores_of
 from .core import NotYet, exercise
 from .nb01 import settings_of
-from .answers import scores_of
 
 
 @exercise("04.1", choices=("as good", "worse"),

@@ -2,8 +2,8 @@
 what random networks see in general."""
 from __future__ import annotations
 
-from .core import NotYet, exercise
 from .answers import lists_of, numbers_of
+from .core import NotYet, exercise
 
 MMD = ("equal", "larger")
 SETS = ("distilled", "random real")

@@ -39,8 +39,8 @@ With K = DD.ipc images per class (split over the steps as DD splits its own):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Callable
 
 import torch
 from torch import Tensor

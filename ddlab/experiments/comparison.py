@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import torch
 
-from .baselines import BASELINES, dd_config, make_baseline
 from .. import papers
 from ..data import Dataset
 from ..evaluate import Scores, evaluate
 from ..methods import DD
 from ..synthetic import SyntheticSet
-
+from .baselines import BASELINES, dd_config, make_baseline
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Iterable
 
 from .. import papers, protocol, recipes
 from ..callbacks import Callback

@@ -23,7 +23,7 @@ class PeakMemory:
     def __init__(self, device: torch.device):
         self.device, self.mib, self.added = torch.device(device), float("nan"), float("nan")
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
             self._start = torch.cuda.memory_allocated(self.device) / 2 ** 20

@@ -15,18 +15,18 @@ tuned for the attack's objective on the driver's validation slice (never the tes
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
-from . import baselines
-from .adaptation import without_steps
 from ..data import Dataset
 from ..distill import validation_slice
 from ..evaluate import Scores, evaluate
 from ..methods import DD, check_attack, relabel
 from ..synthetic import SyntheticSet
+from . import baselines
+from .adaptation import without_steps
 
 
 def attack_of(synthetic: SyntheticSet, attack: Sequence[int] | None, data: Dataset) -> tuple[int, int]:

@@ -15,8 +15,8 @@ GPU the peak allocated memory is measured as well.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -27,7 +27,6 @@ from ..evaluate import reported_networks
 from ..functional import loss, unroll
 from ..nets import init_params, make_net
 from ..synthetic import SyntheticSet
-
 
 # --- the unrolled computation graph ------------------------------------------------------------
 
@@ -58,7 +57,7 @@ def draw_unroll_graph(steps: int = 3, ax=None):
         ax.annotate("", xy=(mid + 0.28, y_syn - 0.3), xytext=(mid + 0.28, y_theta + 0.12),   # gradient to x̃
                     arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.4, ls="--"))
     x_loss = xs[-1] + 2.4
-    ax.text(x_loss, y_theta, r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps, ha="center", va="center",
+    ax.text(x_loss, y_theta, r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps, ha="center", va="center",  # noqa: UP031 (TeX braces)
             fontsize=14, bbox=loss_box)
     ax.annotate("", xy=(x_loss - 0.95, y_theta), xytext=(xs[-1] + 0.38, y_theta),
                 arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8))

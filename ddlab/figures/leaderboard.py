@@ -2,7 +2,7 @@
 accuracy against the time it took to make each set."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import matplotlib.pyplot as plt
 

@@ -19,8 +19,9 @@ method file imports it and registers itself with the `register` decorator, and
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import Tensor

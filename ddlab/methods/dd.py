@@ -109,7 +109,7 @@ class DD:
         """Images per class in each step's batch (the paper's "images per class" of one step)."""
         return self.ipc // self.steps
 
-    def with_steps(self, steps: int) -> "DD":
+    def with_steps(self, steps: int) -> DD:
         """The same images per class in each step, over `steps` steps: how the paper grows a layout
         (more steps, more images), and what ``--steps`` alone means on the command line."""
         return replace(self, steps=steps, ipc=steps * self.per_step)

@@ -33,7 +33,6 @@ from .base import Method, register
 from .image_set import INITS, initial_images
 
 
-
 @dataclass(frozen=True)
 class KIP:
     """Nguyen, Chen & Lee 2021's settings (their colab's) for fully connected kernels."""
