@@ -9,8 +9,9 @@ from .core import exercise
           why="A step size that suits learned images is wrong for real ones: real images were never "
               "shaped for a few large steps, so each baseline gets its own step size, tuned on a "
               "validation slice, before the comparison is fair.",
-          hint="`dataclasses.replace(sets['class_average'], lrs=torch.full_like(...))` gives the same "
-               "images with another step size; evaluate it and the tuned set the same way.",
+          hint="`import dataclasses, torch` first; then `dataclasses.replace(sets['class_average'], "
+               "lrs=torch.full_like(...))` gives the same images with another step size; evaluate it "
+               "and the tuned set the same way.",
           solution='''
 import dataclasses
 import torch
@@ -25,11 +26,19 @@ def untuned_against_tuned(answer) -> str:
     return "lower" if scores["untuned"].mean < scores["tuned"].mean else "higher"
 
 
-@exercise("03.2", choices=("herding", "kcenter"),
-          why="Herding adds the image that keeps the running mean of its picks closest to the class "
-              "mean, so it picks typical digits; k-center adds the image farthest from every pick so "
-              "far, so it covers the class and spends images on its unusual corners. Which serves a "
-              "few SGD steps better depends on how many images there are to spend.",
+def _why_herding_or_kcenter(outcome: str) -> str:
+    rules = ("Herding adds the image that keeps the running mean of its picks closest to the class mean, "
+             "so it picks typical digits; k-center adds the image farthest from every pick so far, so it "
+             "covers the class and spends images on its unusual corners. ")
+    return rules + {
+        "herding": "With ten images per class and a few gradient steps, typical digits teach more than "
+                   "outliers: a network that has seen the common shapes reads most test digits.",
+        "kcenter": "With ten images per class, covering the variety of handwriting teaches more than "
+                   "repeating its typical shapes: the unusual corners are where test digits go wrong.",
+    }[outcome]
+
+
+@exercise("03.2", choices=("herding", "kcenter"), why=_why_herding_or_kcenter,
           hint="Lay both baselines out like `random_reference` (10 per class) with "
                "`baselines.make_baseline(name, data, random_reference, init='random')`, and evaluate "
                "both on the same unseen random networks.",

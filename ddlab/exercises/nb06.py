@@ -1,42 +1,38 @@
-"""Notebook 06's exercises: what "siamese" means, and why independent draws make a bad target."""
+"""Notebook 06's exercises: how far augmentation moves the matching target, and why independent draws
+make a bad one."""
 from __future__ import annotations
-
-import torch
 
 from .core import NotYet, exercise
 from .answers import numbers_of
 
-PAIRS = ("siamese", "independent")
+MOVES = ("augmentation", "another batch")
 DRAWS = ("same draw", "independent draws")
 
 
-@exercise("06.1", choices=PAIRS,
-          why="`siamese` draws one transformation (one family, one set of parameters) and applies it to "
-              "both batches, so the same batch comes out the same twice. `augment` draws anew for every "
-              "image and every call — what training a network on the set uses — so two calls differ.",
-          hint="Give `augment.siamese` the batch `x_real` on both sides; for the other pair call "
-               "`augment.augment(x_real, gen)` twice. Each entry is a pair (tuple) of two batches.",
+@exercise("06.1", choices=MOVES,
+          why="Under one draw of DSA's augmentation, a whole batch of real 3s is shifted, cut, rescaled, "
+              "rotated or recoloured, and its gradient points somewhere else: much further from the plain "
+              "batch's than another batch of 256 real 3s, whose gradient differs only by sampling noise. So "
+              "the matching target moves with every draw, and images matched without augmentation (DC) "
+              "were matched to a target that augmented training never shows them: the images must be "
+              "learned under the augmentation, with the same draw on both sides.",
+          hint="`plain = weight_gradients(net, theta, real_3s, 3)` is the target. `augment.siamese(real_3s, "
+               "real_3s, gen)[0]` is the batch under one fresh draw; average `gradient_distance(..., plain)` "
+               "over 20 draws, and compare with one other batch, `data.sample_per_class(3, 256, gen)`.",
           solution='''
-prediction = "siamese"
-answer = {"siamese": augment.siamese(x_real, x_real, gen),
-          "independent": (augment.augment(x_real, gen), augment.augment(x_real, gen))}
+prediction = "augmentation"
+plain = weight_gradients(net, theta, real_3s, 3)
+augmented = [gradient_distance(weight_gradients(net, theta, augment.siamese(real_3s, real_3s, gen)[0], 3), plain).item()
+             for _ in range(20)]
+answer = {"augmentation": sum(augmented) / len(augmented),
+          "another batch": gradient_distance(weight_gradients(net, theta, data.sample_per_class(3, 256, gen), 3), plain).item()}
 check("06.1", prediction, answer)
 ''')
-def identical_pair(answer) -> str:
-    if not isinstance(answer, dict) or set(answer) != set(PAIRS):
-        raise NotYet(f"`answer` should be a dict with the keys {', '.join(map(repr, PAIRS))}")
-    identical = []
-    for name, pair in answer.items():
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, torch.Tensor) for x in pair)):
-            raise NotYet(f"answer[{name!r}] should be a pair of two augmented batches (tensors)")
-        if pair[0].shape != pair[1].shape:
-            raise NotYet(f"answer[{name!r}]: both sides should be the same batch, augmented; the shapes differ")
-        if torch.equal(pair[0], pair[1]):
-            identical.append(name)
-    if len(identical) != 1:
-        raise NotYet("exactly one of the two pairs should come out identical; were both sides given the "
-                     "same batch `x_real`?")
-    return identical[0]
+def moves_the_target_further(answer) -> str:
+    distances = numbers_of(answer, MOVES)
+    if min(distances.values()) < 0:
+        raise NotYet("D adds up 1 - cos per output row, so it is never negative: compute it with gradient_distance")
+    return max(MOVES, key=distances.get)
 
 
 @exercise("06.2", choices=DRAWS,

@@ -39,12 +39,20 @@ def fastest_better_than_random(answer) -> str:
     return "coreset" if fastest.method in baselines.CORESETS else "distilled"
 
 
-@exercise("09.2", choices=("distilled", "coreset"),
-          why="Distilled pixels were optimised through one architecture, so part of what they carry can be "
-              "specific to the ConvNet; real images were optimised for nothing. But a short evaluation "
-              "also matters: an MLP trained briefly on real digits loses a lot too, and the sets that "
-              "lose least are those whose images are already easy for any network. Compare the families' "
-              "average drops, not single rows: with a few networks each row is noisy.",
+def _why_drop(outcome: str) -> str:
+    return {
+        "distilled": "Distilled pixels were optimised through one architecture, so part of what they carry "
+                     "is specific to the ConvNet: an MLP, which sees no local patterns, cannot use it. Real "
+                     "images were optimised for nothing and lose less. (The families' average drops: with "
+                     "a few networks each row alone is noisy.)",
+        "coreset": "An MLP trained briefly on a few real digits is a weak learner whatever the images, and "
+                   "the distilled sets, made to teach fast, give it more to start from: what they carry "
+                   "is less tied to the ConvNet than to training on few images. (The families' average "
+                   "drops: with a few networks each row alone is noisy.)",
+    }[outcome]
+
+
+@exercise("09.2", choices=("distilled", "coreset"), why=_why_drop,
           hint="Each item of `cross.rows` is (method, ipc, {arch: Scores}); the drop of a row is its "
                "ConvNet mean minus its MLP mean. The check averages the drops of each family.",
           solution='''
@@ -69,11 +77,18 @@ def biggest_drop(answer) -> str:
     return "distilled" if sum(distilled) / len(distilled) > sum(coreset) / len(coreset) else "coreset"
 
 
-@exercise("09.3", choices=("herding", "random_real"),
-          why="Herding keeps the running mean of its picks on the class mean, so its first picks are "
-              "typical digits: at one image per class that is what a few training steps need. With ten "
-              "per class, covering the variety of handwriting matters too, and random picks cover it "
-              "about as well; the gap shrinks or turns.",
+def _why_herding_at_ten(outcome: str) -> str:
+    rule = ("Herding keeps the running mean of its picks on the class mean, so its picks are typical "
+            "digits. ")
+    return rule + {
+        "herding": "Even at ten per class, typical digits teach a network more in a short training than "
+                   "random ones, which include odd writing the network then spends its steps on.",
+        "random_real": "At ten per class, covering the variety of handwriting matters too: random picks "
+                       "cover it, while herding's typical picks repeat the common shapes.",
+    }[outcome]
+
+
+@exercise("09.3", choices=("herding", "random_real"), why=_why_herding_at_ten,
           hint="`leaderboard.run(method, 10, data)` returns a Row; build a dict with one row per method.",
           solution='''
 prediction = "herding"

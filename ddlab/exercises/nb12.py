@@ -1,4 +1,4 @@
-"""Notebook 12's exercises: does every distilled image help, and whom does each one help."""
+"""Notebook 12's exercises: does every distilled image help, and whom does each one hurt."""
 from __future__ import annotations
 
 import torch
@@ -25,22 +25,24 @@ def every_image_helps(answer) -> str:
 
 
 @exercise("12.2", choices=("mostly its own class", "mostly other classes"),
-          why="An image's label is in the loss it was distilled with, so the test images it helps most "
-              "are mostly digits of its class (chance: 10%): what a single image teaches is nameable, at "
-              "least as far as its class, which is what makes naming its strokes worth trying.",
-          hint="For image i, `influence.helped(i, 16)` indexes the test images it helps most; compare "
+          why="With the image in the set, a network pushes its class up wherever the image's features "
+              "appear. The test images that this hurts are digits of *other* classes that share those "
+              "features: a 3 that looks a little like an 8 is read as an 8 more often when the distilled "
+              "8 is there. What an image teaches is its class, and its mistakes are its class's "
+              "look-alikes, which is what makes naming its strokes worth trying.",
+          hint="For image i, `influence.hurt(i, 16)` indexes the test images it hurts most; compare "
                "their labels (`data.y_test[...]`) with `influence.labels[i]` and take the mean.",
           solution='''
-prediction = "mostly its own class"
-answer = torch.stack([(data.y_test[influence.helped(i, 16)].cpu() == influence.labels[i]).float().mean()
+prediction = "mostly other classes"
+answer = torch.stack([(data.y_test[influence.hurt(i, 16)].cpu() == influence.labels[i].cpu()).float().mean()
                       for i in range(len(influence.labels))])
 check("12.2", prediction, answer)
 ''')
-def own_class(answer) -> str:
-    purity = vector_of(answer, "one entry per distilled image: the share of its 16 most-helped test images"
-                                " that carry its label")
+def own_class_among_hurt(answer) -> str:
+    purity = vector_of(answer, "one entry per distilled image: the share of the 16 test images it hurts "
+                               "most that carry its label")
     if purity.min() < 0 or purity.max() > 1:
         raise NotYet("each entry is a share of test images, in [0, 1]")
     if not torch.allclose(purity * 16, (purity * 16).round(), atol=1e-4):
-        raise NotYet("each entry should be a share of the 16 test images the image helps most (k=16)")
+        raise NotYet("each entry should be a share of the 16 test images the image hurts most (k=16)")
     return "mostly its own class" if purity.mean().item() >= 0.5 else "mostly other classes"
