@@ -29,6 +29,7 @@ help:
 	@echo "make lab    set up (.venv, requirements, MNIST), then open JupyterLab on notebooks/"
 	@echo "make test   set up, then run the unit tests and every notebook in the quick profile"
 	@echo "make site   run every notebook (default profile) into a static website in site/_build/"
+	@echo "make slides the seminar's slide deck (teaching/) as a reveal.js page that works offline, in build/slides/"
 	@echo "make clean  remove .venv (the MNIST cache stays; see DDLAB_DATA in README.md)"
 
 lab: setup
@@ -75,3 +76,45 @@ site: setup
 	DDLAB_PROFILE=$(SITE_PROFILE) DDLAB_SITE_NOTEBOOKS="$(SITE_NOTEBOOKS)" \
 	    $(BIN)/python -m mkdocs build --config-file site/mkdocs.yml
 	@echo "The site is in site/_build/ (open site/_build/index.html)."
+
+# The seminar's deck, teaching/seminar_slides.ipynb, run top to bottom (seminar profile unless
+# DDLAB_PROFILE is given, like `make site`) into a reveal.js page that needs no network: nbconvert's
+# CDN scripts are replaced by copies beside the page (teaching/nbconvert_slides.py says which).
+# reveal.js, require.js and jQuery come from the npm registry once (`npm pack`, kept in build/vendor/),
+# MathJax from the jupyter-server-mathjax package already in .venv; a second run fetches nothing.
+SLIDES_PROFILE = $(if $(filter file,$(origin DDLAB_PROFILE)),seminar,$(DDLAB_PROFILE))
+SLIDES_DIR     := build/slides
+VENDOR_DIR     := build/vendor
+REVEAL         := reveal.js@4.0.2    # the version nbconvert's reveal template is written for
+REQUIREJS      := requirejs@2.1.10   # the require.js nbconvert's template names
+JQUERY         := jquery@2.2.4       # the template names 2.0.3, which npm lacks: the last 2.x instead
+tarball = $(VENDOR_DIR)/$(subst @,-,$(strip $(1))).tgz
+SLIDES_ASSETS  := $(SLIDES_DIR)/reveal.js/dist/reveal.js $(SLIDES_DIR)/require.js $(SLIDES_DIR)/jquery.min.js \
+                  $(SLIDES_DIR)/mathjax/MathJax.js
+
+.PHONY: slides
+slides: $(STAMP) $(SLIDES_ASSETS)
+	DDLAB_PROFILE=$(SLIDES_PROFILE) $(BIN)/jupyter nbconvert --to slides --execute \
+	    --config teaching/nbconvert_slides.py --output-dir $(SLIDES_DIR) teaching/seminar_slides.ipynb
+	@echo "The deck is $(SLIDES_DIR)/seminar_slides.slides.html (open it in a browser; no network needed)."
+
+# npm pack writes <name>-<version>.tgz; the package to ask for is <name>@<version>.
+$(VENDOR_DIR)/%.tgz:
+	@mkdir -p $(VENDOR_DIR)
+	cd $(VENDOR_DIR) && npm pack --silent "$$(echo '$*' | sed 's/-\([^-]*\)$$/@\1/')" >/dev/null
+
+$(SLIDES_DIR)/reveal.js/dist/reveal.js: $(call tarball,$(REVEAL))
+	rm -rf $(SLIDES_DIR)/reveal.js && mkdir -p $(SLIDES_DIR)/reveal.js
+	tar -xzf $< -C $(SLIDES_DIR)/reveal.js --strip-components=1 package/dist package/plugin
+	touch $@
+
+$(SLIDES_DIR)/require.js: $(call tarball,$(REQUIREJS))
+	tar -xzf $< -O package/require.js > $@.partial && mv $@.partial $@
+
+$(SLIDES_DIR)/jquery.min.js: $(call tarball,$(JQUERY))
+	tar -xzf $< -O package/dist/jquery.min.js > $@.partial && mv $@.partial $@
+
+$(SLIDES_DIR)/mathjax/MathJax.js: | $(STAMP)
+	rm -rf $(SLIDES_DIR)/mathjax && mkdir -p $(SLIDES_DIR)
+	cp -R "$$($(BIN)/python -c 'import jupyter_server_mathjax as m, pathlib; print(pathlib.Path(m.__file__).parent / "static")')" \
+	    $(SLIDES_DIR)/mathjax
