@@ -19,8 +19,7 @@ import torch
 from torch import Tensor
 from torch.func import vmap
 
-from . import inits, recipes
-from . import protocol as _protocol
+from . import inits, protocol as _protocol, recipes
 from .data import Dataset
 from .functional import accuracy_many, unroll
 from .nets import make_net

@@ -8,8 +8,7 @@ import torch
 
 from ddlab import DD, distill, recipes
 from ddlab.data import Dataset
-from ddlab.experiments import fair
-from ddlab.experiments import leaderboard as lb
+from ddlab.experiments import fair, leaderboard as lb
 from ddlab.methods import kip  # noqa: F401  (importing the file registers "kip")
 from ddlab.methods.base import config_for
 from ddlab.protocol import Budget, Protocol

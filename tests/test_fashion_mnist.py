@@ -19,8 +19,7 @@ from ddlab import distill, evaluate
 from ddlab.__main__ import main
 from ddlab.data import DATASETS, FASHION_MNIST_MEAN, FASHION_MNIST_STD, load
 from ddlab.methods import DC, DD, DM, DSA, KIP, MTT, registered
-from ddlab.sources import assets
-from ddlab.sources import fashion_mnist as fm
+from ddlab.sources import assets, fashion_mnist as fm
 from ddlab.synthetic import SyntheticSet
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..evaluate import Scores
 from ..figures.dd import UnrollCost
-from .core import NotYet, exercise
 from .answers import scores_of
+from .core import NotYet, exercise
 
 
 def settings_of(scores: dict[str, Scores], wanted: dict[str, str]) -> None:

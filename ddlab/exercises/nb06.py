@@ -2,8 +2,8 @@
 make a bad one."""
 from __future__ import annotations
 
-from .core import NotYet, exercise
 from .answers import numbers_of
+from .core import NotYet, exercise
 
 MOVES = ("augmentation", "another batch")
 DRAWS = ("same draw", "independent draws")

@@ -2,8 +2,8 @@
 closer to the experts, and why MTT divides by the expert's own step."""
 from __future__ import annotations
 
-from .core import NotYet, exercise
 from .answers import lists_of, number_of
+from .core import NotYet, exercise
 
 ONE = ("below 1", "exactly 1", "above 1")
 SETS = ("distilled", "random real")
