@@ -5,10 +5,11 @@ notebooks 00 and 01 only (DDLAB_SITE_NOTEBOOKS), so it stays short; the build it
 them. Then it opens the built pages in headless Chromium and reads from the page that the images
 a reader needs are there and decode: notebook 00's matplotlib figure, and notebook 01's filmstrip
 of the live view (found by its caption, the Markdown output right before it) with the final grid.
-Its equations must be typeset with the network cut off: the page loads the MathJax the build ships
-(site/notebooks.py), not one from a CDN, so a page opened from the disk or offline shows
-mathematics rather than `$$` and TeX. The site is built once for both tests, after the Chromium
-check. Chromium is skipped or, under CI, required, as in test_browser_live_view.py.
+Notebook 01's equations must be typeset with the network cut off: the page loads the MathJax the
+build ships (site/notebooks.py), not one from a CDN, so a page opened from the disk or offline shows
+mathematics rather than `$$` and TeX; a copy of the page without that MathJax shows raw TeX, so the
+check can fail. The site is built once for all the tests, after the Chromium check. Chromium is
+skipped or, under CI, required, as in test_browser_live_view.py.
 """
 from __future__ import annotations
 
