@@ -57,8 +57,8 @@ def draw_unroll_graph(steps: int = 3, ax=None):
         ax.annotate("", xy=(mid + 0.28, y_syn - 0.3), xytext=(mid + 0.28, y_theta + 0.12),   # gradient to x̃
                     arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.4, ls="--"))
     x_loss = xs[-1] + 2.4
-    ax.text(x_loss, y_theta, r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps, ha="center", va="center",  # noqa: UP031 (TeX braces)
-            fontsize=14, bbox=loss_box)
+    loss_label = r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps   # noqa: UP031 (% keeps TeX's braces single)
+    ax.text(x_loss, y_theta, loss_label, ha="center", va="center", fontsize=14, bbox=loss_box)
     ax.annotate("", xy=(x_loss - 0.95, y_theta), xytext=(xs[-1] + 0.38, y_theta),
                 arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8))
     ax.text(x_loss, y_syn, "real images\n(a fresh batch)", ha="center", va="center", fontsize=11, bbox=data_box)
