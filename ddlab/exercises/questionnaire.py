@@ -319,9 +319,9 @@ QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {   # notebook -> ((question
          "architecture, while real images were fitted to none, so a change of procedure costs the set "
          "more than it costs them."),
         ("Why can distilled pixels overshoot black and white, and why does the display hide it?",
-         "The optimisation treats every pixel as an unconstrained number in normalised units and nothing "
-         "in the objective keeps it within the valid range; extreme values can produce stronger "
-         "gradients. `data.to_pixels` clamps into [0, 1] only to draw the image."),
+         "The optimisation treats every pixel as an unconstrained number in normalised units, and nothing "
+         "in the objective keeps it within the valid range: a pixel goes wherever the loss pulls it. "
+         "`data.to_pixels` clamps into [0, 1] only to draw the image."),
         ("Why test whether networks trained on real digits recognise distilled images, and why does "
          "that test need a noise control?",
          "If real-trained networks classify the images right, the images carry features of real digits. "
