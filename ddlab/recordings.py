@@ -37,7 +37,7 @@ import math
 import time
 import urllib.request
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable
 
@@ -83,8 +83,16 @@ SHA256: dict[str, str] = {
 def run_key(config: Any, data: Any, seed: int = 0, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything that decides a run's result: method, config, seed, dataset (a `Dataset` or its
     name) and the driver's options. The key `ddlab.load_or_distill` caches a run under."""
-    return {"config": plain({"method": method_for(config).name, **asdict(config)}), "seed": seed,
+    return {"config": plain({"method": method_for(config).name, **_keyed_settings(config)}), "seed": seed,
             "dataset": data if isinstance(data, str) else data.name, "options": plain(dict(options or {}))}
+
+
+def _keyed_settings(config: Any) -> dict[str, Any]:
+    """The config's fields, less any marked ``metadata={"keyed_when_set": True}`` while at its
+    default: a setting added after runs were recorded, whose default is how they ran (MTT's
+    constant_memory), so those runs and their recordings keep their names."""
+    unset = {f.name for f in fields(config) if f.metadata.get("keyed_when_set") and getattr(config, f.name) == f.default}
+    return {name: value for name, value in asdict(config).items() if name not in unset}
 
 
 def run_name(key: dict[str, Any]) -> str:

@@ -14,6 +14,27 @@ The denominator makes the loss scale-free across layers, epochs and experts: 1 m
 where we started", 0 means the student landed exactly on the expert. L is differentiated through all
 N steps (`ddlab.functional.unroll`), so the images learn what the later steps need as well.
 
+Constant memory (``constant_memory=True``) — TESLA, Cui, Wang, Si & Hsieh, ICML 2023
+(arXiv:2211.10586). Back-propagating through the unroll keeps every step's activations: memory grows
+with N. But the student's end point is a sum, theta^_N = theta^_0 - alpha sum_i g_i with
+g_i = grad_theta l(x~_(i), theta^_i), and L is a function of that sum, so with p = dL/dtheta^_N:
+
+    dL/dx~_(i) = -alpha p . dg_i/dx~_(i)          dL/dalpha = -p . sum_i g_i
+
+Each term needs only step i: run the student once without a graph to get theta^_N and p, then replay
+it, one differentiable step from the (fixed) weights theta^_i at a time, pull p back through that
+step to its batch and to alpha, and drop the step's graph. Memory is one step's, whatever N; the price
+is a second, plain pass over the N steps (the paper's code keeps every theta^_i instead of replaying;
+that memory grows with N, by one weight copy per step).
+What is exact and what is not: these are the exact gradients of L(theta^_0 - alpha sum_i g_i(x~_(i),
+theta^_i)) with each theta^_i held fixed, and that is what TESLA computes (its code builds theta^_{i+1}
+from a detached g_i). The full unroll's gradient has more: x~_(i) and alpha also move the later
+weights theta^_j, j > i, and through them g_j, terms -alpha p . (dg_j/dtheta) (dtheta^_j/dx~_(i))
+with a Hessian of l in them. TESLA drops those, so its gradient equals the unrolled one exactly for
+N = 1 and otherwise differs by terms that carry one more factor alpha (times that Hessian), summed
+over the later steps: tests/test_tesla.py checks both, and benchmarks/RESULTS.md measures how far
+apart the two are at the course's settings. The loss value is the plain unroll's.
+
 Choices this implementation makes (paper / their code → here):
   * the step size is learned as log(alpha) (theirs: alpha itself), which keeps it positive. An SGD
     step s on log(alpha) moves alpha by about alpha^2 * s * dL/dalpha, so their lr_lr corresponds to
@@ -48,7 +69,7 @@ in a short run, so 0.1 on log alpha (= 1e-5 on alpha, what their README uses for
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
@@ -86,6 +107,9 @@ class MTT:
     expert_lr: float = 0.01             # the experts' SGD step size
     expert_seed: int = 0                # seed of the experts' inits, data subset and batch orders
     dsa: bool = False                   # DSA-augment experts' and student's minibatches (the paper: on)
+    # TESLA's per-step gradient, in memory that does not grow with syn_steps (module docstring); off:
+    # back-propagate through the whole unroll, as MTT. In a run's key only when on (`ddlab.recordings`).
+    constant_memory: bool = field(default=False, metadata={"keyed_when_set": True})
 
     def __post_init__(self):
         for name in ("ipc", "syn_steps", "expert_epochs_matched", "batch_syn", "iterations",
@@ -97,6 +121,8 @@ class MTT:
         for name in ("inner_lr", "lr", "lr_lr", "lr_decay", "expert_lr"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"MTT.{name} must be positive, got {getattr(self, name)!r}")
+        if not isinstance(self.constant_memory, bool):
+            raise ValueError(f"MTT.constant_memory must be True or False, got {self.constant_memory!r}")
         if not 0 <= self.momentum < 1:
             raise ValueError(f"MTT.momentum must be in [0, 1), got {self.momentum!r}")
         if self.max_start_epoch < 0:
@@ -119,6 +145,14 @@ def expert_spec(config: MTT) -> ExpertSpec:
 def parameter_distance(a: Params, b: Params) -> Tensor:
     """Squared Euclidean distance between two weight dicts, all layers as one vector."""
     return sum(((a[name] - b[name]) ** 2).sum() for name in a)
+
+
+def carrying(value: Tensor, gradients: list[tuple[Tensor, Tensor]]) -> Tensor:
+    """`value` as a tensor whose ``backward()`` adds each given gradient to its tensor's ``.grad``.
+    Why: the driver runs ``loss.backward()`` for every method; a gradient computed another way (TESLA's)
+    reaches the optimiser through the same line. The added term is exactly zero in value."""
+    handle = sum((tensor * gradient).sum() for tensor, gradient in gradients)
+    return value + (handle - handle.detach())
 
 
 @register("mtt", MTT)
@@ -174,8 +208,31 @@ class TrajectoryMatching(Method):
         target = self.experts.at(expert, t + config.expert_epochs_matched)   # theta*_{t+M}
         # One learned step size shared by every step: its gradient sums over the N steps.
         alphas = self.log_lr.exp().expand(config.syn_steps)                 # (N,)
+        if config.constant_memory:
+            return self.constant_memory_loss(start, target, self.minibatches())
         student = unroll(self.net, start, self.minibatches(), alphas)       # theta^_N
         return parameter_distance(student, target) / parameter_distance(start, target)
+
+    def constant_memory_loss(self, start: Params, target: Params, batches: list[Batch]) -> Tensor:
+        """The plain unroll's loss, carrying TESLA's gradients (module docstring) for the driver's
+        ``backward()``; at most one student step's graph is alive at any time."""
+        lrs = self.log_lr.detach().exp().expand(len(batches))                              # (N,)
+        # Pass 1: where the student lands, no graph kept; p = dL/dtheta^_N there.
+        end = unroll(self.net, start, [(x.detach(), y) for x, y in batches], lrs, create_graph=False)
+        end = {name: p.requires_grad_() for name, p in end.items()}                         # theta^_N
+        loss = parameter_distance(end, target) / parameter_distance(start, target)
+        pull = torch.autograd.grad(loss, list(end.values()))                                 # p
+        # Pass 2: the same steps again, each differentiable in its batch and alpha from fixed weights:
+        # p pulled back through step i gives -alpha p.dg_i/dx~_(i) and, on log alpha, -alpha p.g_i.
+        images_grad, log_lr_grad = torch.zeros_like(self.images), torch.zeros_like(self.log_lr)
+        params = start
+        for batch in batches:
+            stepped = unroll(self.net, params, [batch], self.log_lr.exp().expand(1))      # theta^_{i+1}
+            d_images, d_log_lr = torch.autograd.grad(list(stepped.values()), [self.images, self.log_lr], pull)
+            images_grad += d_images
+            log_lr_grad += d_log_lr
+            params = {name: p.detach() for name, p in stepped.items()}
+        return carrying(loss.detach(), [(self.images, images_grad), (self.log_lr, log_lr_grad)])
 
     def start_from(self, start: SyntheticSet) -> None:
         """The images of `start` and the student step size it had learned."""
