@@ -1,5 +1,10 @@
 """The networks of the course, and how fresh weights are drawn for them.
 
+Every ReLU works in place: its backward needs only its output, and the layer before it (a conv,
+a linear layer, an instance norm) needs its own input, not its output, so overwriting that output
+changes no gradient, first or second order, under autograd or `torch.func` (tests/test_inplace_relu.py)
+and saves a tensor and a trip to memory per activation (benchmarks/hot_loop_speedups.py).
+
 Networks are used *functionally*: an `nn.Module` is only a template that says how to compute, and
 its weights live in plain ``{name: tensor}`` dicts (``params``) that the functional core
 (`ddlab.functional`) differentiates through, stacks and vmaps. That is why every net here is free
@@ -33,11 +38,11 @@ class LeNet(nn.Module):
         self.fc3 = nn.Linear(84, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (B, 6, 14, 14)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (B, 16, 5, 5)
-        x = F.relu(self.fc1(x.flatten(1)))          # (B, 120)
-        x = F.relu(self.fc2(x))                     # (B, 84)
-        return self.fc3(x)                          # (B, classes)
+        x = F.max_pool2d(F.relu_(self.conv1(x)), 2)  # (B, 6, 14, 14)
+        x = F.max_pool2d(F.relu_(self.conv2(x)), 2)  # (B, 16, 5, 5)
+        x = F.relu_(self.fc1(x.flatten(1)))          # (B, 120)
+        x = F.relu_(self.fc2(x))                     # (B, 84)
+        return self.fc3(x)                           # (B, classes)
 
 
 class ConvNet(nn.Module):
@@ -55,7 +60,7 @@ class ConvNet(nn.Module):
         for d in range(depth):
             pad = 3 if d == 0 and image_size == 28 else 1
             layers += [nn.Conv2d(channels, width, 3, padding=pad), nn.GroupNorm(width, width),
-                       nn.ReLU(), nn.AvgPool2d(2)]
+                       nn.ReLU(inplace=True), nn.AvgPool2d(2)]
             channels, side = width, (side + 2 * pad - 2) // 2
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Linear(width * side * side, num_classes)
@@ -71,7 +76,7 @@ class MLP(nn.Module):
                  hidden: int = 128):
         super().__init__()
         self.net = nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size ** 2, hidden),
-                                 nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.ReLU(inplace=True), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
                                  nn.Linear(hidden, num_classes))
 
     def forward(self, x: Tensor) -> Tensor:

@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 import torch
 
-from ddlab import distill, protocol
+from ddlab import augment, distill, protocol
 from ddlab.methods import method_for
+from ddlab.methods import dm
 from ddlab.methods.dm import DM, DistributionMatching
 
 TINY = DM(width=8, real_batch=32, init="noise", iterations=40, validation_epochs=20)
@@ -30,6 +31,31 @@ def test_loss_is_the_squared_distance_of_class_mean_embeddings(mnist):
     assert real.shape == (32, 128)
     torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
     images_grad, = torch.autograd.grad(loss, method.images)
+    assert images_grad.abs().sum() > 0
+
+
+def test_one_pass_for_all_classes_and_chunked_real_images_change_neither_loss_nor_gradient(mnist, monkeypatch):
+    """`outer_loss` embeds the real images a few at a time and every class's synthetic images in
+    one pass; against the per-class formulation (whole real batch, one class at a time), under DSA."""
+    monkeypatch.setattr(dm, "CHUNK_BYTES", 5 * 4 * 8 * 28 * 28)       # 5 images per pass: 32 = 6 x 5 + 2
+    config = dataclasses.replace(TINY, ipc=3)
+    method = DistributionMatching(config, mnist, torch.Generator().manual_seed(0))
+    state = method.generator.get_state()
+    loss = method.outer_loss()
+    images_grad, = torch.autograd.grad(loss, method.images)
+
+    method.generator.set_state(state)
+    net = method.net
+    net.load_state_dict(method.fresh_network())
+    expected = 0
+    for c in range(10):
+        x_real, x_syn = augment.siamese(method.real_images(c), method.class_images(c), method.generator)
+        with torch.no_grad():
+            mean_real = net.features(x_real).flatten(1).mean(0)
+        expected = expected + ((mean_real - net.features(x_syn).flatten(1).mean(0)) ** 2).sum()
+    expected_grad, = torch.autograd.grad(expected, method.images)
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(images_grad, expected_grad, rtol=1e-4, atol=1e-6)
     assert images_grad.abs().sum() > 0
 
 

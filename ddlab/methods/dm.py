@@ -28,6 +28,10 @@ from ..nets import Params
 from .base import register
 from .image_set import INITS, ImageSetMethod, check_config
 
+# Bytes of one conv block's activations per pass of the real images: about twice a core's L2 cache
+# (benchmarks/hot_loops.py measures the chunk sizes around it).
+CHUNK_BYTES = 4 << 20
+
 
 @dataclass(frozen=True)
 class DM:
@@ -58,17 +62,30 @@ class DistributionMatching(ImageSetMethod):
     def outer_loss(self) -> Tensor:
         theta = self.fresh_network()
         features = {k.removeprefix("features."): v for k, v in theta.items() if k.startswith("features.")}
-        total = 0
+        means_real, syn = [], []
         for c in range(self.data.num_classes):
             x_real, x_syn = self.real_images(c), self.class_images(c)   # (B, C, H, W), (ipc, C, H, W)
             if self.config.dsa:
                 x_real, x_syn = augment.siamese(x_real, x_syn, self.generator)
-            with torch.no_grad():
-                mean_real = self._embed(features, x_real).mean(0)           # (D,)
-            mean_syn = self._embed(features, x_syn).mean(0)                 # (D,)
-            total = total + ((mean_real - mean_syn) ** 2).sum()
-        return total
+            means_real.append(self._mean_embedding(features, x_real))   # (D,)
+            syn.append(x_syn)
+        mean_real = torch.stack(means_real)                                                  # (classes, D)
+        mean_syn = self._embed(features, torch.cat(syn)).view(len(syn), self.config.ipc, -1).mean(1)  # (classes, D)
+        return ((mean_real - mean_syn) ** 2).sum()
 
     def _embed(self, features: Params, x: Tensor) -> Tensor:
-        """psi_theta: the ConvNet's features, flattened: (N, D)."""
+        """psi_theta: the ConvNet's features, flattened: (N, D). Every class's synthetic images go
+        through in one pass: instance norm is per image, so a batch of all classes embeds each
+        image as its own class's batch would, in one call instead of ten."""
         return functional_call(self.net.features, features, (x,)).flatten(1)
+
+    @torch.no_grad()
+    def _mean_embedding(self, features: Params, x: Tensor) -> Tensor:
+        """The mean of psi_theta over the real batch `x`, without a gradient (the real side is a
+        target): (D,). Embedded a few images at a time, so a block's activations stay in the CPU's
+        caches between the conv, the norm, the ReLU and the pooling instead of making four trips to
+        memory (a width-128 block's activations are half a MB per image; the whole class's 256,
+        a hundred and thirty MB). Per-image normalisation makes the chunks exactly the whole batch's
+        rows."""
+        chunk = max(1, CHUNK_BYTES // (4 * self.config.width * x.shape[-1] ** 2))
+        return sum(self._embed(features, part).sum(0) for part in x.split(chunk)) / x.shape[0]
