@@ -48,16 +48,23 @@ EVALUATION_NETS = (("convnet", 16), ("convnet", 32), ("convnet", 128), ("lenet",
 
 
 class ByteCounter(TorchDispatchMode):
-    """Sums the bytes of every tensor each operator takes and returns."""
+    """Sums the bytes each operator reads and writes: every tensor it takes or returns once (a
+    returned view or alias of an argument is the argument), and an argument it overwrites twice."""
 
     def __init__(self):
         super().__init__()
         self.bytes = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        self.bytes += sum(t.numel() * t.element_size() for t in tree_leaves((args, kwargs, out))
-                          if isinstance(t, torch.Tensor))
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        written = {id(a) for a, spec in zip(args, func._schema.arguments)
+                   if spec.alias_info is not None and spec.alias_info.is_write}
+        seen = set()
+        for t in tree_leaves((args, kwargs, out)):
+            if isinstance(t, torch.Tensor) and (t.data_ptr(), t.nbytes) not in seen:
+                seen.add((t.data_ptr(), t.nbytes))
+                self.bytes += t.nbytes * (2 if id(t) in written else 1)
         return out
 
 
