@@ -6,8 +6,7 @@ import pytest
 import torch
 
 from ddlab import augment, distill, protocol
-from ddlab.methods import method_for
-from ddlab.methods import dm
+from ddlab.methods import dm, method_for
 from ddlab.methods.dm import DM, DistributionMatching
 
 TINY = DM(width=8, real_batch=32, init="noise", iterations=40, validation_epochs=20)

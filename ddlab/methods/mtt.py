@@ -76,9 +76,9 @@ from torch import Tensor
 
 from .. import augment
 from ..data import Dataset, class_major_labels
-from ..sources.experts import ExpertSpec, Trajectories, load_or_build
 from ..functional import Batch, unroll
 from ..nets import Params, make_net
+from ..sources.experts import ExpertSpec, Trajectories, load_or_build
 from ..synthetic import SyntheticSet
 from .base import Method, register
 
