@@ -12,7 +12,7 @@ markdown table, ready for RESULTS.md:
 - with ``--cells N``, the N slowest cells of each notebook (from nbclient's timing metadata), the
   list that says where to cut;
 - with ``--save``, the table as ``benchmarks/notebook_times_<profile>.json`` too, where notebook 00
-  reads each route's time through the course (`ddlab.course.route_times`); with ``--only``, the
+  reads each route's time through the course (`ddlab.routes.route_times`); with ``--only``, the
   measured notebooks replace their own entries and the others are kept.
 
     python benchmarks/notebook_times.py --profile quick
@@ -36,7 +36,7 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from ddlab.course import times_file
+from ddlab.routes import times_file
 from ddlab.profile import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent

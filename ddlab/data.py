@@ -12,7 +12,9 @@ tensors, so one seed gives the same images on CPU and CUDA.
 """
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -23,6 +25,8 @@ from torch import Tensor
 
 from .sources import fashion_mnist
 from .sources.mnist import MD5S, SOURCES, ensure_mnist, raw_dir
+
+log = logging.getLogger("ddlab")
 
 # MNIST's pixel mean and spread; other digit sets are normalised with them too (ddlab.sources.other_digits).
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
@@ -157,7 +161,60 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("DDLAB_DATA")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "ddlab"
+    return Path(env).expanduser() if env else _user_cache()
+
+
+def writable_root() -> Path:
+    """Where ddlab writes what it makes (runs, recordings, caches, fetched files): the data root, or,
+    where that cannot be written (a course machine's shared data folder, mounted read-only for the
+    learners), the learner's own cache, else a folder in the temporary directory. Said once, in one line,
+    so a learner knows where their runs went and nothing ends in a traceback."""
+    root = data_root()
+    if _writable(root):
+        return root
+    for fallback in (_user_cache(), _temporary()):
+        if fallback != root and _writable(fallback):
+            if root not in _redirected:
+                _redirected.add(root)
+                log.warning("ddlab: the data folder %s is read-only: data is read from it, and runs and "
+                            "caches go to %s", root, fallback)
+            return fallback
+    raise OSError(f"ddlab: nowhere to write: {root}, {_user_cache()} and the temporary directory are all "
+                  f"read-only; set DDLAB_DATA to a folder you can write")
+
+
+def cache_file(*parts: str, root: str | os.PathLike | None = None) -> Path:
+    """The cached file `parts` ("runs", "dm_1e95c88019c5.pt"): under the data root where it is there
+    (read from it, even when that folder is read-only), else under `writable_root()`, where it is or
+    will be written. An explicit `root` is the caller's choice and used as it is."""
+    if root is not None:
+        return data_root(root).joinpath(*parts)
+    found = data_root().joinpath(*parts)
+    return found if found.is_file() else writable_root().joinpath(*parts)
+
+
+_redirected: set[Path] = set()   # read-only data roots already announced
+
+
+def _user_cache() -> Path:
+    return Path.home() / ".cache" / "ddlab"
+
+
+def _temporary() -> Path:
+    """A folder of this user's own in the temporary directory (named by user id: a container's user
+    may have no name)."""
+    return Path(tempfile.gettempdir()) / f"ddlab-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in `folder` (made if missing). Tried, not inferred from its mode
+    bits: root passes every permission check, yet a read-only mount stops it too."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 # A notebook calls load() in many cells; reading and normalising the files again is wasted time.
@@ -183,12 +240,14 @@ class DatasetInfo:
     mean: tuple[float, ...]                                 # per channel, pixels in [0, 1], over the training set
     std: tuple[float, ...]
     classes: tuple[str, ...]                                # class names, index = label
+    folder: Callable[[Path], Path]                          # root -> the folder its files are kept in
 
 
 DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("MNIST", _mnist_files, SOURCES, MNIST_MEAN, MNIST_STD, tuple("0123456789")),
+    "mnist": DatasetInfo("MNIST", _mnist_files, SOURCES, MNIST_MEAN, MNIST_STD, tuple("0123456789"), raw_dir),
     "fashion_mnist": DatasetInfo("Fashion-MNIST", fashion_mnist.read_fashion_mnist, fashion_mnist.SOURCES,
-                                 FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_CLASSES),
+                                 FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_CLASSES,
+                                 fashion_mnist.raw_dir),
 }
 
 
@@ -208,12 +267,18 @@ def load(name: str = "mnist", root: str | os.PathLike | None = None,
     info = DATASETS[key_name]
     if source not in info.sources:
         raise ValueError(f"unknown {info.title} source {source!r}; allowed: {', '.join(info.sources)}")
-    root = data_root(root).resolve()
+    root = (data_root(root) if root is not None else _dataset_root(info)).resolve()
     device = pick_device(device)
     key = (key_name, str(root), str(device))
     if key not in _loaded:
         _loaded[key] = _load_idx(key_name, info, root, device, source)
     return _loaded[key]
+
+
+def _dataset_root(info: DatasetInfo) -> Path:
+    """The data root; where it is read-only and lacks this dataset, the writable one it is fetched into."""
+    root = data_root()
+    return root if info.folder(root).is_dir() or _writable(root) else writable_root()
 
 
 def _load_idx(name: str, info: DatasetInfo, root: Path, device: torch.device, source: str) -> Dataset:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import time
-import urllib.request
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -45,11 +44,11 @@ import torch
 from torch import Tensor
 
 from .callbacks import Event
-from .course import BRANCH, REPO
-from .data import data_root
+from .data import cache_file
 from .methods import method_for
 from .synthetic import SyntheticSet, plain
 from .sources import cache
+from .sources.course_files import FetchError, course_file
 
 FORMAT = "ddlab recording 1"
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "assets" / "recordings"
@@ -102,12 +101,12 @@ def run_name(key: dict[str, Any]) -> str:
 
 def run_path(key: dict[str, Any]) -> Path:
     """Where `ddlab.load_or_distill` keeps the finished set of the run `key`."""
-    return data_root() / "runs" / f"{run_name(key)}.pt"
+    return cache_file("runs", f"{run_name(key)}.pt")
 
 
 def cache_path(key: dict[str, Any]) -> Path:
     """Where a recording of the run `key` made on this machine is kept."""
-    return data_root() / "recordings" / f"{run_name(key)}.pt"
+    return cache_file("recordings", f"{run_name(key)}.pt")
 
 
 # --- what a recording is -------------------------------------------------------------------------
@@ -300,14 +299,12 @@ def _candidates(name: str) -> list[tuple[Path, bool]]:
     """(path, registered) of the recordings named `name`: the shipped one first, then this machine's."""
     found = []
     if name in SHA256:
-        shipped = RECORDINGS_DIR / f"{name}.pt"
-        if not shipped.is_file():
-            shipped = data_root() / "assets" / "recordings" / f"{name}.pt"
-            if not shipped.is_file():
-                _fetch(name, shipped)
-        if shipped.is_file():
-            found.append((shipped, True))
-    local = data_root() / "recordings" / f"{name}.pt"
+        try:
+            found.append((course_file(f"assets/recordings/{name}.pt", SHA256[name], with_sidecar=True,
+                                      in_clone=RECORDINGS_DIR / f"{name}.pt"), True))
+        except FetchError as error:
+            warnings.warn(f"{error}; the run will be distilled", stacklevel=3)
+    local = cache_file("recordings", f"{name}.pt")
     if local.is_file():
         found.append((local, False))
     return found
@@ -321,20 +318,6 @@ def _read(path: Path, sha256: str | None) -> Recording:
             raise ValueError(f"recording {path} does not match its sha256 in ddlab.recordings.SHA256"
                              f"{_REMEDY}")
     return Recording.load(path)
-
-
-def _fetch(name: str, target: Path) -> None:
-    """Fetch registered recording `name` and its sidecar from GitHub; on failure warn and leave it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    base = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/recordings/{name}.pt"
-    try:
-        for url, file in ((base, target), (base + ".sha256", cache.sidecar(target))):
-            with urllib.request.urlopen(url, timeout=30) as response:
-                cache.write_atomic(file, response.read())
-    except OSError as error:
-        target.unlink(missing_ok=True)
-        warnings.warn(f"recording {name} is not in this checkout and could not be fetched ({error}); "
-                      f"the run will be distilled", stacklevel=3)
 
 
 def replay(recording: Recording, callbacks: Iterable[Callable[[Event], None]] = (),

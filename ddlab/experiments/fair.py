@@ -45,13 +45,13 @@ import torch
 from torch import Tensor, nn
 
 from .. import protocol as _protocol
-from ..data import Dataset, data_root
+from ..data import Dataset, cache_file
 from ..evaluate import Scores, evaluate
 from ..functional import accuracy_many, predict_many
 from ..inits import InitSpec
 from ..nets import Params, make_net
 from ..recipes import WholeData, whole_data
-from ..sources import cache
+from ..sources import cache, course_files
 from ..synthetic import SyntheticSet
 
 log = logging.getLogger(__name__)
@@ -225,12 +225,12 @@ def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeDa
     else the shipped file (`SHA256`), else the verified cache file, else trained and cached."""
     key = whole_data_key(data, real, budget)
     name = f"{data.name}-{real.arch}-w{real.width}-{cache.key_digest(key)}.pt"
-    path = data_root(root) / "whole_data" / name
+    path = cache_file("whole_data", name, root=root)
     net = make_net(real.arch, *data.net_args, width=real.width)
     memo = (str(path), str(data.device))
     if memo not in _trained:
-        source = cache.shipped(SHIPPED_DIR, name, SHA256, "whole-data networks",
-                               "ddlab.experiments.fair.SHA256") or path    # a shipped file that fails its check raises
+        source = course_files.shipped("assets/whole_data", name, SHA256, "whole-data networks",
+                                      "ddlab.experiments.fair.SHA256", in_clone=SHIPPED_DIR / name) or path    # a shipped file that fails its check raises
         try:
             params = _load(source, key, net, budget.n_models)
         except FileNotFoundError:

@@ -3,7 +3,7 @@
 Each asset is a saved `SyntheticSet` whose config records the command that made it
 (``python -m ddlab distill ... --out assets/NAME.pt``) and its measured accuracy. In a clone the
 file is read from `assets/`; where ddlab was pip-installed without the repository (Colab), it is
-fetched once from GitHub into the data cache. Either way its sha256 must match the one recorded
+fetched once into the data cache (`ddlab.sources.course_files`). Either way its sha256 must match the one recorded
 here before it is opened, so a stale or tampered file is never used.
 
 Each JSON also records a *check score* (`check_score`, recorded once by
@@ -22,17 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..course import BRANCH, REPO
-from ..data import data_root
 from ..evaluate import format_accuracy
 from ..protocol import as_published
 from ..synthetic import SyntheticSet
 from .cache import write_atomic
+from .course_files import course_file
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
@@ -58,14 +56,10 @@ SHA256: dict[str, str] = {
 
 
 def path(name: str) -> Path:
-    """A verified local copy of asset `name` (fetched from GitHub if the repo isn't here)."""
+    """A verified local copy of asset `name` (fetched once where the repository isn't here)."""
     if name not in SHA256:
         raise ValueError(f"unknown asset {name!r}; available: {', '.join(sorted(SHA256)) or 'none'}")
-    local = ASSETS_DIR / f"{name}.pt"
-    if not local.is_file():
-        local = data_root() / "assets" / f"{name}.pt"
-        if not (local.is_file() and sha256(local) == SHA256[name]):
-            _download(name, local)
+    local = course_file(f"assets/{name}.pt", SHA256[name], in_clone=ASSETS_DIR / f"{name}.pt")
     if sha256(local) != SHA256[name]:
         raise ValueError(f"asset {local} does not match its recorded sha256; regenerate it with the "
                          f"command in assets/README.md or restore it from git")
@@ -81,12 +75,7 @@ def summary(name: str) -> dict:
     """The JSON written beside asset `name` when it was made: command, config, accuracy, machine
     (fetched once from GitHub where the repository is not here, like the set)."""
     path(name)  # unknown names fail here, with the list of known ones
-    local = ASSETS_DIR / f"{name}.json"
-    if not local.is_file():
-        local = data_root() / "assets" / f"{name}.json"
-        if not local.is_file():
-            _download(name, local)
-    return json.loads(local.read_text())
+    return json.loads(course_file(f"assets/{name}.json", in_clone=ASSETS_DIR / f"{name}.json").read_text())
 
 
 @dataclass(frozen=True)
@@ -139,18 +128,6 @@ def recorded_argv(name: str, out: Path | None = None) -> list[str]:
 
 def sha256(file: Path) -> str:
     return hashlib.sha256(file.read_bytes()).hexdigest()
-
-
-def _download(name: str, target: Path) -> None:
-    """Fetch asset `name`'s file named as `target` (the set, or its JSON) from GitHub to `target`."""
-    url = f"https://raw.githubusercontent.com/{REPO}/{BRANCH}/assets/{target.name}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        urllib.request.urlretrieve(url, partial)
-    except OSError as error:
-        raise RuntimeError(f"asset {name!r} is not in this checkout and could not be fetched from {url} ({error})") from None
-    partial.replace(target)
 
 
 # The short protocol of a check score: what `record_check` writes into a JSON (the test reads the

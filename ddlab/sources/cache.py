@@ -31,7 +31,8 @@ def key_digest(key: dict[str, Any]) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file + fsync + rename in the same folder."""
+    """Temp file + fsync + rename in the same folder. Where the disk is full or the folder cannot be
+    written, the previous file at `path` stays as it was and the error is one line naming `path`."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")   # unique per process, honours umask
     try:
         with open(tmp, "wb") as f:
@@ -39,9 +40,18 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        raise SaveError(f"ddlab: could not save {path} ({error.strerror or error}); {kept}. Free some space "
+                        f"or set DDLAB_DATA to a folder with room") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+class SaveError(OSError):
+    """A file could not be written; the message names it and says the previous copy is untouched."""
 
 
 def sidecar(path: Path) -> Path:
@@ -77,17 +87,3 @@ def read_state(path: Path, what: str, error: type[ValueError] = ValueError, reme
     if not isinstance(state, dict):
         raise error(f"{what} {path} does not hold a ddlab state{remedy}")
     return state
-
-
-def shipped(directory: Path, name: str, registry: dict[str, str], what: str, where: str) -> Path | None:
-    """The copy of cache file `name` shipped with the course in `directory` (assets/...), its
-    sidecar checked against `registry` (name -> sha256; `read_state` then checks the file against
-    the sidecar); None if none is shipped there, as where ddlab was installed without the
-    repository. A file that does not match raises one line naming it, `what` it is and `where` its
-    registry lives: a shipped file is never silently replaced."""
-    path = directory / name
-    if name not in registry or not path.is_file():
-        return None
-    if sidecar(path).read_text().strip() != registry[name]:
-        raise ValueError(f"shipped {what} {path} do not match their sha256 in {where}; restore them from git")
-    return path

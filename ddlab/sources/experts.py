@@ -21,7 +21,7 @@ Budgets. An epoch over all 60,000 MNIST images is minutes of CPU time for a widt
 images they see are settings (`ExpertSpec`), and `ddlab.recipes.mtt_mnist` sizes them for the
 active `ddlab.profile`.
 
-Cache. A build is saved under ``data_root()/experts/`` in a file named after its settings (a digest
+Cache. A build is saved under ``<data root>/experts/`` in a file named after its settings (a digest
 of them), as plain tensors, with a ``.sha256`` sidecar. Loading checks the digest *before* unpickling,
 uses ``torch.load(weights_only=True)``, and checks the stored settings and every tensor's shape.
 A cache that fails a check is never used and never silently replaced: `load_or_build` raises a
@@ -43,8 +43,8 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .. import augment
-from . import cache
-from ..data import Dataset, data_root
+from . import cache, course_files
+from ..data import Dataset, cache_file
 from ..functional import Schedule, accuracy_many, train_many
 from ..nets import INIT_SCHEMES, Params, make_net, sample_inits
 
@@ -142,13 +142,15 @@ def cache_path(spec: ExpertSpec, data: Dataset, root=None) -> Path:
     """Where the experts for `spec` on `data` are cached (the name holds a digest of the settings)."""
     digest = cache.key_digest(_key(spec, data))
     name = f"{data.name}-convnet{spec.width}x{spec.depth}-{spec.n_experts}x{spec.epochs}ep-{digest}.pt"
-    return data_root(root) / "experts" / name
+    return cache_file("experts", name, root=root)
 
 
 def shipped_path(spec: ExpertSpec, data: Dataset) -> Path | None:
     """The copy of `spec`'s experts shipped in assets/experts/, verified against `SHA256`; None if
     none is shipped (or this install has no assets). A shipped file that fails its check raises."""
-    return cache.shipped(SHIPPED_DIR, cache_path(spec, data).name, SHA256, "experts", "ddlab.sources.experts.SHA256")
+    name = cache_path(spec, data).name
+    return course_files.shipped("assets/experts", name, SHA256, "experts", "ddlab.sources.experts.SHA256",
+                                in_clone=SHIPPED_DIR / name)
 
 
 def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = False,
@@ -202,7 +204,13 @@ def load(path: Path, spec: ExpertSpec, data: Dataset) -> Trajectories:
 def _key(spec: ExpertSpec, data: Dataset) -> dict:
     """Everything that decides the trajectories' numbers, the network's layers included (so a change
     to `ConvNet` that keeps every shape still invalidates the cache)."""
-    return {"dataset": data.name, "format": FORMAT_VERSION, "network": repr(_template(spec, data)), **asdict(spec)}
+    return {"dataset": data.name, "format": FORMAT_VERSION, "network": _layers(_template(spec, data)), **asdict(spec)}
+
+
+def _layers(net: nn.Module) -> str:
+    """The network's layers as `repr` prints them, less whether an activation works in place: that
+    decides memory, not a single number (tests/test_inplace_relu.py), so it must not orphan a cache."""
+    return repr(net).replace("(inplace=True)", "()")
 
 
 def _machine(device: torch.device) -> str:

@@ -32,7 +32,7 @@ import torch
 from torch import Tensor
 
 from . import cache
-from ..data import Dataset, data_root
+from ..data import Dataset, cache_file
 from ..functional import Schedule, accuracy_many, train_many
 from ..nets import Params, make_net, sample_inits
 from .other_digits import load_source_digits
@@ -104,7 +104,7 @@ def pool_path(key: dict[str, Any], root: str | os.PathLike | None = None) -> Pat
     """A readable name plus a digest of the whole key (so every setting, schedule included, counts)."""
     digest = cache.key_digest(key)
     name = f"{key['arch']}-{key['init_scheme']}-{key['source']}-n{key['size']}-seed{key['seed']}-{digest}.pt"
-    return data_root(root) / "pretrained" / name
+    return cache_file("pretrained", name, root=root)
 
 
 def build_pool(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int,
