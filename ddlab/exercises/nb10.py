@@ -16,11 +16,16 @@ def _accuracy(value, name: str) -> float:
     return float(value)
 
 
-@exercise("10.1", choices=("survives", "drops"),
-          why="Clamping changes only the pixels that overshoot black or white, and the networks that "
-              "train on the set see pixel values, not digits: if the set's information sat in those "
-              "extreme values, clamping would cost points; if it sits in the shapes, it costs little. "
-              "'Survives' here means within 5 points of the unclamped set.",
+def _why_clamped(outcome: str) -> str:
+    return "Clamping changes only the pixels that overshoot black or white. " + {
+        "survives": "The set keeps its accuracy within 5 points: what it teaches sits in the shapes, not in "
+                    "the extreme values; the overshoot is a side effect of unconstrained pixels, not needed.",
+        "drops": "The set loses more than 5 points: the networks that train on it see pixel values, not "
+                 "digits, and part of what the set teaches sits in those extreme values.",
+    }[outcome]
+
+
+@exercise("10.1", choices=("survives", "drops"), why=_why_clamped,
           hint="`dataclasses.replace(dm_set, images=data.normalize(data.to_pixels(dm_set.images)))` keeps "
                "the set and its labels and clamps only the pixels; train on both sets the same way "
                "(`analysis.mixing(..., ks=(0,))` gives the k = 0 accuracies).",

@@ -6,11 +6,18 @@ import torch
 from .core import NotYet, exercise
 
 
-@exercise("11.1", choices=("well above the floor", "near the floor"),
-          why="Two classifiers of accuracies a and b must agree on at least a + b - 1 of the images, so "
-              "at 80% accuracy each about 60 points of agreement are forced. What lies above the floor "
-              "is chosen: the two networks make the *same* mistakes. 'Well above' here means more than "
-              "5 points on average.",
+def _why_floor(outcome: str) -> str:
+    return ("Two classifiers of accuracies a and b must agree on at least a + b - 1 of the images, so at 80% "
+            "accuracy each about 60 points of agreement are forced. ") + {
+        "well above the floor": "What lies above the floor is chosen: here the two networks make the *same* "
+                                "mistakes on more than 5 points of the test images, on average.",
+        "near the floor": "Here little lies above it (5 points or less, on average): the two networks agree "
+                          "where both are right and seldom share a mistake, so the agreement says little "
+                          "about shared early training.",
+    }[outcome]
+
+
+@exercise("11.1", choices=("well above the floor", "near the floor"), why=_why_floor,
           hint="The floor of each distilled-data network is `accuracy + early_accuracy - 1` (fields of "
                "`agreements['DM']`); subtract it from the measured agreement `early`.",
           solution='''

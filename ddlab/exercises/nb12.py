@@ -7,11 +7,18 @@ from .answers import vector_of
 from .core import NotYet, exercise
 
 
-@exercise("12.1", choices=("every image helps", "some image hurts"),
-          why="Each image was optimised together with the others to lower the loss of networks trained "
-              "on the whole set, so leaving any one out makes the average test image worse: its mean "
-              "loss change is positive. An image that hurt on average would be one the optimisation "
-              "had failed to use.",
+def _why_every_image(outcome: str) -> str:
+    return {
+        "every image helps": "Each image was optimised together with the others to lower the loss of "
+                             "networks trained on the whole set, so leaving any one out makes the average "
+                             "test image worse: its mean loss change is positive.",
+        "some image hurts": "Some image's absence lowers the mean test loss: the optimisation has not made "
+                            "use of it (a short run, or an image that fits the distillation's networks but "
+                            "not this training), and the other images do better without it.",
+    }[outcome]
+
+
+@exercise("12.1", choices=("every image helps", "some image hurts"), why=_why_every_image,
           hint="`influence.loss_change` is (distilled images, test images); average over the test "
                "images (dim=1) to get one number per image.",
           solution='''
