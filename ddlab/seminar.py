@@ -252,6 +252,44 @@ def recording(run: str):
     return found
 
 
+class SlideView:
+    """A `distill` callback that shows the images as plain outputs updated in place, for a slide.
+
+    `ddlab.LiveView` is a widget, and the slideshow of jupyterlab-rise 0.43 with ipywidgets 8 does
+    not render widgets (it prints their repr: jupyterlab-contrib/rise issues 119 and 126). A picture
+    and a status line displayed once and then replaced (`display(..., display_id=True)` and
+    `update`) are ordinary outputs, which the slideshow, the notebook and an exported page all
+    show. When the run ends it leaves the same static trace as `LiveView`: a caption, the filmstrip
+    of the frames it drew and the final images."""
+
+    def __init__(self, scale: int = 2):   # 2, not LiveView's 3: ten digits then fit a slide's width
+        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+            raise ValueError(f"scale must be an int >= 1, got {scale!r}")
+        self.scale = scale
+        self.frames: list = []          # the `ddlab.live.Frame` of every event, oldest first
+        self._picture = self._status = None
+
+    def __call__(self, event: Event) -> None:
+        from IPython.display import Image, Markdown, display
+
+        from .live import Frame, filmstrip_png, status_text
+        from .plots import arrange_by_class, grid_png
+
+        pixels, nrow, _ = arrange_by_class(event.pixels().float().clamp(0, 1), event.labels)
+        frame = Frame(event.iteration, grid_png(pixels, nrow, scale=self.scale), status_text(event))
+        self.frames.append(frame)
+        if self._picture is None:
+            self._picture = display(Image(data=frame.png), display_id=True)
+            self._status = display(Markdown(frame.text), display_id=True)
+        else:
+            self._picture.update(Image(data=frame.png))
+            self._status.update(Markdown(frame.text))
+        if event.done:
+            display(Markdown(f"Filmstrip of the synthetic images, iterations {self.frames[0].iteration} to "
+                             f"{frame.iteration} (left to right)"))
+            display(Image(data=filmstrip_png(self.frames, self.scale)))
+
+
 def replay(run: str, *callbacks: Callable[[Event], None], seconds: float | None = None) -> None:
     """Replay course run `run` through `callbacks` (a `LiveView` shows it, then leaves its filmstrip),
     in `seconds` (by default the profile's: a blink in the quick profile, a few seconds otherwise)."""

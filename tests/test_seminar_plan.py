@@ -106,3 +106,37 @@ def test_a_bad_step_is_refused_in_one_line():
     with pytest.raises(ValueError, match=r"no course run 'dd_nothing'; runs: dd_fixed_mnist_10"):
         seminar.recording("dd_nothing")
     assert dataclasses.replace(seminar.PLAN[1], compute_minutes=3).minutes == seminar.PLAN[1].minutes + 2
+
+
+def test_the_slide_view_draws_every_replayed_frame_in_place_and_leaves_a_filmstrip(monkeypatch):
+    import io
+
+    import IPython.display
+    from PIL import Image
+
+    from ddlab.live import filmstrip_png
+
+    shown = []
+
+    class Handle:
+        def update(self, output):
+            shown.append(("update", output))
+
+    def display(output, display_id=False):
+        shown.append(("display", output))
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    view = seminar.SlideView(scale=2)
+    seminar.replay("dd_fixed_mnist_10", view, seconds=0)
+    recording = seminar.recording("dd_fixed_mnist_10")
+    assert [frame.iteration for frame in view.frames] == recording.iteration.tolist()
+    assert view.frames[-1].text.endswith("replay · done")
+    kinds = [kind for kind, _ in shown]
+    assert kinds == ["display"] * 2 + ["update"] * 2 * (len(recording) - 1) + ["display"] * 2
+    (_, caption), (_, strip) = shown[-2:]
+    assert caption.data.startswith(f"Filmstrip of the synthetic images, iterations 1 to {recording.iteration[-1]}")
+    expected = Image.open(io.BytesIO(filmstrip_png(view.frames, 2))).size
+    assert Image.open(io.BytesIO(strip.data)).size == expected
+    with pytest.raises(ValueError, match=r"scale must be an int >= 1, got 0"):
+        seminar.SlideView(scale=0)

@@ -57,7 +57,7 @@ def build_deck() -> None:
 
 
 def expected_filmstrip_size() -> tuple[int, int]:
-    """The size of the filmstrip a LiveView leaves after replaying the run (headless: frames only)."""
+    """The size of the filmstrip of the run's recorded frames (a headless LiveView keeps them all)."""
     import io
 
     from PIL import Image
