@@ -7,7 +7,7 @@ what this machine can do at all.
 The machine's practical limits, measured first at each thread count: multiply-add throughput (a
 large float32 matmul, GFLOP/s) and memory bandwidth (a large copy, GB/s: bytes read + written).
 Then each loop's median time over a few repeats, its GFLOP/s (the FLOPs of its convolutions and
-matrix products, counted by `torch.utils.flop_counter.FlopCounterMode` on one extra run) and its
+matrix products, counted by `torch.utils.flop_counter.FlopCounterMode` on one extra run, once) and its
 GB/s (the bytes every operator reads and writes, counted the same way: the traffic it would cause
 if nothing stayed in a cache, so an upper bound of what reaches memory), each as a fraction of the
 limit. A loop far below both limits loses its time elsewhere (small operators, Python, waiting).
@@ -69,34 +69,38 @@ class ByteCounter(TorchDispatchMode):
 
 
 @dataclasses.dataclass
-class Measured:
-    seconds: float     # median wall time of one run
+class Counted:
     flops: int         # floating-point operations of one run (a multiply-add counts 2)
     bytes: int         # bytes read and written by its operators, one run
 
 
-def measure(run: Callable[[], object], repeats: int) -> Measured:
-    """Median time of `run` after one warm-up, and its FLOPs and bytes counted on one more run."""
+def seconds(run: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `run` over `repeats` runs after one warm-up."""
     run()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def count(run: Callable[[], object]) -> Counted:
+    """The FLOPs and bytes of one run of `run` (the same at every thread count: counted once)."""
     with FlopCounterMode(display=False) as flops:
         run()
     with ByteCounter() as traffic:
         run()
-    return Measured(statistics.median(times), flops.get_total_flops(), traffic.bytes)
+    return Counted(flops.get_total_flops(), traffic.bytes)
 
 
 def limits(side: int, copy_mb: int, repeats: int) -> tuple[float, float]:
     """(GFLOP/s of a side x side float32 matmul, GB/s of copying copy_mb MB)."""
     a, b = torch.randn(side, side), torch.randn(side, side)
-    matmul = measure(lambda: a @ b, repeats).seconds
+    matmul = seconds(lambda: a @ b, repeats)
     source = torch.empty(copy_mb << 18)                # floats: copy_mb MB
     target = torch.empty_like(source)
-    copy = measure(lambda: target.copy_(source), repeats).seconds
+    copy = seconds(lambda: target.copy_(source), repeats)
     return 2 * side ** 3 / matmul / 1e9, 2 * source.nbytes / copy / 1e9
 
 
@@ -149,22 +153,23 @@ def main() -> None:
     side, copy_mb = (256, 16) if args.quick else (2048, 512)
     print(f"{platform.machine()}, {torch.get_num_threads()} default threads, PyTorch {torch.__version__}, "
           f"{datetime.date.today()}; median of {repeats}")
+    loops = {**matching_loops(data, width, real_batch, ipc=10), "mtt": mtt_loop(data, width, syn_steps),
+             **evaluation_loops(data, args.quick)}
+    counts: dict[str, Counted] = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
         peak, bandwidth = limits(side, copy_mb, repeats)
         print(f"\n{threads} thread(s): matmul {side}x{side} {peak:.0f} GFLOP/s, copy {copy_mb} MB {bandwidth:.1f} GB/s")
         print("| loop | seconds | GFLOP | GFLOP/s | of matmul | GB moved | GB/s | of copy |")
         print("|---|---|---|---|---|---|---|---|")
-        loops = {**matching_loops(data, width, real_batch, ipc=10), "mtt": mtt_loop(data, width, syn_steps),
-                 **evaluation_loops(data, args.quick)}
         for name, run in loops.items():
             if args.only and name not in args.only:
                 continue
-            m = measure(run, repeats)
-            gflops, gbytes = m.flops / 1e9, m.bytes / 1e9
-            print(f"| {name} | {m.seconds:.3f} | {gflops:.1f} | {gflops / m.seconds:.1f} | "
-                  f"{gflops / m.seconds / peak:.0%} | {gbytes:.2f} | {gbytes / m.seconds:.1f} | "
-                  f"{gbytes / m.seconds / bandwidth:.0%} |", flush=True)
+            took = seconds(run, repeats)
+            counts[name] = counts.get(name) or count(run)
+            gflops, gbytes = counts[name].flops / 1e9, counts[name].bytes / 1e9
+            print(f"| {name} | {took:.3f} | {gflops:.1f} | {gflops / took:.1f} | {gflops / took / peak:.0%} | "
+                  f"{gbytes:.2f} | {gbytes / took:.1f} | {gbytes / took / bandwidth:.0%} |", flush=True)
 
 
 if __name__ == "__main__":
