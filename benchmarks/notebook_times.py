@@ -36,8 +36,8 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from ddlab.routes import times_file
 from ddlab.profile import PROFILES
+from ddlab.routes import times_file
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -36,9 +36,10 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -46,9 +47,9 @@ from torch import Tensor
 from .callbacks import Event
 from .data import cache_file
 from .methods import method_for
-from .synthetic import SyntheticSet, plain
 from .sources import cache
 from .sources.course_files import FetchError, course_file
+from .synthetic import SyntheticSet, plain
 
 FORMAT = "ddlab recording 1"
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "assets" / "recordings"
@@ -184,14 +185,14 @@ class Recording:
         return cache.write_state(Path(path), self.state())
 
     @classmethod
-    def load(cls, path: str | Path) -> "Recording":
+    def load(cls, path: str | Path) -> Recording:
         """A recording written by `save`, verified against its sidecar; one-line ValueError otherwise."""
         path = Path(path)
         state = cache.read_state(path, "recording", remedy=_REMEDY)
         return cls._from_state(state, path)
 
     @classmethod
-    def _from_state(cls, state: dict[str, Any], path: Path) -> "Recording":
+    def _from_state(cls, state: dict[str, Any], path: Path) -> Recording:
         if state.get("format") != FORMAT:
             raise ValueError(f"recording {path} is not a {FORMAT!r} file{_REMEDY}")
         try:

@@ -43,10 +43,10 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .. import augment
-from . import cache, course_files
 from ..data import Dataset, cache_file
 from ..functional import Schedule, accuracy_many, train_many
 from ..nets import INIT_SCHEMES, Params, make_net, sample_inits
+from . import cache, course_files
 
 FORMAT_VERSION = 1
 log = logging.getLogger("ddlab")

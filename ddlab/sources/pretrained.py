@@ -31,10 +31,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from . import cache
 from ..data import Dataset, cache_file
 from ..functional import Schedule, accuracy_many, train_many
 from ..nets import Params, make_net, sample_inits
+from . import cache
 from .other_digits import load_source_digits
 
 log = logging.getLogger(__name__)
