@@ -16,20 +16,16 @@ rounded up from the measurement with room for a slower laptop.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from . import profile
+from . import profile, routes
 from .callbacks import Event
 
 LENGTH = 90                 # minutes of the seminar
 KINDS = ("talk", "exercise", "discuss", "break")
 SLIDES = "teaching/seminar_slides.ipynb"
-# Written by `benchmarks/notebook_times.py --profile seminar --save`; the plan is a teacher's, read in a clone.
-MEASURED = Path(__file__).resolve().parents[1] / "benchmarks" / "notebook_times_seminar.json"
 
 
 @dataclass(frozen=True)
@@ -141,7 +137,7 @@ QUESTIONS: tuple[str, ...] = (
 
 def measured_seconds() -> dict[str, float]:
     """Each notebook's measured seminar-profile time top to bottom, by its two-digit prefix."""
-    measured = json.loads(MEASURED.read_text())["notebooks"]
+    measured = routes.measured("seminar")["notebooks"]
     return {name[:2]: float(times["wall_s"]) for name, times in measured.items()}
 
 
