@@ -18,6 +18,7 @@ markdown table, ready for RESULTS.md:
     python benchmarks/notebook_times.py --profile quick
     OMP_NUM_THREADS=1 python benchmarks/notebook_times.py --profile default --only 01 05 --cells 5
     python benchmarks/notebook_times.py --profile default --save      # all of them, on an idle machine
+    python benchmarks/notebook_times.py --profile default --cores 1   # Binder's budget: one thread, one core
 """
 from __future__ import annotations
 
@@ -125,7 +126,19 @@ def chosen(prefixes: list[str]) -> list[Path]:
 
 
 def this_machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    pinned = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+            + (f", pinned to {pinned} of them" if pinned != os.cpu_count() else ""))
+
+
+def pin(cores: int) -> None:
+    """Run this process and every kernel it starts on the first `cores` CPUs with as many threads: a
+    Binder session's budget is one core, whatever the machine has."""
+    available = sorted(os.sched_getaffinity(0))
+    if not 1 <= cores <= len(available):
+        raise SystemExit(f"notebook_times: --cores {cores} is not between 1 and the {len(available)} CPUs available")
+    os.sched_setaffinity(0, available[:cores])
+    os.environ["OMP_NUM_THREADS"] = str(cores)
 
 
 def save(profile: str, costs: dict[str, Cost]) -> None:
@@ -156,10 +169,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--save", action="store_true",
                         help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it; "
                              "with --only, only those notebooks' entries change)")
+    parser.add_argument("--cores", type=int, default=None, metavar="N",
+                        help="pin the kernels to N cores with N threads (1: Binder's budget); not with --save, "
+                             "whose tables are the ones notebook 00 prints")
     args = parser.parse_args(argv)
+    if args.cores is not None:
+        if args.save:
+            raise SystemExit("notebook_times: --cores measures a budget for RESULTS.md; --save keeps the "
+                             "tables notebook 00 prints, measured on the whole machine")
+        pin(args.cores)
     os.environ["DDLAB_PROFILE"] = args.profile
-    print(f"profile {args.profile} · OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} · "
-          f"{os.cpu_count()} CPUs\n")
+    print(f"profile {args.profile} · {this_machine()}\n")
     print("| notebook | wall time | CPU time | peak RSS |\n|---|---|---|---|")
     costs, notebooks = [], chosen(args.only)
     for notebook in notebooks:
