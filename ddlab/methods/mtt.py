@@ -17,23 +17,25 @@ N steps (`ddlab.functional.unroll`), so the images learn what the later steps ne
 Constant memory (``constant_memory=True``) — TESLA, Cui, Wang, Si & Hsieh, ICML 2023
 (arXiv:2211.10586). Back-propagating through the unroll keeps every step's activations: memory grows
 with N. But the student's end point is a sum, theta^_N = theta^_0 - alpha sum_i g_i with
-g_i = grad_theta l(x~_(i), theta^_i), and L is a function of that sum, so with p = dL/dtheta^_N:
+g_i = grad_theta l(x~_(i), theta^_i), and L is a function of that sum, so with p = dL/dtheta^_N, TESLA
+takes each batch's gradient from its own step:
 
-    dL/dx~_(i) = -alpha p . dg_i/dx~_(i)          dL/dalpha = -p . sum_i g_i
+    dL/dx~_(i) ~ -alpha p . dg_i/dx~_(i)          dL/dalpha ~ -p . sum_i g_i
 
 Each term needs only step i: run the student once without a graph to get theta^_N and p, then replay
 it, one differentiable step from the (fixed) weights theta^_i at a time, pull p back through that
 step to its batch and to alpha, and drop the step's graph. Memory is one step's, whatever N; the price
 is a second, plain pass over the N steps (the paper's code keeps every theta^_i instead of replaying;
 that memory grows with N, by one weight copy per step).
-What is exact and what is not: these are the exact gradients of L(theta^_0 - alpha sum_i g_i(x~_(i),
-theta^_i)) with each theta^_i held fixed, and that is what TESLA computes (its code builds theta^_{i+1}
-from a detached g_i). The full unroll's gradient has more: x~_(i) and alpha also move the later
-weights theta^_j, j > i, and through them g_j, terms -alpha p . (dg_j/dtheta) (dtheta^_j/dx~_(i))
-with a Hessian of l in them. TESLA drops those, so its gradient equals the unrolled one exactly for
-N = 1 and otherwise differs by terms that carry one more factor alpha (times that Hessian), summed
-over the later steps: tests/test_tesla.py checks both, and benchmarks/RESULTS.md measures how far
-apart the two are at the course's settings. The loss value is the plain unroll's.
+What is exact and what is not (the paper's abstract says "exactly compute the unrolled gradient"):
+these are the exact gradients of L(theta^_0 - alpha sum_i g_i(x~_(i), theta^_i)) with each theta^_i held
+fixed, and that is what TESLA computes (its code builds theta^_{i+1} from a detached g_i). The full
+unroll's gradient has more: x~_(i) and alpha also move the later weights theta^_j, j > i, and through
+them g_j, terms -alpha p . (dg_j/dtheta) (dtheta^_j/dx~_(i)) with a Hessian of l in them. TESLA drops
+those, so its gradient equals the unrolled one exactly for N = 1 and otherwise differs by terms that
+carry one more factor alpha (times that Hessian), summed over the later steps: tests/test_tesla.py
+checks both, and benchmarks/RESULTS.md measures how far apart the two are at the course's settings.
+The loss value is the plain unroll's.
 
 Choices this implementation makes (paper / their code → here):
   * the step size is learned as log(alpha) (theirs: alpha itself), which keeps it positive. An SGD
