@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -142,11 +143,15 @@ def points(difference: float | None) -> str:
 
 
 def fair_scores(synthetic: SyntheticSet, data: Dataset, judge: Judge, budget: WholeData | None = None,
-                seed: int = 0, scored: Scores | None = None, root: str | os.PathLike | None = None) -> FairScores:
+                seed: int = 0, scored: Scores | None = None, root: str | os.PathLike | None = None,
+                teacher: Callable[[Tensor], Tensor] | None = None) -> FairScores:
     """`synthetic` scored the fair ways of the module docstring by `judge`. budget: the networks
     trained on the real data (default: the profile's `recipes.whole_data()`); seed: which random
     real images; scored: the set's own score by `judge` if already measured (not measured again);
-    root: where the real-data networks are cached (default: the data root)."""
+    root: where the real-data networks are cached (default: the data root); teacher: images ->
+    soft labels for the random real images (default: the first real-data network at `TEMPERATURE`).
+    A set relabelled by its own teacher (SRe2L, RDED) passes that teacher at its temperature, so the
+    random images learn from the very labels the set does and only the images differ."""
     budget = budget or whole_data()
     real = judge.real_protocol(synthetic, budget)
     net, trained = whole_data_networks(data, real, budget, root)
@@ -155,9 +160,10 @@ def fair_scores(synthetic: SyntheticSet, data: Dataset, judge: Judge, budget: Wh
     soft = random_soft = None
     if synthetic.trains_on_soft_labels:
         soft = judge(synthetic, data) if scored is None else scored
-        teacher = {name: value[:1] for name, value in trained.items()}     # the first network
+        first = {name: value[:1] for name, value in trained.items()}     # the first network
         random = random_like(synthetic, data, seed)
-        random_soft = judge(replace(random, soft_labels=teacher_labels(net, teacher, random.images)), data)
+        labels = teacher_labels(net, first, random.images) if teacher is None else teacher(random.images)
+        random_soft = judge(replace(random, soft_labels=labels), data)
         hard = judge(synthetic.with_hard_labels(), data)
     else:   # training on the set already uses its class indices (KIP's targets are not trained on)
         hard = judge(synthetic, data) if scored is None else scored
