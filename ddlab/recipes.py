@@ -26,7 +26,7 @@ from typing import Any
 
 from . import profile
 from .inits import PRETRAINED_SETTINGS
-from .methods import DC, DD, DM, DSA, KIP, MTT
+from .methods import DC, DD, DM, DSA, KIP, MTT, RDED, SRe2L
 from .protocol import Budget
 
 # --- Wang et al. 2018 (DD) ---------------------------------------------------------------------
@@ -179,6 +179,31 @@ def kip_live(ipc: int = 1) -> KIP:
     whose numbers `benchmarks/kip.py` reports."""
     return dataclasses.replace(kip_mnist(ipc), real_batch=profile.pick(quick=500, default=1000),
                                iterations=profile.pick(quick=10, default=300))
+
+
+# --- decoupled distillation: SRe2L (Yin et al. 2023), RDED (Sun et al. 2024) --------------------
+
+def decoupled_teacher() -> dict[str, int]:
+    """The teacher SRe2L and RDED share (`ddlab.sources.teachers`): a BatchNorm ConvNet of width 32
+    trained one epoch on all of MNIST, once per machine. Quick: a width-8 one on 2,048 images,
+    seconds. Full: the papers' ConvNet width, 128."""
+    return profile.pick(quick=dict(width=8, teacher_epochs=1, teacher_examples=2048),
+                        default=dict(width=32, teacher_epochs=1, teacher_examples=60_000),
+                        full=dict(width=128, teacher_epochs=1, teacher_examples=60_000))
+
+
+def sre2l_mnist(ipc: int = 1) -> SRe2L:
+    """SRe2L with `ipc` images per class: their small-dataset recovery (Adam 0.25, r_bn 0.01,
+    jitter 4, T = 30) for half their 1,000 iterations in the default profile (a CPU's minutes), all
+    of them in the full one; quick: 10."""
+    return SRe2L(ipc=ipc, iterations=profile.pick(quick=10, default=500, full=1000),
+                 validation_epochs=profile.pick(quick=5, default=50), **decoupled_teacher())
+
+
+def rded_mnist(ipc: int = 1) -> RDED:
+    """RDED with `ipc` images per class: their settings (factor 2, 5 crops of each of 300 real images
+    per class, T = 20); quick: 20 real images per class, at least the patches a class needs."""
+    return RDED(ipc=ipc, candidates=profile.pick(quick=max(20, 4 * ipc), default=300), **decoupled_teacher())
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -45,7 +45,7 @@ class RDED:
     min_scale: float = 0.08        # smallest crop, as a share of the image's area
     temperature: float = 20.0      # relabelling: softmax(teacher logits / temperature)
     width: int = 32                # the teacher ConvNet's channels, and the students'
-    teacher_epochs: int = 2        # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
+    teacher_epochs: int = 1        # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
     teacher_examples: int = 60_000 # real training images the teacher sees
 
     def __post_init__(self):

@@ -54,7 +54,7 @@ class SRe2L:
     flip: bool = False                 # mirror the batch half the time (their ImageNet code; see above)
     temperature: float = 30.0          # relabelling: softmax(teacher logits / temperature)
     width: int = 32                    # the teacher ConvNet's channels, and the students' in the driver's checks
-    teacher_epochs: int = 2            # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
+    teacher_epochs: int = 1            # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
     teacher_examples: int = 60_000     # real training images the teacher sees
     lr_decay_every: int = 1000         # iterations between decays of lr (constant by default)
     lr_decay: float = 1.0              # factor applied at each decay (1: none)
