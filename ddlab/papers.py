@@ -63,6 +63,10 @@ PAPERS: dict[str, Paper] = {
                         2021, "IJCNN 2021", "https://arxiv.org/abs/1910.02551"),
     "yang2024": Paper("What is Dataset Distillation Learning?", "Yang, Zhu, Deng & Russakovsky", 2024, "ICML 2024",
                       "https://arxiv.org/abs/2406.04284"),
+    "sre2l": Paper("Squeeze, Recover and Relabel: Dataset Condensation at ImageNet Scale From A New Perspective",
+                   "Yin, Xing & Shen", 2023, "NeurIPS 2023", "https://arxiv.org/abs/2306.13092"),
+    "rded": Paper("On the Diversity and Realism of Distilled Dataset: An Efficient Dataset Distillation Paradigm",
+                  "Sun, Shi, Yu & Lin", 2024, "CVPR 2024", "https://arxiv.org/abs/2312.03526"),
 }
 
 # What a paper reports when the course needs to say it reports no number of the kind asked for.
@@ -71,6 +75,10 @@ NO_NUMBERS = {
            "(project page georgecazenavette.github.io/mtt-distillation lists its distilled sets)",
     "yang2024": "reports its findings as curves and figures; the course quotes their direction, no number "
                 "(ddlab.analysis.findings)",
+    "sre2l": "reports Tiny ImageNet and ImageNet-1K (its code also CIFAR-100): no MNIST or FashionMNIST "
+             "(README of github.com/VILA-Lab/SRe2L); the course measures them (benchmarks/decoupled.py)",
+    "rded": "reports CIFAR-10, CIFAR-100, Tiny ImageNet, ImageNet subsets and ImageNet-1K: no MNIST or "
+            "FashionMNIST (README of github.com/LINs-lab/RDED); the course measures them (benchmarks/decoupled.py)",
 }
 
 _VALUE = re.compile(r"(?:(?P<word>over|almost|about) )?(?P<mean>\d+(?:\.\d+)?)(?: ± (?P<std>\d+(?:\.\d+)?))?")
