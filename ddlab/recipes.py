@@ -218,7 +218,7 @@ def course_recipe(method: str, init: str | None = None, ipc: int | None = None) 
             return dd_adaptation(init)
         return dd_init_settings_mnist_10() if init == "random" else dd_fixed_mnist_10()
     makers: dict[str, Callable[[int], Any]] = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist,
-                                               "kip": kip_mnist}
+                                               "kip": kip_mnist, "sre2l": sre2l_mnist}
     if method not in makers:
         raise ValueError(f"no course recipe for method {method!r}; recipes exist for: dd, {', '.join(makers)}")
     return makers[method](ipc or 1)
