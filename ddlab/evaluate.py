@@ -23,7 +23,7 @@ from . import inits, protocol as _protocol, recipes
 from .data import Dataset
 from .functional import accuracy_many, unroll
 from .nets import make_net
-from .synthetic import SyntheticSet
+from .synthetic import SyntheticSet, fingerprint
 
 # Evaluation draws its random initialisations from a generator seeded far away from any seed a
 # distillation uses, so "unseen" networks are really unseen; the driver's checks (use="distill")
@@ -33,9 +33,27 @@ SELECTION_SEED_OFFSET = 2_000_029
 
 
 @dataclass(frozen=True)
+class Evaluated:
+    """What `evaluate` measured: which set (fingerprints of its pixels and of what the networks
+    trained on) under which networks. An exercise reads it to tell an answer from the wrong setting
+    (Xavier draws for Kaiming ones, the same set twice) without trusting a typed number."""
+    images: str                     # `fingerprint` of the set's images
+    targets: str                    # `fingerprint` of what the networks trained on: classes or learned labels
+    soft_labels: bool               # whether they trained on learned labels
+    lrs: tuple[float, ...] | None   # the step sizes replayed; None: trained under a protocol
+    method: str                     # the set's method ("dd", "dm", "herding", ...)
+    made_for: str | None            # the init setting the set was distilled for (its config's "init")
+    init_scheme: str                # distribution of the networks' initial weights
+    arch: str                       # the network trained on the set
+    seed: int                       # `evaluate`'s seed: equal seeds and settings, the same networks
+    on_test: bool                   # scored on the test set (False: on given images)
+
+
+@dataclass(frozen=True)
 class Scores:
     accuracies: Tensor   # (n_models,) accuracy of each evaluated network (test set unless `on`), in [0, 1]
     setting: str         # which initialisations were evaluated
+    evaluated: Evaluated | None = None   # what `evaluate` measured; None: scores made some other way
 
     @property
     def mean(self) -> float:
@@ -89,7 +107,8 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
         budget = recipes.evaluation()
         chosen = protocol or _protocol.sized(synthetic.config, budget, validation=on is not None)
         n = budget.n_models if n_models is None else n_models
-        return Scores(_protocol.accuracies(synthetic, data, chosen, n, _generator(use, seed), on), "random")
+        return Scores(_protocol.accuracies(synthetic, data, chosen, n, _generator(use, seed), on), "random",
+                      _evaluated(synthetic, None, chosen.init_scheme, chosen.arch, seed, on))
     n_models = 20 if n_models is None else n_models
     if n_models <= 0:
         raise ValueError(f"n_models must be positive, got {n_models}")
@@ -103,7 +122,15 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     batches, lrs = synthetic.to(data.device).schedule()
     trained = vmap(lambda theta: unroll(net, theta, batches, lrs, create_graph=False))(theta0)
     x, y = on if on is not None else (data.x_test, data.y_test)
-    return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting)
+    return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting,
+                  _evaluated(synthetic, synthetic.lrs, spec.scheme, spec.arch, seed, on))
+
+
+def _evaluated(synthetic: SyntheticSet, lrs: Tensor | None, init_scheme: str, arch: str, seed: int,
+               on: tuple[Tensor, Tensor] | None) -> Evaluated:
+    return Evaluated(fingerprint(synthetic.images), fingerprint(synthetic.targets), synthetic.trains_on_soft_labels,
+                     None if lrs is None else tuple(lrs.detach().cpu().tolist()), synthetic.method,
+                     synthetic.config.get("init"), init_scheme, arch, seed, on is None)
 
 
 def check_score(synthetic: SyntheticSet, data: Dataset, check: dict) -> float:

@@ -10,6 +10,7 @@ Saving uses only tensors, numbers, strings, lists and dicts, so `load` can use
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 import zipfile
@@ -25,6 +26,18 @@ from .sources.cache import write_atomic
 FORMAT_VERSION = 1
 REGRESSION_TARGETS = ("kip",)   # methods whose learned labels are kernel regression targets (see `targets`)
 
+
+
+def fingerprint(tensor: Tensor | None) -> str:
+    """A short hash of a tensor's shape, dtype and values ("none" for None): cheap enough to take on
+    every evaluation, so a `Scores` can record which pixels, labels and step sizes it measured and an
+    exercise can tell two answers, or an answer and the object it should come from, apart."""
+    if tensor is None:
+        return "none"
+    flat = tensor.detach().cpu().contiguous().flatten()
+    digest = hashlib.blake2b(f"{tuple(tensor.shape)} {tensor.dtype}".encode(), digest_size=8)
+    digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+    return digest.hexdigest()
 
 @dataclass
 class SyntheticSet:

@@ -27,7 +27,7 @@ from ..data import Dataset, class_major_labels
 from ..functional import predict_many
 from ..nets import Params, make_net, sample_inits
 from ..protocol import Protocol, sized, train
-from ..synthetic import SyntheticSet
+from ..synthetic import SyntheticSet, fingerprint
 from . import real_training
 
 SUBSET_IPCS = (1, 2, 5, 10, 20, 50)   # real images per class of the subset-trained networks
@@ -40,6 +40,7 @@ class Agreement:
     early: Tensor             # (n,) its agreement with the early-stopped checkpoint of closest accuracy
     subset_accuracy: Tensor   # (n,) test accuracy of that subset-trained network
     early_accuracy: Tensor    # (n,) test accuracy of that early-stopped checkpoint
+    images: str = ""          # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
 
     def summary(self) -> str:
         pct = lambda t: f"{100 * t.mean():.1f}%"  # noqa: E731
@@ -83,7 +84,8 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol |
         early_match = _closest(accuracy(distilled), accuracy(early))
         agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731, B023 (this iteration's)
         results[name] = Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
-                                  accuracy(subset)[subset_match], accuracy(early)[early_match])
+                                  accuracy(subset)[subset_match], accuracy(early)[early_match],
+                                  fingerprint(synthetic.images))
     return results
 
 

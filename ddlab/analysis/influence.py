@@ -35,7 +35,7 @@ from ..data import Dataset
 from ..functional import Schedule, loss, predict_many, train_many
 from ..nets import Params, make_net, sample_inits
 from ..protocol import Protocol, sized
-from ..synthetic import SyntheticSet
+from ..synthetic import SyntheticSet, fingerprint
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Influence:
     loss_change: Tensor      # (N, M) test loss without distilled image i minus with it; > 0: image i helps test j
     accuracy: float          # test accuracy of the network trained on the whole set
     labels: Tensor           # (N,) the distilled images' labels
+    images: str = ""         # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
 
     def helped(self, i: int, k: int = 8) -> Tensor:
         """Indices of the `k` test images that distilled image `i` helps most: (k,)."""
@@ -126,4 +127,4 @@ def _influence(net: nn.Module, trained: Params, synthetic: SyntheticSet, data: D
     losses = F.cross_entropy(logits.flatten(0, 1), y.repeat(logits.shape[0]), reduction="none")
     losses = losses.view(logits.shape[:2])                                      # (N + 1, M)
     accuracy = (logits[0].argmax(-1) == y).float().mean().item()
-    return Influence((losses[1:] - losses[0]).cpu(), accuracy, synthetic.labels.cpu())
+    return Influence((losses[1:] - losses[0]).cpu(), accuracy, synthetic.labels.cpu(), fingerprint(synthetic.images))

@@ -23,7 +23,7 @@ from .. import recipes
 from ..data import Dataset
 from ..functional import Schedule, accuracy_many, train_many
 from ..nets import Params, make_net, sample_inits
-from ..synthetic import SyntheticSet
+from ..synthetic import SyntheticSet, fingerprint
 from . import real_training
 
 ARCHS = ("lenet", "convnet", "mlp")
@@ -35,6 +35,7 @@ class Recognition:
     names: tuple[str, ...]     # the distilled sets, in order
     accuracy: Tensor           # (archs, sets, n_models) fraction of each set's images classified as their label
     test_accuracy: Tensor      # (archs, n_models) accuracy on real test images: how good the judges are
+    fingerprints: tuple[str, ...] = ()   # `ddlab.synthetic.fingerprint` of each set's images: which sets were scored
 
     def summary(self) -> str:
         rows = [f"{'trained on real':>16}  {'real test':>9}  " + "  ".join(f"{n:>12}" for n in self.names)]
@@ -65,7 +66,8 @@ def recognition(sets: dict[str, SyntheticSet], data: Dataset, archs: tuple[str, 
         trained = train_many(net, inits, x, y, schedule, generator)
         on_sets.append(torch.stack([_score(net, trained, s, data) for s in sets.values()]))
         on_test.append(accuracy_many(net, trained, data.x_test[:test_examples], data.y_test[:test_examples]).cpu())
-    return Recognition(tuple(archs), tuple(sets), torch.stack(on_sets), torch.stack(on_test))
+    return Recognition(tuple(archs), tuple(sets), torch.stack(on_sets), torch.stack(on_test),
+                       tuple(fingerprint(s.images) for s in sets.values()))
 
 
 @dataclass(frozen=True)

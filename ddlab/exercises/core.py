@@ -37,6 +37,10 @@ class Exercise:
                                              # a function of the outcome where each has its own reason
     hint: str                                # a nudge towards the answer, not the answer
     solution: str                            # the solved cell: sets `prediction` and `answer`, calls check
+    typed: Any = None                        # counterfeit: the old answer's numbers, typed to give the right
+                                             # outcome; the check must refuse it (`answers`, `provenance`)
+    wrong_setting: str = ""                  # counterfeit: code run after the solution that sets `counterfeit`
+                                             # to an answer from the wrong setting (or the same object twice)
 
     def explain(self, outcome: str) -> str:
         """Why `outcome` came out. A text that fits every outcome would hedge both ways, so an
@@ -49,12 +53,15 @@ _OUTCOMES: dict[str, str] = {}               # the outcome each exercise's last 
 _VERDICTS: dict[str, list[str]] = {}         # every check's verdict, in order: "not yet", "passed" or "wrong"
 
 
-def exercise(id: str, choices: tuple[str, ...], why: str | Callable[[str], str], hint: str, solution: str) -> Callable:
-    """Register the decorated function as exercise `id`'s outcome: answer -> one of `choices`."""
+def exercise(id: str, choices: tuple[str, ...], why: str | Callable[[str], str], hint: str, solution: str,
+             typed: Any = None, wrong_setting: str = "") -> Callable:
+    """Register the decorated function as exercise `id`'s outcome: answer -> one of `choices`; `typed`
+    and `wrong_setting` are the two counterfeit answers its check must refuse (see `Exercise`)."""
     def register(outcome: Callable[[Any], str]) -> Callable[[Any], str]:
         if id in _EXERCISES:
             raise ValueError(f"exercise {id!r} is registered twice")
-        _EXERCISES[id] = Exercise(id, tuple(choices), outcome, why, hint, solution.strip() + "\n")
+        _EXERCISES[id] = Exercise(id, tuple(choices), outcome, why, hint, solution.strip() + "\n", typed,
+                                  wrong_setting.strip())
         return outcome
     return register
 
@@ -116,15 +123,16 @@ def solved_cell_checks(id: str) -> str:
 
     It asserts what makes the exercise sound, from the verdicts `check` recorded in that kernel: the
     learner's unsolved stub said "not yet" and the worked solution passed (nothing else checked `id`
-    in between), the same answer with the other prediction is "wrong", and the prediction without an
-    answer is "not yet". It is code rather than a function call here because it must run where the
+    in between), the same answer with the other prediction is "wrong", the prediction without an
+    answer is "not yet", and so are both counterfeits: the typed numbers and the answer from the wrong
+    setting that the exercise registers (checked only where it registers them). It is code rather than a function call here because it must run where the
     notebook's own cells ran, on the `prediction` and `answer` the solution left there. A
     write-it-yourself exercise has its own checks (`code.solved_code_checks`).
     """
     if find_code_exercise(id) is not None:
         return solved_code_checks(id)
-    get(id)
-    return f'''
+    exercise = get(id)
+    checks = f'''
 from ddlab.exercises import core as _core
 _seen = _core._VERDICTS.get("{id}", [])
 assert _seen == ["not yet", "passed"], (
@@ -134,6 +142,17 @@ assert _seen[-1] == "wrong", f"exercise {id}: the other prediction is not called
 _core.check("{id}", prediction, ...)
 assert _seen[-1] == "not yet", f"exercise {id}: a missing answer is not 'not yet': {{_seen[-1]}}"
 '''
+    if exercise.typed is not None:
+        checks += f'''_core.check("{id}", prediction, _core.get("{id}").typed)
+assert _seen[-1] == "not yet", f"exercise {id}: typed numbers were not refused: {{_seen[-1]}}"
+'''
+    if exercise.wrong_setting:
+        checks += f'''{exercise.wrong_setting}
+_core.check("{id}", prediction, counterfeit)
+del counterfeit
+assert _seen[-1] == "not yet", f"exercise {id}: the answer from the wrong setting was not refused: {{_seen[-1]}}"
+'''
+    return checks
 
 
 def hint(id: str) -> None:

@@ -1,21 +1,11 @@
-"""Notebook 00's exercises: how much distillation compresses MNIST, and what real digits are made of."""
+"""Notebook 00's exercises: how much distillation compresses MNIST, and what real digits are made of.
+Both checks take the tensors the number comes from and count themselves."""
 from __future__ import annotations
 
-import numbers
+import torch
 
 from .core import NotYet, exercise
-
-MNIST_TRAIN_NUMBERS = 60_000 * 28 * 28     # what data.x_train holds: (60000, 1, 28, 28)
-TEN_IMAGES_NUMBERS = 10 * 28 * 28          # ten 1 x 28 x 28 images
-
-
-def a_number(answer, what: str) -> float:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        try:
-            return float(answer.item())      # a one-element tensor is fine
-        except (AttributeError, TypeError, ValueError, RuntimeError):
-            raise NotYet(f"`answer` should be one number: {what}") from None
-    return float(answer)
+from .provenance import keys_of, mnist, tensor_like
 
 
 @exercise("00.2", choices=("hundreds", "thousands", "millions"),
@@ -25,14 +15,19 @@ def a_number(answer, what: str) -> float:
                "hold 10 * 28 * 28.",
           solution='''
 prediction = "thousands"
-answer = data.x_train.numel() / (10 * 28 * 28)
+answer = {"training set": data.x_train, "ten images": data.x_train[:10]}
 check("00.2", prediction, answer)
-''')
+''',
+          typed={"training set": 47_040_000, "ten images": 7_840},
+          wrong_setting='counterfeit = {"training set": data.x_test, "ten images": data.x_test[:10]}')
 def compression(answer) -> str:
-    ratio = a_number(answer, "the numbers in data.x_train divided by the numbers in ten 28 x 28 images")
-    if abs(ratio - MNIST_TRAIN_NUMBERS / TEN_IMAGES_NUMBERS) > 1:
-        raise NotYet(f"{ratio:,.1f} is not the ratio asked for: count every number in data.x_train "
-                     "(all 60,000 images) and divide by the numbers in ten 1 x 28 x 28 images")
+    keys_of(answer, ("training set", "ten images"))
+    tensor_like(answer["ten images"], "answer['ten images']", (10, 1, 28, 28))
+    train = tensor_like(answer["training set"], "answer['training set']")
+    if train.shape != mnist().x_train.shape or not torch.equal(train.detach().cpu(), mnist().x_train):
+        raise NotYet(f"answer['training set'] holds {len(train):,} images, not MNIST's training set: "
+                     "hand over data.x_train itself, all 60,000 images")
+    ratio = train.numel() / answer["ten images"].numel()
     return "hundreds" if ratio < 1_000 else "thousands" if ratio < 1_000_000 else "millions"
 
 
@@ -41,14 +36,19 @@ def compression(answer) -> str:
               "background, the darkest value. Nothing asks a distilled image to look like that: every "
               "one of its pixels is a free parameter, learned for what it does to a network's weights.",
           hint="The background is the smallest value in `data.x_train`; compare every pixel with "
-               "`data.x_train.min()` and take the mean of the result as floats.",
+               "`data.x_train.min()`: the result, one True or False per pixel, is the answer, and the "
+               "check takes its mean.",
           solution='''
 prediction = "over half"
-answer = (data.x_train == data.x_train.min()).float().mean().item()
+answer = data.x_train == data.x_train.min()
 check("00.1", prediction, answer)
-''')
+''',
+          typed=0.81,
+          wrong_setting="counterfeit = data.x_train > data.x_train.min()")
 def background_share(answer) -> str:
-    share = a_number(answer, "the fraction of training pixels that are background (between 0 and 1)")
-    if not 0 <= share <= 1:
-        raise NotYet(f"{share} is not a fraction: the answer is a share of all pixels, between 0 and 1")
-    return "over half" if share > 0.5 else "under half"
+    mask = tensor_like(answer, "`answer` (one True or False per pixel of data.x_train)", dtype=torch.bool)
+    x = mnist().x_train
+    if mask.shape != x.shape or not torch.equal(mask.cpu(), x == x.min()):
+        raise NotYet("`answer` does not mark the background: True exactly where data.x_train equals its "
+                     "smallest value")
+    return "over half" if mask.float().mean().item() > 0.5 else "under half"

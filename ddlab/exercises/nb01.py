@@ -2,17 +2,11 @@
 sizes matter, and what back-propagating through training costs."""
 from __future__ import annotations
 
-from ..evaluate import Scores
-from ..figures.dd import UnrollCost
-from .answers import scores_of
+import math
+
+from ..figures.dd import UnrollCost, unroll_cost
 from .core import NotYet, exercise
-
-
-def settings_of(scores: dict[str, Scores], wanted: dict[str, str]) -> None:
-    for name, setting in wanted.items():
-        if scores[name].setting != setting:
-            raise NotYet(f"answer[{name!r}] was evaluated under init={scores[name].setting!r}; "
-                         f"evaluate it under init={setting!r}")
+from .provenance import mnist, scores_of
 
 
 @exercise("01.1", choices=("about equal", "far below"),
@@ -28,10 +22,13 @@ prediction = "far below"
 answer = {"fixed": ddlab.evaluate(reference, data),
           "random": ddlab.evaluate(reference, data, init="random", n_models=ddlab.profile.pick(quick=2, default=20))}
 check("01.1", prediction, answer)
-''')
+''',
+          typed={"fixed": 0.92, "random": 0.12},
+          wrong_setting='counterfeit = {"fixed": answer["fixed"], "random": answer["fixed"]}')
 def fixed_on_random(answer) -> str:
-    scores = scores_of(answer, ("fixed", "random"))
-    settings_of(scores, {"fixed": "fixed", "random": "random"})
+    scores = scores_of(answer, ("fixed", "random"), setting={"fixed": "fixed", "random": "random"}, same_images=True)
+    if scores["fixed"].evaluated.made_for != "fixed":
+        raise NotYet("the question is about a set distilled for the fixed init: evaluate `reference`")
     return "far below" if scores["random"].mean < scores["fixed"].mean - 0.2 else "about equal"
 
 
@@ -59,9 +56,20 @@ prediction = "lower"
 equal_steps = dataclasses.replace(reference, lrs=reference.lrs.mean().expand(len(reference.lrs)).clone())
 answer = {"learned": ddlab.evaluate(reference, data), "equal": ddlab.evaluate(equal_steps, data)}
 check("01.2", prediction, answer)
-''')
+''',
+          typed={"learned": 0.92, "equal": 0.80},
+          wrong_setting='counterfeit = {"learned": answer["learned"], "equal": answer["learned"]}')
 def equal_step_sizes(answer) -> str:
-    scores = scores_of(answer, ("learned", "equal"))
+    scores = scores_of(answer, ("learned", "equal"), setting={"learned": "fixed", "equal": "fixed"}, same_images=True)
+    learned, equal = scores["learned"].evaluated.lrs, scores["equal"].evaluated.lrs
+    if learned is None or equal is None or len(learned) != len(equal):
+        raise NotYet("evaluate a set with step sizes (a DD set such as `reference`) and its copy with equal ones")
+    if len(set(learned)) == 1:
+        raise NotYet("answer['learned'] replayed equal step sizes already: evaluate `reference` as it was learned")
+    mean = sum(learned) / len(learned)
+    if not all(math.isclose(lr, mean, rel_tol=1e-4) for lr in equal):
+        raise NotYet(f"answer['equal'] should replay every step at the learned steps' mean ({mean:.4f}), "
+                     f"got step sizes from {min(equal):.4f} to {max(equal):.4f}")
     gap = scores["equal"].mean - scores["learned"].mean
     return "higher" if gap > 0.02 else "lower" if gap < -0.02 else "about the same"
 
@@ -78,9 +86,17 @@ def equal_step_sizes(answer) -> str:
 prediction = "grows with the length"
 answer = dd_figures.unroll_cost(data, lengths=(4, 16))
 check("01.3", prediction, answer)
-''')
+''',
+          typed={"lengths": [4, 16], "saved_mb": [1.0, 4.0]},
+          wrong_setting="counterfeit = dd_figures.unroll_cost(data, lengths=(16, 16))")
 def memory_with_length(answer) -> str:
     if not isinstance(answer, UnrollCost) or len(answer.lengths) < 2 or answer.lengths[-1] <= answer.lengths[0]:
         raise NotYet("`answer` should be what `dd_figures.unroll_cost` returns, for at least two "
                      "unroll lengths, shortest first")
+    # The memory autograd keeps is a count of bytes: measured again here, it must be what the answer says.
+    again = unroll_cost(mnist(), (answer.lengths[0], answer.lengths[-1]), answer.images, answer.real_batch, repeats=1)
+    if not all(math.isclose(a, b, rel_tol=0.05) for a, b in zip(again.saved_mb, (answer.saved_mb[0], answer.saved_mb[-1]))):
+        raise NotYet(f"`answer` says {answer.saved_mb[0]:.1f} and {answer.saved_mb[-1]:.1f} MB, but measured again "
+                     f"its unrolls keep {again.saved_mb[0]:.1f} and {again.saved_mb[-1]:.1f} MB: measure it with "
+                     "dd_figures.unroll_cost")
     return "grows with the length" if answer.saved_mb[-1] > 1.2 * answer.saved_mb[0] else "stays the same"

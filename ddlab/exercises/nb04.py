@@ -3,9 +3,8 @@ not made for? Both read the outcome off networks the set never saw."""
 from __future__ import annotations
 
 from ..experiments.poisoning import AttackScores
-from .answers import scores_of
 from .core import NotYet, exercise
-from .nb01 import settings_of
+from .provenance import keys_of, scores_of
 
 
 @exercise("04.1", choices=("as good", "worse"),
@@ -21,10 +20,12 @@ prediction = "worse"
 answer = {"own": ddlab.evaluate(fixed_set, data),
           "unseen": ddlab.evaluate(fixed_set, data, init="random_pretrained", n_models=budget["n_models"])}
 check("04.1", prediction, answer)
-''')
+''',
+          typed={"own": 0.90, "unseen": 0.60},
+          wrong_setting='counterfeit = {"own": answer["own"], "unseen": answer["own"]}')
 def adaptation_on_unseen(answer) -> str:
-    scores = scores_of(answer, ("own", "unseen"))
-    settings_of(scores, {"own": "fixed_pretrained", "unseen": "random_pretrained"})
+    scores = scores_of(answer, ("own", "unseen"), setting={"own": "fixed_pretrained", "unseen": "random_pretrained"},
+                       same_images=True)
     return "worse" if scores["unseen"].mean < scores["own"].mean - 0.03 else "as good"
 
 
@@ -43,13 +44,14 @@ prediction = "weaker"
 answer = {"victim": attack_scores(poison, data),
           "unseen": attack_scores(poison, data, init="random_pretrained", n_models=budget["n_models"])}
 check("04.2", prediction, answer)
-''')
+''',
+          typed={"victim": 0.90, "unseen": 0.20},
+          wrong_setting='counterfeit = {"victim": answer["victim"], "unseen": answer["victim"]}')
 def poison_on_unseen(answer) -> str:
-    if not isinstance(answer, dict) or set(answer) != {"victim", "unseen"}:
-        raise NotYet("`answer` should be a dict with the keys 'victim' and 'unseen'")
-    for name, scores in answer.items():
+    for name, scores in keys_of(answer, ("victim", "unseen")).items():
         if not isinstance(scores, AttackScores):
             raise NotYet(f"answer[{name!r}] should be what attack_scores returns, got {type(scores).__name__}")
+    scores_of({name: found.success for name, found in answer.items()}, ("victim", "unseen"), same_images=True)
     if answer["unseen"].success.setting != "random_pretrained":
         raise NotYet("answer['unseen'] should be measured on the pool's unseen networks: init='random_pretrained'")
     if answer["victim"].success.setting != "fixed_pretrained":

@@ -1,19 +1,27 @@
-"""Notebook 09's exercises: value for time, whose images depend on the ConvNet, coresets at ten per class."""
+"""Notebook 09's exercises: value for time, whose images depend on the ConvNet, coresets at ten per class.
+The checks take leaderboard rows and tables, whose scores record the set they measured, and pick
+or average themselves."""
 from __future__ import annotations
 
 import torch
 
+from ..synthetic import fingerprint
 from .core import NotYet, exercise
+from .provenance import keys_of, recomputed, scores_of
 
 
-def _rows(answer, what: str) -> list:
+def rows_of(rows, what: str) -> list:
+    """`rows` as a non-empty list of leaderboard rows whose scores measured their own set, or a NotYet."""
     from ..experiments.leaderboard import Row
-    if not isinstance(answer, (list, tuple)) or not answer:
-        raise NotYet(f"`answer` should be a non-empty list of leaderboard rows: {what}")
-    for row in answer:
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise NotYet(f"{what} should be a non-empty list of leaderboard rows")
+    for row in rows:
         if not isinstance(row, Row):
-            raise NotYet(f"every item of `answer` should be a row of `rows` (a leaderboard.Row), got {type(row).__name__}")
-    return list(answer)
+            raise NotYet(f"every item of {what} should be a row of `rows` (a leaderboard.Row), got {type(row).__name__}")
+        scores_of({"score": row.scores}, ("score",))
+        if row.scores.evaluated.images != fingerprint(row.synthetic.images):
+            raise NotYet(f"the row of {row.method} at {row.ipc} per class carries scores of another set")
+    return list(rows)
 
 
 @exercise("09.1", choices=("coreset", "distilled"),
@@ -21,21 +29,30 @@ def _rows(answer, what: str) -> list:
               "optimisation of pixels costs seconds to hours. Whenever a coreset already beats random "
               "picks it is the value-for-time winner, even if a distilled set beats it by far on accuracy.",
           hint="Keep the rows that have a `seconds` (not None) and whose `scores.mean` is above the "
-               "random_real row's of the same `ipc`; the check finds the fastest among them.",
+               "random_real row's of the same `ipc`; hand the check those and all `rows`: it checks your "
+               "choice against them and finds the fastest.",
           solution='''
 prediction = "coreset"
 random_row = {r.ipc: r for r in rows if r.method == "random_real"}
-answer = [r for r in rows if r.seconds is not None and r.scores.mean > random_row[r.ipc].scores.mean]
+answer = {"rows": rows,
+          "chosen": [r for r in rows if r.seconds is not None and r.scores.mean > random_row[r.ipc].scores.mean]}
 check("09.1", prediction, answer)
-''')
+''',
+          typed=[{"method": "herding", "ipc": 1, "seconds": 0.1, "accuracy": 0.7}],
+          wrong_setting='counterfeit = {"rows": rows, "chosen": [r for r in rows if r.seconds is not None]}')
 def fastest_better_than_random(answer) -> str:
     from ..experiments import baselines
-    rows = _rows(answer, "those with a time to make that beat random real images")
-    if any(r.seconds is None for r in rows):
-        raise NotYet("keep only rows with a recorded time (`r.seconds is not None`)")
-    if any(r.method == "random_real" for r in rows):
-        raise NotYet("random_real cannot beat itself: keep only rows above it")
-    fastest = min(rows, key=lambda r: r.seconds)
+    keys_of(answer, ("rows", "chosen"))
+    rows, chosen = rows_of(answer["rows"], "answer['rows']"), rows_of(answer["chosen"], "answer['chosen']")
+    random_real = {r.ipc: r.scores.mean for r in rows if r.method == "random_real"}
+    beat = [r for r in rows if r.seconds is not None and r.ipc in random_real and r.scores.mean > random_real[r.ipc]]
+    picked, right = {id(r) for r in chosen}, {id(r) for r in beat}
+    if picked != right:
+        wrong = next(r for r in chosen + beat if (id(r) in picked) != (id(r) in right))
+        raise NotYet(f"the row of {wrong.method} at {wrong.ipc} per class should "
+                     f"{'not ' * (id(wrong) in picked)}be in answer['chosen']: keep exactly the rows with a time "
+                     "that beat random_real at their images per class")
+    fastest = min(chosen, key=lambda r: r.seconds)
     return "coreset" if fastest.method in baselines.CORESETS else "distilled"
 
 
@@ -54,26 +71,42 @@ def _why_drop(outcome: str) -> str:
 
 @exercise("09.2", choices=("distilled", "coreset"), why=_why_drop,
           hint="Each item of `cross.rows` is (method, ipc, {arch: Scores}); the drop of a row is its "
-               "ConvNet mean minus its MLP mean. The check averages the drops of each family.",
+               "ConvNet mean minus its MLP mean. Hand the check `cross` with your drops: it recomputes them and "
+               "averages the drops of each family.",
           solution='''
 prediction = "coreset"
-answer = {(method, ipc): scores["convnet"].mean - scores["mlp"].mean for method, ipc, scores in cross.rows}
+answer = {"cross": cross,
+          "drops": {(method, ipc): scores["convnet"].mean - scores["mlp"].mean for method, ipc, scores in cross.rows}}
 check("09.2", prediction, answer)
-''')
+''',
+          typed={("herding", 1): 0.30, ("kcenter", 1): 0.25, ("dc", 1): 0.10, ("dm", 1): 0.12},
+          wrong_setting=("import dataclasses as _dataclasses\n"
+                         "_cross = _dataclasses.replace(cross, rows=tuple((m, i, {**s, 'mlp': s['convnet']}) "
+                         "for m, i, s in cross.rows))\n"
+                         "counterfeit = {'cross': _cross, 'drops': {(m, i): 0.0 for m, i, _ in _cross.rows}}"))
 def biggest_drop(answer) -> str:
     from ..experiments import baselines
-    from ..experiments.leaderboard import METHODS
-    if not isinstance(answer, dict) or len(answer) < 2:
-        raise NotYet("`answer` should be a dict {(method, ipc): drop from ConvNet to MLP} over the rows of `cross`")
-    for key, drop in answer.items():
-        if not (isinstance(key, tuple) and len(key) == 2 and key[0] in METHODS):
-            raise NotYet(f"the keys should be (method, ipc) pairs as in cross.rows, got {key!r}")
-        if not isinstance(drop, (int, float)) or not -1 <= drop <= 1:
-            raise NotYet(f"answer[{key!r}] should be a difference of two accuracies in [0, 1], got {drop!r}")
-    coreset = [d for (method, _), d in answer.items() if method in baselines.CORESETS]
-    distilled = [d for (method, _), d in answer.items() if method not in baselines.CORESETS]
+    from ..experiments.leaderboard import CrossArchitecture
+    keys_of(answer, ("cross", "drops"))
+    cross = answer["cross"]
+    if not isinstance(cross, CrossArchitecture):
+        raise NotYet(f"answer['cross'] should be what leaderboard.cross_architecture returns, got {type(cross).__name__}")
+    drops = {}
+    for method, ipc, scores in cross.rows:
+        found = scores_of(scores, tuple(scores), same_images=True)
+        for arch in ("convnet", "mlp"):
+            if arch not in found or found[arch].evaluated.arch != arch:
+                raise NotYet(f"the {arch} column of {method} at {ipc} per class was not measured on {arch}s")
+        drops[method, ipc] = found["convnet"].mean - found["mlp"].mean
+    if not isinstance(answer["drops"], dict) or set(answer["drops"]) != set(drops):
+        raise NotYet("answer['drops'] should be a dict {(method, ipc): drop} with one entry per row of cross.rows")
+    keys = sorted(drops)
+    recomputed(torch.tensor([float(answer["drops"][k]) for k in keys]), torch.tensor([drops[k] for k in keys]),
+               "answer['drops']", "each row's ConvNet mean minus its MLP mean")
+    coreset = [d for (method, _), d in drops.items() if method in baselines.CORESETS]
+    distilled = [d for (method, _), d in drops.items() if method not in baselines.CORESETS]
     if not coreset or not distilled:
-        raise NotYet("include every row of `cross.rows`, coresets and distilled sets alike")
+        raise NotYet("`cross` should hold coresets and distilled sets alike: cross_architecture of every row")
     return "distilled" if sum(distilled) / len(distilled) > sum(coreset) / len(coreset) else "coreset"
 
 
@@ -94,14 +127,12 @@ def _why_herding_at_ten(outcome: str) -> str:
 prediction = "herding"
 answer = {m: leaderboard.run(m, 10, data) for m in ("herding", "random_real")}
 check("09.3", prediction, answer)
-''')
+''',
+          typed={"herding": 0.90, "random_real": 0.85},
+          wrong_setting='counterfeit = {"herding": answer["herding"], "random_real": answer["herding"]}')
 def herding_at_ten(answer) -> str:
-    from ..experiments.leaderboard import Row
-    if not isinstance(answer, dict) or set(answer) != {"herding", "random_real"}:
-        raise NotYet("`answer` should be a dict with the keys 'herding' and 'random_real'")
-    for method, row in answer.items():
-        if not isinstance(row, Row):
-            raise NotYet(f"answer[{method!r}] should be what leaderboard.run returns, got {type(row).__name__}")
+    for method, row in keys_of(answer, ("herding", "random_real")).items():
+        rows_of([row], f"answer[{method!r}]")
         if row.method != method or row.ipc != 10:
             raise NotYet(f"answer[{method!r}] is the row of {row.method} at {row.ipc} per class; "
                          f"run {method!r} at 10 per class")

@@ -1,19 +1,24 @@
 """Notebook 10's exercises: is the overshoot needed, where the distilled set stops helping, would
-real-trained networks 'recognise' noise."""
+real-trained networks 'recognise' noise. The checks take the sets and what `analysis` measured on
+them, verify which set each measurement is of, and read the accuracies themselves."""
 from __future__ import annotations
 
 import torch
 
-from .answers import vector_of
+from ..analysis.mixing import Mixing
+from ..synthetic import fingerprint
 from .core import NotYet, exercise
+from .provenance import distinct, keys_of, mnist, recomputed, set_of
 
 
-def _accuracy(value, name: str) -> float:
-    if isinstance(value, torch.Tensor):
-        value = value.float().mean().item() if value.numel() else None
-    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise NotYet(f"answer[{name!r}] should be an accuracy in [0, 1] (a number or a tensor of them), got {value!r}")
-    return float(value)
+def mixing_of(value, what: str, ks_at_least: int = 1) -> Mixing:
+    """`value` as what `analysis.mixing` returns, measured at k = 0 and at `ks_at_least` values of k, or a NotYet."""
+    if not isinstance(value, Mixing):
+        raise NotYet(f"{what} should be what analysis.mixing returns, got {type(value).__name__}")
+    if 0 not in value.ks or len(value.ks) < ks_at_least:
+        raise NotYet(f"{what} was measured at k = {list(value.ks)}: " + (
+            "measure k = 0" if ks_at_least == 1 else "the question is about every k: use `mix`, measured at plan.ks"))
+    return value
 
 
 def _why_clamped(outcome: str) -> str:
@@ -27,35 +32,30 @@ def _why_clamped(outcome: str) -> str:
 
 @exercise("10.1", choices=("survives", "drops"), why=_why_clamped,
           hint="`dataclasses.replace(dm_set, images=data.normalize(data.to_pixels(dm_set.images)))` keeps "
-               "the set and its labels and clamps only the pixels; train on both sets the same way "
-               "(`analysis.mixing(..., ks=(0,))` gives the k = 0 accuracies).",
+               "the set and its labels and clamps only the pixels; train on it as on the DM set "
+               "(`analysis.mixing(..., ks=(0,))`), and hand the check both sets and both measurements.",
           solution='''
 prediction = "survives"
 clamped = replace(dm_set, images=data.normalize(data.to_pixels(dm_set.images)))
-answer = {"clamped set": clamped,
-          "clamped": analysis.mixing(clamped, data, ks=(0,), n_models=n_models, on=test_slice).distilled,
-          "unclamped": mix.distilled[0]}
+answer = {"unclamped set": dm_set, "clamped set": clamped, "unclamped": mix,
+          "clamped": analysis.mixing(clamped, data, ks=(0,), n_models=n_models, on=test_slice)}
 check("10.1", prediction, answer)
-''')
+''',
+          typed={"clamped": 0.70, "unclamped": 0.72},
+          wrong_setting='counterfeit = {**answer, "clamped": answer["unclamped"]}')
 def clamped_survives(answer) -> str:
-    from ..data import MNIST_MEAN, MNIST_STD
-    from ..synthetic import SyntheticSet
-    if not isinstance(answer, dict) or set(answer) != {"clamped set", "clamped", "unclamped"}:
-        raise NotYet("`answer` should be a dict with the keys 'clamped set', 'clamped' and 'unclamped'")
-    clamped = answer["clamped set"]
-    if not isinstance(clamped, SyntheticSet):
-        raise NotYet(f"answer['clamped set'] should be a SyntheticSet, got {type(clamped).__name__}")
-    if clamped.config.get("method") != "dm" or clamped.images.shape[0] != 10:
-        raise NotYet("answer['clamped set'] should be the DM set with its images clamped "
-                     "(dataclasses.replace keeps its config)")
-    pixels = clamped.images.detach().cpu() * MNIST_STD[0] + MNIST_MEAN[0]
-    if pixels.min() < -1e-4 or pixels.max() > 1 + 1e-4:
-        raise NotYet(f"answer['clamped set'] still has pixels outside [0, 1] (from {pixels.min():.2f} to "
-                     f"{pixels.max():.2f}): clamp them")
-    if not ((pixels.abs() < 1e-4).any() or ((pixels - 1).abs() < 1e-4).any()):
-        raise NotYet("no pixel of answer['clamped set'] sits at black or white: clamp the DM images, "
-                     "do not rescale them")
-    clamped_acc, unclamped_acc = _accuracy(answer["clamped"], "clamped"), _accuracy(answer["unclamped"], "unclamped")
+    keys_of(answer, ("unclamped set", "clamped set", "unclamped", "clamped"))
+    unclamped = set_of(answer["unclamped set"], "answer['unclamped set']", method="dm")
+    clamped = set_of(answer["clamped set"], "answer['clamped set']", method="dm")
+    expected = mnist().normalize(mnist().to_pixels(unclamped.images.detach().cpu()))
+    if clamped.images.shape != expected.shape or not torch.allclose(clamped.images.detach().cpu(), expected, atol=1e-5):
+        raise NotYet("answer['clamped set'] is not the DM set with its pixels clamped: "
+                     "data.normalize(data.to_pixels(dm_set.images))")
+    measured = {name: mixing_of(answer[name], f"answer[{name!r}]") for name in ("unclamped", "clamped")}
+    distinct({name: m.distilled[m.ks.index(0)] for name, m in measured.items()}, "unclamped", "clamped",
+             "train on the clamped set for answer['clamped']")
+    clamped_acc, unclamped_acc = (measured[name].distilled[measured[name].ks.index(0)].mean().item()
+                                  for name in ("clamped", "unclamped"))
     return "survives" if clamped_acc >= unclamped_acc - 0.05 else "drops"
 
 
@@ -73,18 +73,22 @@ def _why_advantage(outcome: str) -> str:
 
 @exercise("10.2", choices=("stays ahead", "is caught up"), why=_why_advantage,
           hint="`mix.distilled` and `mix.real` are (len(mix.ks), networks) accuracies; subtract, then "
-               "average over the networks (dim=1).",
+               "average over the networks (dim=1). Hand the check `mix` with it: it recomputes the advantage.",
           solution='''
 prediction = "is caught up"
-answer = (mix.distilled - mix.real).mean(dim=1)
+answer = {"mix": mix, "advantage": (mix.distilled - mix.real).mean(dim=1)}
 check("10.2", prediction, answer)
-''')
+''',
+          typed=[0.05, 0.02, 0.0, -0.01],
+          wrong_setting=("_short = replace(mix, ks=mix.ks[:1], distilled=mix.distilled[:1], real=mix.real[:1])\n"
+                         "counterfeit = {\"mix\": _short, \"advantage\": (_short.distilled - _short.real).mean(dim=1)}"))
 def advantage_per_k(answer) -> str:
-    answer = vector_of(answer, "the advantage at every k of `mix.ks`")
-    if answer.abs().max() > 1:
-        raise NotYet("each advantage is a difference of two accuracies in [0, 1], so it lies in [-1, 1]")
+    keys_of(answer, ("mix", "advantage"))
+    mix = mixing_of(answer["mix"], "answer['mix']", ks_at_least=2)
+    advantage = recomputed(answer["advantage"], (mix.distilled - mix.real).mean(dim=1), "answer['advantage']",
+                           "the distilled arm minus the real arm, averaged over the networks (dim=1)")   # (len(ks),)
     # "stays ahead": more than a point ahead at every k, the largest included
-    return "stays ahead" if bool((answer > 0.01).all()) else "is caught up"
+    return "stays ahead" if bool((advantage > 0.01).all()) else "is caught up"
 
 
 @exercise("10.3", choices=("about chance", "well above chance"),
@@ -93,20 +97,32 @@ def advantage_per_k(answer) -> str:
               "above it: what real-trained networks recognise in them are the classes' real features.",
           hint="`ddlab.SyntheticSet(images, labels)` with 10 standard-normal images "
                "(`torch.randn(10, 1, 28, 28, generator=...)`) labelled 0-9; score it with "
-               "`analysis.recognition({'noise': noise}, data, archs=('mlp',), ...)`.",
+               "`analysis.recognition({'noise': noise}, data, archs=('mlp',), ...)` and hand the check both.",
           solution='''
 prediction = "about chance"
 noise = ddlab.SyntheticSet(torch.randn(10, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.arange(10))
-answer = analysis.recognition({"noise": noise}, data, archs=("mlp",), n_models=n_models, test_examples=test_examples)
+answer = {"noise": noise,
+          "recognition": analysis.recognition({"noise": noise}, data, archs=("mlp",), n_models=n_models,
+                                              test_examples=test_examples)}
 check("10.3", prediction, answer)
-''')
+''',
+          typed=0.11,
+          wrong_setting='counterfeit = {"noise": dm_set, "recognition": answer["recognition"]}')
 def noise_recognised(answer) -> str:
     from ..analysis.recognition import Recognition
-    if not isinstance(answer, Recognition):
-        raise NotYet(f"`answer` should be what analysis.recognition returns, got {type(answer).__name__}")
-    if answer.names != ("noise",):
-        raise NotYet(f"score only the noise set, named 'noise' (got sets {answer.names})")
-    if answer.test_accuracy.mean() < 0.2:
+    keys_of(answer, ("noise", "recognition"))
+    noise = set_of(answer["noise"], "answer['noise']").images.detach().cpu().flatten()
+    skew = (((noise - noise.mean()) / noise.std()) ** 3).mean().item()
+    if abs(noise.mean().item()) > 0.2 or abs(noise.std().item() - 1) > 0.2 or abs(skew) > 0.3:
+        raise NotYet("answer['noise'] does not look like standard-normal noise (mean 0, spread 1, symmetric): "
+                     "make its images with torch.randn")
+    scored = answer["recognition"]
+    if not isinstance(scored, Recognition):
+        raise NotYet(f"answer['recognition'] should be what analysis.recognition returns, got {type(scored).__name__}")
+    if scored.names != ("noise",) or scored.fingerprints != (fingerprint(answer["noise"].images),):
+        raise NotYet("answer['recognition'] scored other images than answer['noise']: score only the noise set, "
+                     "named 'noise'")
+    if scored.test_accuracy.mean() < 0.2:
         raise NotYet("the real-trained judges are near chance on real test images themselves: train them longer")
     # chance is 10%; "about chance" allows the spread of 10 images and a few networks
-    return "about chance" if answer.accuracy.mean().item() < 0.3 else "well above chance"
+    return "about chance" if scored.accuracy.mean().item() < 0.3 else "well above chance"

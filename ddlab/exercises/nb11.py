@@ -1,9 +1,13 @@
-"""Notebook 11's exercises: how much of the agreement is forced, when real training is most curved."""
+"""Notebook 11's exercises: how much of the agreement is forced, when real training is most curved.
+The checks take what `analysis` measured (an agreement that records its set, a curvature curve) and
+compute the floor gap and the trend themselves."""
 from __future__ import annotations
 
-import torch
-
+from ..analysis.agreement import Agreement
+from ..analysis.hessian import CurvatureCurve
+from ..synthetic import fingerprint
 from .core import NotYet, exercise
+from .provenance import keys_of, recomputed, set_of
 
 
 def _why_floor(outcome: str) -> str:
@@ -19,19 +23,28 @@ def _why_floor(outcome: str) -> str:
 
 @exercise("11.1", choices=("well above the floor", "near the floor"), why=_why_floor,
           hint="The floor of each distilled-data network is `accuracy + early_accuracy - 1` (fields of "
-               "`agreements['DM']`); subtract it from the measured agreement `early`.",
+               "`agreements['DM']`); subtract it from the measured agreement `early`, and hand the check the "
+               "DM set and its agreement with it: it recomputes the gap.",
           solution='''
 prediction = "well above the floor"
 dm = agreements["DM"]
-answer = dm.early - (dm.accuracy + dm.early_accuracy - 1)
+answer = {"DM set": dm_set, "agreement": dm, "above floor": dm.early - (dm.accuracy + dm.early_accuracy - 1)}
 check("11.1", prediction, answer)
-''')
+''',
+          typed=[0.12, 0.10],
+          wrong_setting=('counterfeit = {"DM set": dm_set, "agreement": agreements["DC"], "above floor": '
+                         'agreements["DC"].early - (agreements["DC"].accuracy + agreements["DC"].early_accuracy - 1)}'))
 def above_the_floor(answer) -> str:
-    if not isinstance(answer, torch.Tensor) or answer.dim() != 1 or not len(answer):
-        raise NotYet("`answer` should be a 1-D tensor: for each DM network, its agreement minus its floor")
-    if answer.min() < -1e-6 or answer.max() > 1:
-        raise NotYet("an agreement can never fall below its floor a + b - 1: check the sign and the fields used")
-    return "well above the floor" if answer.mean().item() > 0.05 else "near the floor"
+    keys_of(answer, ("DM set", "agreement", "above floor"))
+    dm = set_of(answer["DM set"], "answer['DM set']", method="dm")
+    agreement = answer["agreement"]
+    if not isinstance(agreement, Agreement):
+        raise NotYet(f"answer['agreement'] should be one entry of what analysis.agreement returns, got {type(agreement).__name__}")
+    if agreement.images != fingerprint(dm.images):
+        raise NotYet("answer['agreement'] was measured on another set than answer['DM set']: take agreements['DM']")
+    above = recomputed(answer["above floor"], agreement.early - (agreement.accuracy + agreement.early_accuracy - 1),
+                       "answer['above floor']", "early - (accuracy + early_accuracy - 1), network by network")
+    return "well above the floor" if above.mean().item() > 0.05 else "near the floor"
 
 
 def _why_curvature(outcome: str) -> str:
@@ -48,14 +61,21 @@ def _why_curvature(outcome: str) -> str:
 
 @exercise("11.2", choices=("more curved", "flatter"), why=_why_curvature,
           hint="`curvature.mean('real')` lists the mean trace of the real loss at every step of "
-               "`curvature.steps`; compare its first and last entries.",
+               "`curvature.steps`; hand the check `curvature`: it compares the first and last entries.",
           solution='''
 prediction = "more curved"
-answer = curvature.mean("real")
+answer = curvature
 check("11.2", prediction, answer)
-''')
+''',
+          typed=[10.0, 50.0],
+          wrong_setting=("import dataclasses as _dataclasses\n"
+                         "counterfeit = _dataclasses.replace(curvature, steps=curvature.steps[:1], "
+                         "traces={k: v[:1] for k, v in curvature.traces.items()})"))
 def curvature_grows(answer) -> str:
-    if not isinstance(answer, (list, tuple)) or len(answer) < 2 or not all(isinstance(v, float) for v in answer):
-        raise NotYet("`answer` should be the list of mean traces of the real loss, one per measured step "
-                     "(curvature.mean('real'))")
-    return "more curved" if answer[-1] > answer[0] else "flatter"
+    if not isinstance(answer, CurvatureCurve) or "real" not in answer.traces:
+        raise NotYet(f"`answer` should be what analysis.curvature_during_training returns, got {type(answer).__name__}")
+    if len(answer.steps) < 2:
+        raise NotYet(f"`answer` was measured at step {answer.steps} only: the question is how the curvature "
+                     "changes along training, so it needs the start and a later step")
+    real = answer.mean("real")
+    return "more curved" if real[-1] > real[0] else "flatter"

@@ -1,10 +1,28 @@
-"""Notebook 12's exercises: does every distilled image help, and whom does each one hurt."""
+"""Notebook 12's exercises: does every distilled image help, and whom does each one hurt. Both checks
+take the DM set and its leave-one-out influence (which records the set it measured) and compute the
+per-image numbers themselves."""
 from __future__ import annotations
 
 import torch
 
-from .answers import vector_of
+from ..analysis.influence import Influence
+from ..synthetic import fingerprint
 from .core import NotYet, exercise
+from .provenance import keys_of, mnist, recomputed, set_of
+
+
+
+def influence_of(answer, computed: str) -> Influence:
+    """The answer's influence, checked to be measured on the answer's DM set (`computed`: the third key)."""
+    keys_of(answer, ("DM set", "influence", computed))
+    dm = set_of(answer["DM set"], "answer['DM set']", method="dm")
+    influence = answer["influence"]
+    if not isinstance(influence, Influence):
+        raise NotYet(f"answer['influence'] should be what analysis.leave_one_out returns, got {type(influence).__name__}")
+    if influence.images != fingerprint(dm.images):
+        raise NotYet("answer['influence'] was measured on another set than answer['DM set']: "
+                     "hand over the DM set and its `influence`")
+    return influence
 
 
 def _why_every_image(outcome: str) -> str:
@@ -19,15 +37,20 @@ def _why_every_image(outcome: str) -> str:
 
 
 @exercise("12.1", choices=("every image helps", "some image hurts"), why=_why_every_image,
-          hint="`influence.loss_change` is (distilled images, test images); average over the test "
-               "images (dim=1) to get one number per image.",
+          hint="`influence.loss_change` is (distilled images, test images); averaged over the test "
+               "images (dim=1) it is one number per image. Hand it to the check with the DM set and `influence`: "
+               "it recomputes it.",
           solution='''
 prediction = "every image helps"
-answer = influence.loss_change.mean(dim=1)
+answer = {"DM set": dm_set, "influence": influence, "mean change": influence.loss_change.mean(dim=1)}
 check("12.1", prediction, answer)
-''')
+''',
+          typed=[0.01] * 10,
+          wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}')
 def every_image_helps(answer) -> str:
-    changes = vector_of(answer, "one entry per distilled image: the mean test-loss change when it is left out")
+    influence = influence_of(answer, "mean change")
+    changes = recomputed(answer["mean change"], influence.loss_change.mean(dim=1), "answer['mean change']",
+                         "influence.loss_change averaged over the test images (dim=1)")       # (images,)
     return "every image helps" if bool((changes > 0).all()) else "some image hurts"
 
 
@@ -38,18 +61,21 @@ def every_image_helps(answer) -> str:
               "8 is there. What an image teaches is its class, and its mistakes are its class's "
               "look-alikes, which is what makes naming its strokes worth trying.",
           hint="For image i, `influence.hurt(i, 16)` indexes the test images it hurts most; compare "
-               "their labels (`data.y_test[...]`) with `influence.labels[i]` and take the mean.",
+               "their labels (`data.y_test[...]`) with `influence.labels[i]` and take the mean. Hand the "
+               "shares to the check with the DM set and `influence`: it recomputes them.",
           solution='''
 prediction = "mostly other classes"
-answer = torch.stack([(data.y_test[influence.hurt(i, 16)].cpu() == influence.labels[i].cpu()).float().mean()
-                      for i in range(len(influence.labels))])
+share = torch.stack([(data.y_test[influence.hurt(i, 16)].cpu() == influence.labels[i].cpu()).float().mean()
+                     for i in range(len(influence.labels))])
+answer = {"DM set": dm_set, "influence": influence, "own-class share": share}
 check("12.2", prediction, answer)
-''')
+''',
+          typed=[0.0] * 10,
+          wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}')
 def own_class_among_hurt(answer) -> str:
-    purity = vector_of(answer, "one entry per distilled image: the share of the 16 test images it hurts "
-                               "most that carry its label")
-    if purity.min() < 0 or purity.max() > 1:
-        raise NotYet("each entry is a share of test images, in [0, 1]")
-    if not torch.allclose(purity * 16, (purity * 16).round(), atol=1e-4):
-        raise NotYet("each entry should be a share of the 16 test images the image hurts most (k=16)")
+    influence, labels = influence_of(answer, "own-class share"), mnist().y_test
+    expected = torch.stack([(labels[influence.hurt(i, 16).cpu()] == influence.labels[i]).float().mean()
+                            for i in range(len(influence.labels))])
+    purity = recomputed(answer["own-class share"], expected, "answer['own-class share']",
+                        "for each image, the share of its 16 most-hurt test images that carry its label")
     return "mostly its own class" if purity.mean().item() >= 0.5 else "mostly other classes"
