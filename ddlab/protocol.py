@@ -13,6 +13,12 @@ trained at once by `ddlab.functional.train_many` (vmap) and tested by `accuracy_
 Which augmentation (`paper`): DC's code evaluates MNIST with crop/scale/rotate (`augment.DC_MNIST`);
 DSA, DM and MTT (and, by default, any other set) with DSA's transforms (`augment.DSA`).
 
+IDC (Kim et al. 2022) trains on its set *decoded* (`methods.idc.training_set`: four images per stored
+one at factor 2) and is judged as its code judges MNIST: 300 epochs in minibatches of 64, each image
+through its own color, crop, scale or rotation (cutout too without multi-formation, "idc_i"). Its
+code adds CutMix at factor 1 and decays the step size x0.2 at 2/3 and 5/6 of training; here neither
+(the one schedule of every protocol, x0.1 at half): at factor 2, its MNIST setting, it uses no CutMix.
+
 Budgets: the full profile runs the papers' epochs and 20 networks; on a CPU the default and quick
 profiles train fewer, shorter networks (`sized`, with a `Budget` from `ddlab.recipes`).
 
@@ -35,10 +41,13 @@ from torch import Tensor, nn
 from . import augment
 from .data import Dataset
 from .functional import Schedule, accuracy_many, train_many
+from .methods.idc import training_set
 from .nets import ARCHITECTURES, INIT_SCHEMES, Params, make_net, sample_inits
 from .synthetic import SyntheticSet
 
-AUGMENTATIONS = {"none": None, "dsa": augment.DSA, "dc": augment.DC_MNIST}
+AUGMENTATIONS = {"none": None, "dsa": augment.DSA, "dc": augment.DC_MNIST,
+                 "idc": augment.Augmentation(ops=("color", "crop", "scale", "rotate"), one_per="image"),
+                 "idc_i": augment.Augmentation(ops=("color", "crop", "cutout", "scale", "rotate"), one_per="image")}
 VALIDATION_EPOCHS = 50   # for sets whose config names no validation_epochs
 
 
@@ -47,7 +56,7 @@ class Protocol:
     """How fresh networks are trained on a synthetic set (the defaults: DSA/DM/MTT's protocol)."""
     arch: str = "convnet"           # network trained on the set: convnet, lenet or mlp
     width: int = 128                # ConvNet channels (the papers' 128)
-    augmentation: str = "dsa"       # per-minibatch augmentation: "none", "dsa" or "dc" (DC's MNIST set)
+    augmentation: str = "dsa"       # per-minibatch augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_i"
     epochs: int = 1000              # passes over the set: 300 without augmentation, 1000 with
     batch_size: int = 256           # images per SGD step (capped at the set's size)
     lr: float = 0.01                # SGD step size, x 0.1 after half the epochs
@@ -73,6 +82,9 @@ class Protocol:
 def paper(config: dict) -> Protocol:
     """The protocol the paper of a set's method evaluates with (`config` = `SyntheticSet.config`).
     An MTT set is trained with the step size it learned (``learned_lr``), as the MTT paper does."""
+    if config.get("method") == "idc":
+        augmentation = "idc" if int(config.get("factor", 2)) > 1 else "idc_i"
+        return Protocol(width=int(config.get("width", 128)), augmentation=augmentation, epochs=300, batch_size=64)
     dc_code_on_mnist = config.get("method") == "dc" and not config.get("dsa", False)
     augmentation = "dc" if dc_code_on_mnist else "dsa"
     return Protocol(width=int(config.get("width", 128)), augmentation=augmentation, epochs=1000,
@@ -131,7 +143,6 @@ def train(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: 
     inits = sample_inits(net, n_models, protocol.init_scheme, generator, data.device)
     strength = AUGMENTATIONS[protocol.augmentation]
     transform = None if strength is None else partial(augment.augment, strength=strength)
-    synthetic = synthetic.to(data.device)
-    trained = train_many(net, inits, synthetic.images.detach(), synthetic.targets, protocol.schedule(),
-                         generator, augment=transform)
+    images, targets = training_set(synthetic.to(data.device))
+    trained = train_many(net, inits, images.detach(), targets, protocol.schedule(), generator, augment=transform)
     return net, trained

@@ -7,6 +7,7 @@
     kip.py   Nguyen, Chen & Lee 2021, kernel inducing points (KIP): kernel ridge regression on the set
     sre2l.py Yin, Xing & Shen 2023, squeeze, recover, relabel (SRe2L): images a BatchNorm teacher recovers
     rded.py  Sun et al. 2024, RDED: real patches a teacher finds typical, stitched (made directly, no driver)
+    idc.py   Kim et al. 2022, IDC: gradient matching on multi-formed images (more images per stored byte)
 
 Each method file imports `base` and registers itself; this package imports every method file
 explicitly (no import magic, no cycle), so ``config_for("dm")`` and ``distill(DM(...), data)`` find
@@ -19,11 +20,12 @@ from .base import Method, available, config_for, config_from_dict, method_for, r
 from .dc import DC, DSA, layer_distance
 from .dd import DD, check_attack, relabel
 from .dm import DM
+from .idc import IDC
 from .kip import KIP
 from .mtt import MTT, expert_spec, parameter_distance
 from .rded import RDED, rded
 from .sre2l import SRe2L, bn_statistics_loss
 
 __all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
-           "DC", "DSA", "DD", "DM", "KIP", "MTT", "check_attack", "expert_spec", "layer_distance",
+           "DC", "DSA", "DD", "DM", "IDC", "KIP", "MTT", "check_attack", "expert_spec", "layer_distance",
            "parameter_distance", "relabel", "RDED", "SRe2L", "bn_statistics_loss", "rded"]
