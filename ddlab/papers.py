@@ -61,6 +61,8 @@ PAPERS: dict[str, Paper] = {
                       "Nguyen, Novak, Xiao & Lee", 2021, "NeurIPS 2021", "https://arxiv.org/abs/2107.13034"),
     "soft_label": Paper("Soft-Label Dataset Distillation and Text Dataset Distillation", "Sucholutsky & Schonlau",
                         2021, "IJCNN 2021", "https://arxiv.org/abs/1910.02551"),
+    "idc": Paper("Dataset Condensation via Efficient Synthetic-Data Parameterization",
+                 "Kim, Kim, Oh, Yun, Song, Jeong, Ha & Song", 2022, "ICML 2022", "https://arxiv.org/abs/2205.14959"),
     "yang2024": Paper("What is Dataset Distillation Learning?", "Yang, Zhu, Deng & Russakovsky", 2024, "ICML 2024",
                       "https://arxiv.org/abs/2406.04284"),
     "sre2l": Paper("Squeeze, Recover and Relabel: Dataset Condensation at ImageNet Scale From A New Perspective",
@@ -131,6 +133,14 @@ _DM_README = "https://github.com/VICO-UoE/DatasetCondensation (readme, DM sectio
 _KIP_CONV = "https://arxiv.org/abs/2107.13034 (Nguyen et al. 2021b, Table 1)"
 _STD_BY_KIP_CONV = "; ± as quoted in " + _KIP_CONV
 _SOFT_ABSTRACT = "https://arxiv.org/abs/1910.02551 (abstract)"
+_IDC_README = ("https://github.com/snu-mllab/Efficient-Dataset-Condensation (README, 'Performance' tables "
+               "by images/class; ConvNet-3)")
+_IDC_MEANS = {  # (dataset, factor, ipc) -> value; factor 1 is IDC-I (no multi-formation)
+    ("mnist", 2, 1): "94.2", ("mnist", 2, 10): "98.4", ("mnist", 2, 50): "99.1",
+    ("fashion_mnist", 2, 1): "81.0", ("fashion_mnist", 2, 10): "86.0", ("fashion_mnist", 2, 50): "86.2",
+    ("mnist", 1, 1): "88.9", ("mnist", 1, 10): "98.0", ("mnist", 1, 50): "98.8",
+    ("fashion_mnist", 1, 1): "70.7", ("fashion_mnist", 1, 10): "85.3", ("fashion_mnist", 1, 50): "89.1",
+}
 
 _DC_MEANS = {  # (dataset, ipc) -> value: official readme mean, ± from Nguyen et al. 2021b Table 1
     ("mnist", 1): "91.7 ± 0.5", ("mnist", 10): "97.4 ± 0.2", ("mnist", 50): "98.8 ± 0.1",
@@ -183,6 +193,10 @@ NUMBERS: tuple[PaperNumber, ...] = (
       for (dataset, ipc), value in ((("mnist", 1), "96.5 ± 0.1"), (("mnist", 10), "99.1 ± 0.1"),
                                     (("mnist", 50), "99.5 ± 0.1"), (("fashion_mnist", 1), "76.7 ± 0.2"),
                                     (("fashion_mnist", 10), "88.8 ± 0.1"), (("fashion_mnist", 50), "91.0 ± 0.1"))),
+    # IDC and IDC-I, as the official README's tables print them (no ±).
+    *(_n("idc", "README", dataset, "idc" if factor > 1 else "idc_i", value, _IDC_README, ipc=ipc, factor=factor,
+         arch="ConvNet")
+      for (dataset, factor, ipc), value in _IDC_MEANS.items()),
     # Soft-label DD: LeNet on MNIST, as the abstract words it.
     _n("soft_label", "abstract", "mnist", "soft_label_dd", "over 96", _SOFT_ABSTRACT, images=10, arch="LeNet"),
     _n("soft_label", "abstract", "mnist", "soft_label_dd", "almost 92", _SOFT_ABSTRACT, images=5, arch="LeNet"),
