@@ -29,7 +29,8 @@ def tiny_experts(mnist):
 def _float64(mnist, tiny_experts, constant_memory, **changes):
     """The method in float64, seed 0, so two of them draw the same expert, start epoch and batches."""
     config = dataclasses.replace(TINY, constant_memory=constant_memory, **changes)
-    method = TrajectoryMatching(config, mnist, torch.Generator().manual_seed(0), tiny_experts)
+    trajectories = dataclasses.replace(tiny_experts, spec=expert_spec(config))   # the same weights (DSA: as if)
+    method = TrajectoryMatching(config, mnist, torch.Generator().manual_seed(0), trajectories)
     method.net.double()
     method.experts = dataclasses.replace(method.experts, params={k: v.double() for k, v in tiny_experts.params.items()})
     method.images = method.images.detach().double().requires_grad_()
@@ -69,10 +70,12 @@ def _relative(a, b):
     return ((a - b).norm() / b.norm()).item()
 
 
-def test_constant_memory_gives_the_gradient_tesla_claims_and_the_plain_loss(mnist, tiny_experts):
-    tesla_loss, tesla_images, tesla_log_lr = _gradients(_float64(mnist, tiny_experts, True))
-    ref_loss, ref_images, ref_log_lr = _held_fixed_reference(_float64(mnist, tiny_experts, False))
-    plain_loss, _, _ = _gradients(_float64(mnist, tiny_experts, False))
+@pytest.mark.parametrize("dsa", [False, True])
+def test_constant_memory_gives_the_gradient_tesla_claims_and_the_plain_loss(mnist, tiny_experts, dsa):
+    """With DSA too: each step's augmented minibatch is drawn once and pulled back through."""
+    tesla_loss, tesla_images, tesla_log_lr = _gradients(_float64(mnist, tiny_experts, True, dsa=dsa))
+    ref_loss, ref_images, ref_log_lr = _held_fixed_reference(_float64(mnist, tiny_experts, False, dsa=dsa))
+    plain_loss, _, _ = _gradients(_float64(mnist, tiny_experts, False, dsa=dsa))
     assert tesla_loss == pytest.approx(plain_loss, rel=RTOL) and tesla_loss == pytest.approx(ref_loss, rel=RTOL)
     assert tesla_images.abs().flatten(1).sum(1).gt(0).all()      # every image gets a gradient
     assert _relative(tesla_images, ref_images) < RTOL
