@@ -6,6 +6,7 @@ DD-Ranking's question: how much of a decoupled method's score is its images, and
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py                 # all four runs
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --temperature 1   # labels as they are
+    OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1:1 rded:10:1   # RDED, factor 1
 
 The sets are the course's recipes (`recipes.sre2l_mnist`, `recipes.rded_mnist`); every set is
 judged like a leaderboard row (`recipes.leaderboard()`'s evaluation: the ConvNet of the plan's width,
@@ -29,9 +30,9 @@ from ddlab.methods import rded
 from ddlab.sources import teachers
 
 
-def make(method: str, ipc: int, data, temperature: float | None = None):
+def make(method: str, ipc: int, data, temperature: float | None = None, factor: int | None = None):
     """The course recipe's set of `method` with `ipc` images per class (relabelled at `temperature`
-    if given, else at the paper's), and its config."""
+    if given, else at the paper's; RDED: `factor` patches per side if given), and its config."""
     if method == "sre2l":
         config = recipes.sre2l_mnist(ipc)
         config = config if temperature is None else dataclasses.replace(config, temperature=temperature)
@@ -39,13 +40,14 @@ def make(method: str, ipc: int, data, temperature: float | None = None):
     if method == "rded":
         config = recipes.rded_mnist(ipc)
         config = config if temperature is None else dataclasses.replace(config, temperature=temperature)
+        config = config if factor is None else dataclasses.replace(config, factor=factor)
         return rded(config, data, seed=0), config
     raise ValueError(f"unknown method {method!r}; use sre2l or rded")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", nargs="+", default=["sre2l:1", "rded:1", "sre2l:10", "rded:10"], metavar="METHOD:IPC")
+    parser.add_argument("--runs", nargs="+", default=["sre2l:1", "rded:1", "sre2l:10", "rded:10"], metavar="METHOD:IPC[:FACTOR]")
     parser.add_argument("--temperature", type=float, default=None,
                         help="relabel at this temperature instead of the paper's (SRe2L 30, RDED 20)")
     args = parser.parse_args()
@@ -58,14 +60,15 @@ def main() -> None:
           f"{teacher.seconds:.0f} s on {teacher.built_on} (this call: {time.perf_counter() - began:.0f} s)", flush=True)
     rows = []
     for run in args.runs:
-        method, ipc = run.split(":")
+        method, ipc, *factor = run.split(":")
         began = time.perf_counter()
-        made, config = make(method, int(ipc), data, args.temperature)
+        made, config = make(method, int(ipc), data, args.temperature, int(factor[0]) if factor else None)
         seconds = time.perf_counter() - began
         judge = fair.Judge(protocol.sized(made.config, plan.evaluation), plan.evaluation.n_models, plan.test_examples)
         scores = fair.fair_scores(made, data, judge,
                                   teacher=lambda images, t=config.temperature: teacher.soft_labels(images, t))
-        rows.append(f"| {method.upper().replace('SRE2L', 'SRe2L')} | {ipc} | {scores.hard.format()} | "
+        name = method.upper().replace("SRE2L", "SRe2L") + (f" (factor {factor[0]})" if factor else "")
+        rows.append(f"| {name} | {ipc} | {scores.hard.format()} | "
                     f"{scores.random_hard.format()} | {fair.points(scores.gain)} | {config.temperature:g} | "
                     f"{scores.soft.format()} | {scores.random_soft.format()} | {fair.points(scores.soft_gain)} | "
                     f"{scores.whole.format()} | {seconds:.0f} s |")
