@@ -6,7 +6,7 @@ DD-Ranking's question: how much of a decoupled method's score is its images, and
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py                 # all four runs
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --temperature 1   # labels as they are
-    OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1:1 rded:10:1   # RDED, factor 1
+    OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1:2 rded:10:2   # their ImageNet factor
 
 The sets are the course's recipes (`recipes.sre2l_mnist`, `recipes.rded_mnist`); every set is
 judged like a leaderboard row (`recipes.leaderboard()`'s evaluation: the ConvNet of the plan's width,
