@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from . import augment
 from .data import Dataset
 from .functional import Schedule, accuracy_many, train_many
-from .methods.idc import training_set
+from .methods import training_set
 from .nets import ARCHITECTURES, INIT_SCHEMES, Params, make_net, sample_inits
 from .synthetic import SyntheticSet
 

@@ -20,7 +20,7 @@ from .base import Method, available, config_for, config_from_dict, method_for, r
 from .dc import DC, DSA, layer_distance
 from .dd import DD, check_attack, relabel
 from .dm import DM
-from .idc import IDC
+from .idc import IDC, training_set
 from .kip import KIP
 from .mtt import MTT, expert_spec, parameter_distance
 from .rded import RDED, rded
@@ -28,4 +28,4 @@ from .sre2l import SRe2L, bn_statistics_loss
 
 __all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
            "DC", "DSA", "DD", "DM", "IDC", "KIP", "MTT", "check_attack", "expert_spec", "layer_distance",
-           "parameter_distance", "relabel", "RDED", "SRe2L", "bn_statistics_loss", "rded"]
+           "parameter_distance", "relabel", "training_set", "RDED", "SRe2L", "bn_statistics_loss", "rded"]
