@@ -110,7 +110,7 @@ def dm_iteration(config: DM, data, rounds: int, chunk_bytes: tuple[int, ...] = (
     difference = f"loss {old_loss.item():.6g} before, {new_loss.item():.6g} now"
     candidates = {"per class": old, "now": new}
     for size in chunk_bytes:
-        candidates[f"{size >> 10} KiB"] = lambda size=size: _with_chunk(size, new)
+        candidates[f"{size >> 20} MiB"] = lambda size=size: _with_chunk(size, new)
     title = f"dm, ipc {config.ipc}, width {config.width}, {config.real_batch} real images per class, outer loss + backward"
     report(title, alternate(candidates, rounds), difference)
 
@@ -142,7 +142,7 @@ def main() -> None:
             elif what == "dm":
                 dm_iteration(config, data, rounds)
             else:
-                dm_iteration(config, data, rounds, tuple(k << 10 for k in (256, 1024, 2048, 8192, 16384)))
+                dm_iteration(config, data, rounds, tuple(k << 20 for k in (1, 2, 8, 16, 64, 1024)))
 
 
 if __name__ == "__main__":

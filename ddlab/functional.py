@@ -20,7 +20,10 @@ version composes with `vmap`, so "unroll N random initialisations at once" is a 
 """
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -211,6 +214,38 @@ def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,
         forward = lambda p, xb: torch.stack([one({k: v[i] for k, v in p.items()}, xb) for i in range(n_models)])  # noqa: E731
     with torch.no_grad():
         return torch.cat([forward(params, x[i:i + chunk]) for i in range(0, x.shape[0], chunk)], dim=1)
+
+
+@torch.no_grad()
+def over_chunks(net: nn.Module, params: Params, x: Tensor, chunk: int,
+                reduce: Callable[[Tensor], Tensor] = lambda out: out) -> list[Tensor]:
+    """``reduce(net(chunk))`` for each `chunk` images of `x` in turn, with weights `params`, no graph:
+    a list in the order of the chunks.
+
+    Small chunks keep a layer's activations in the CPU's caches from one operator to the next. With
+    several CPU threads, the threads take whole chunks, each running its operators on one thread,
+    instead of splitting every small operator between them: a few thousand small operators would
+    otherwise make the threads meet a few thousand times, which on a machine shared with other work
+    costs more than the operators (benchmarks/hot_loop_speedups.py). Each chunk is computed the same
+    way on any number of threads, so the result is too, bit for bit."""
+    parts = x.split(chunk)
+    threads = torch.get_num_threads() if x.device.type == "cpu" else 1
+    if threads == 1 or len(parts) == 1:
+        return [reduce(functional_call(net, params, (part,))) for part in parts]
+    own = threading.local()
+
+    def run(part: Tensor) -> Tensor:
+        if not hasattr(own, "net"):              # functional_call swaps a module's weights: one copy per thread
+            torch.set_num_threads(1)
+            own.net = copy.deepcopy(net)
+        with torch.no_grad():
+            return reduce(functional_call(own.net, params, (part,)))
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(run, parts))
+    finally:
+        torch.set_num_threads(threads)
 
 
 def accuracy_many(net: nn.Module, params: Params, x: Tensor, y: Tensor) -> Tensor:

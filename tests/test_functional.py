@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from ddlab.functional import Schedule, accuracy_many, loss, sgd_step, train_many, unroll
+from ddlab.functional import Schedule, accuracy_many, loss, over_chunks, sgd_step, train_many, unroll
 from ddlab.nets import init_params, make_net, sample_inits
 
 
@@ -151,3 +151,21 @@ def test_a_big_batchs_gradient_is_summed_over_micro_batches_and_equals_the_whole
     soft = torch.softmax(torch.randn(x.shape[0], 10, dtype=torch.float64), dim=1)     # learned labels too
     chunked, whole = batch_grad(net, params, x, soft), grad(loss, argnums=1)(net, params, x, soft)
     assert all(torch.allclose(chunked[n], whole[n], rtol=1e-10, atol=1e-12) for n in whole)
+
+
+def test_over_chunks_gives_the_same_bits_on_one_thread_and_on_several():
+    net = make_net("convnet", width=8)
+    params = {k: v[0] for k, v in sample_inits(net, 1, "default", torch.Generator().manual_seed(0)).items()}
+    x = torch.randn(37, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    kept = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = over_chunks(net, params, x, 5)
+        torch.set_num_threads(2)
+        several = over_chunks(net, params, x, 5, reduce=lambda out: out.clone())
+        assert torch.get_num_threads() == 2, "the caller's thread count is restored"
+    finally:
+        torch.set_num_threads(kept)
+    assert [len(o) for o in one] == [5] * 7 + [2]
+    assert all(torch.equal(a, b) for a, b in zip(one, several))
+    torch.testing.assert_close(torch.cat(one), functional_call(net, params, (x,)), rtol=1e-5, atol=1e-6)

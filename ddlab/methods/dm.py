@@ -24,6 +24,7 @@ from torch import Tensor
 from torch.func import functional_call
 
 from .. import augment
+from ..functional import over_chunks
 from ..nets import Params
 from .base import register
 from .image_set import INITS, ImageSetMethod, check_config
@@ -79,13 +80,13 @@ class DistributionMatching(ImageSetMethod):
         image as its own class's batch would, in one call instead of ten."""
         return functional_call(self.net.features, features, (x,)).flatten(1)
 
-    @torch.no_grad()
     def _mean_embedding(self, features: Params, x: Tensor) -> Tensor:
         """The mean of psi_theta over the real batch `x`, without a gradient (the real side is a
-        target): (D,). Embedded a few images at a time, so a block's activations stay in the CPU's
-        caches between the conv, the norm, the ReLU and the pooling instead of making four trips to
-        memory (a width-128 block's activations are half a MB per image; the whole class's 256,
-        a hundred and thirty MB). Per-image normalisation makes the chunks exactly the whole batch's
-        rows."""
+        target): (D,). Embedded a few images at a time (`ddlab.functional.over_chunks`), so a block's
+        activations stay in the CPU's caches between the conv, the norm, the ReLU and the pooling
+        instead of making four trips to memory (a width-128 block's activations are about half a MB
+        per image; a whole class's 256, a hundred MB). Per-image normalisation makes the chunks'
+        rows exactly the whole batch's."""
         chunk = max(1, CHUNK_BYTES // (4 * self.config.width * x.shape[-1] ** 2))
-        return sum(self._embed(features, part).sum(0) for part in x.split(chunk)) / x.shape[0]
+        sums = over_chunks(self.net.features, features, x, chunk, reduce=lambda out: out.flatten(1).sum(0))
+        return sum(sums) / x.shape[0]
