@@ -16,6 +16,7 @@ behind it, is in benchmarks/RESULTS.md.
     notebooks 10-12    analysis()                         every set     evaluation()
     notebook 13        dd_labels_mnist(n_images), kip_live(ipc), dm_mnist(ipc) on Fashion-MNIST
     live runs          live_runs(): every load_or_distill call of the notebooks, validation_pace(config)
+    decoupled          sre2l_mnist(ipc), rded_mnist(ipc), decoupled_teacher() (benchmarks/decoupled.py)
 """
 from __future__ import annotations
 
