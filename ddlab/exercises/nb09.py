@@ -1,6 +1,6 @@
 """Notebook 09's exercises: value for time, whose images depend on the ConvNet, coresets at ten per class.
-The checks take leaderboard rows and tables, whose scores record the set they measured, and pick
-or average themselves."""
+The checks take leaderboard rows and tables, whose scores record the set and network they measured,
+and verify the learner's choice of rows and drops against them."""
 from __future__ import annotations
 
 import torch

@@ -1,6 +1,7 @@
 """Notebook 10's exercises: is the overshoot needed, where the distilled set stops helping, would
 real-trained networks 'recognise' noise. The checks take the sets and what `analysis` measured on
-them, verify which set each measurement is of, and read the accuracies themselves."""
+them, verify which set each measurement is of (and the learner's advantage against a recomputation),
+and read the accuracies themselves."""
 from __future__ import annotations
 
 import torch

@@ -1,6 +1,6 @@
 """Notebook 11's exercises: how much of the agreement is forced, when real training is most curved.
-The checks take what `analysis` measured (an agreement that records its set, a curvature curve) and
-compute the floor gap and the trend themselves."""
+The checks take what `analysis` measured (an agreement that records its set, a curvature curve):
+the first recomputes the learner's gap above the floor from it, the second reads the trend itself."""
 from __future__ import annotations
 
 from ..analysis.agreement import Agreement

@@ -1,6 +1,6 @@
 """Notebook 12's exercises: does every distilled image help, and whom does each one hurt. Both checks
-take the DM set and its leave-one-out influence (which records the set it measured) and compute the
-per-image numbers themselves."""
+take the DM set and its leave-one-out influence (which records the set it measured) with the per-image
+numbers the learner computed from it, and recompute those."""
 from __future__ import annotations
 
 import torch
@@ -9,7 +9,6 @@ from ..analysis.influence import Influence
 from ..synthetic import fingerprint
 from .core import NotYet, exercise
 from .provenance import keys_of, mnist, recomputed, set_of
-
 
 
 def influence_of(answer, computed: str) -> Influence:
