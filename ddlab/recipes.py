@@ -222,8 +222,8 @@ def rded_mnist(ipc: int = 1) -> RDED:
     """RDED with `ipc` images per class: the settings of their scripts for small images (CIFAR's
     32x32: factor 1, 5 crops of each of 300 real images per class; T = 20); quick: 20 real images
     per class. Why not their ImageNet factor 2: the course's protocol trains on the stored images
-    as they are, never zooming into one patch as their students' random crops do, and the teacher
-    reads a mosaic of four small digits as one other digit (benchmarks/RESULTS.md, decoupled section)."""
+    as they are, never zooming into one patch as their students' random crops do, and mosaics of
+    four small digits then score below chance (benchmarks/RESULTS.md, decoupled section)."""
     return RDED(ipc=ipc, factor=1, candidates=profile.pick(quick=20, default=300), **decoupled_teacher())
 
 
