@@ -88,7 +88,8 @@ answer = dd_figures.unroll_cost(data, lengths=(4, 16))
 check("01.3", prediction, answer)
 ''',
           typed={"lengths": [4, 16], "saved_mb": [1.0, 4.0]},
-          wrong_setting="counterfeit = dd_figures.unroll_cost(data, lengths=(16, 16))")
+          wrong_setting=("import dataclasses as _dataclasses\n"
+                         "counterfeit = _dataclasses.replace(answer, saved_mb=(answer.saved_mb[0],) * len(answer.saved_mb))"))
 def memory_with_length(answer) -> str:
     if not isinstance(answer, UnrollCost) or len(answer.lengths) < 2 or answer.lengths[-1] <= answer.lengths[0]:
         raise NotYet("`answer` should be what `dd_figures.unroll_cost` returns, for at least two "
