@@ -3,11 +3,13 @@
     OMP_NUM_THREADS=1 python benchmarks/idc.py                   # the reference sets and their inits
     OMP_NUM_THREADS=1 python benchmarks/idc.py --models 2 --epochs 100   # a quicker look
 
-The reference sets were made by (default profile; recorded in each set's JSON):
+The reference sets were made by (default profile, one thread; recorded in each set's JSON), the
+three runs side by side on one shared core:
 
-    python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.3 --iterations 300 --eval-every 50 --n-models 5 \\
+    python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.05 --iterations 300 --eval-every 50 --n-models 5 \\
         --out assets/idc_mnist_10.pt --checkpoint-every 25
     python -m ddlab distill idc --ipc 1 --factor 1 --lr 0.3 ... --out assets/idc_i_mnist_10.pt
+    python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.3 ...            (not shipped: scored lower)
 
 For factor 2 (IDC) and factor 1 (IDC-I) it scores, under IDC's published protocol (`protocol.as_published`:
 ConvNets of width 128, 300 epochs in minibatches of 64, IDC's augmentation, the stored set decoded):
