@@ -18,7 +18,7 @@ import torch
 from ddlab import distill, evaluate
 from ddlab.__main__ import main
 from ddlab.data import DATASETS, FASHION_MNIST_MEAN, FASHION_MNIST_STD, load
-from ddlab.methods import DC, DD, DM, DSA, KIP, MTT, SRe2L, registered
+from ddlab.methods import DC, DD, DM, DSA, IDC, KIP, MTT, SRe2L, registered
 from ddlab.sources import assets, fashion_mnist as fm
 from ddlab.synthetic import SyntheticSet
 
@@ -226,6 +226,7 @@ TINY = {   # each method at its smallest: 2 iterations in a second or two on a C
     "dsa": DSA(width=8, real_batch=32, outer_loop=1, inner_loop=1, iterations=2, validation_epochs=2),
     "dd": DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2),
     "dm": DM(width=8, real_batch=32, iterations=2, validation_epochs=2),
+    "idc": IDC(width=8, real_batch=32, net_examples=64, inner_loop=1, iterations=2, validation_epochs=2),
     "kip": KIP(real_batch=100, iterations=2),
     "mtt": MTT(ipc=1, syn_steps=2, expert_epochs_matched=1, max_start_epoch=1, n_experts=1, expert_epochs=2,
                width=8, expert_examples=256, expert_batch=128, iterations=2),
