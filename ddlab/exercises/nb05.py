@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..methods.dc import gradient_distance
+from ..methods import gradient_distance
 from .core import NotYet, exercise
 from .provenance import gradients_like, keys_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..methods.dc import gradient_distance, weight_gradients
+from ..methods import gradient_distance, weight_gradients
 from .core import NotYet, exercise
 from .provenance import gradients_like, keys_of, same_values, tensor_like
 

@@ -9,7 +9,7 @@ import math
 import torch
 
 from .. import recipes
-from ..methods.dm import DistributionMatching
+from ..methods import DistributionMatching
 from .core import NotYet, exercise
 from .provenance import keys_of, mnist, real_images, same_values, set_of, tensor_like
 

@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from ..methods.mtt import TrajectoryMatching, parameter_distance
+from ..methods import TrajectoryMatching, parameter_distance
 from ..sources.experts import Trajectories
 from .core import NotYet, exercise
 from .provenance import keys_of, real_images, same_values, set_of
