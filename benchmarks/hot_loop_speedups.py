@@ -123,20 +123,26 @@ def _with_chunk(size: int, run) -> None:
         dm.CHUNK_BYTES = kept
 
 
+COMPARISONS = ("relu", "dm", "dm-chunk")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="*", default=["relu", "dm"], choices=("relu", "dm", "dm-chunk"))
+    parser.add_argument("what", nargs="*", help="relu, dm and/or dm-chunk (default: relu dm)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="tiny widths and batches, one round")
     args = parser.parse_args()
+    for what in args.what:
+        if what not in COMPARISONS:
+            parser.error(f"unknown comparison {what!r}; available: {', '.join(COMPARISONS)}")
     data = load("mnist", device="cpu")
     width, batch, rounds = (8, 16, 1) if args.quick else (128, 256, args.rounds)
     config = DM(ipc=10, width=width, real_batch=batch)
     for threads in args.threads:
         torch.set_num_threads(threads)
         print(f"{threads} thread(s), PyTorch {torch.__version__}", flush=True)
-        for what in args.what:
+        for what in args.what or ["relu", "dm"]:
             if what == "relu":
                 relu(width, batch, rounds, data)
             elif what == "dm":

@@ -1,6 +1,7 @@
 """benchmarks/hot_loops.py: its FLOP and byte counts are the analytic ones, and its smallest
 setting runs and prints a row per loop."""
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -51,3 +52,14 @@ def test_the_smallest_setting_prints_the_limits_and_a_row_per_loop(hot_loops, mo
     for row in rows:
         seconds, gflop = (float(cell) for cell in row.split(" | ")[1:3])
         assert seconds > 0 and gflop > 0
+
+
+def test_the_old_against_new_benchmark_finds_the_same_dm_loss(monkeypatch, capsys):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "hot_loop_speedups.py"
+    spec = importlib.util.spec_from_file_location("hot_loop_speedups", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", ["hot_loop_speedups.py", "dm", "--quick", "--threads", "1"])
+    module.main()
+    before, now = map(float, re.search(r"loss (\S+) before, (\S+) now", capsys.readouterr().out).groups())
+    assert before == pytest.approx(now, rel=1e-5) and before > 0

@@ -30,7 +30,7 @@ from .base import register
 from .image_set import INITS, ImageSetMethod, check_config
 
 # Bytes of one conv block's activations per pass of the real images: about twice a core's L2 cache
-# (benchmarks/hot_loops.py measures the chunk sizes around it).
+# (`benchmarks/hot_loop_speedups.py dm-chunk` times other sizes against it).
 CHUNK_BYTES = 4 << 20
 
 
