@@ -8,6 +8,7 @@ fixed init), as in the paper's Table 1. Also prints the wall and CPU seconds of 
 
     OMP_NUM_THREADS=1 python benchmarks/baselines.py --layout fixed --models 10 --sets 3
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,13 @@ def main() -> None:
     parser.add_argument("--layout", default="both", choices=(*LAYOUTS, "both"))
     parser.add_argument("--models", type=int, default=10, help="unseen networks per set under a random init")
     parser.add_argument("--sets", type=int, default=3, help="draws of each random baseline")
-    parser.add_argument("--names", nargs="+", default=list(BASELINES), choices=list(BASELINES),
-                        help="baselines to include (default: all)")
+    parser.add_argument(
+        "--names",
+        nargs="+",
+        default=list(BASELINES),
+        choices=list(BASELINES),
+        help="baselines to include (default: all)",
+    )
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
 
@@ -37,9 +43,11 @@ def main() -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         table = compare(like, data, names=tuple(args.names), n_models=args.models, n_sets=args.sets)
         print(table)
-        print(f"\n({name} layout: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU "
-              f"on {data.device}, {args.models} unseen networks per set, up to {args.sets} draws per baseline)\n",
-              flush=True)
+        print(
+            f"\n({name} layout: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU "
+            f"on {data.device}, {args.models} unseen networks per set, up to {args.sets} draws per baseline)\n",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ before the repository is copied (a cached layer), Python >= 3.11, no test or sit
 build either way) and sums the installed size of each resolved distribution as this environment has it:
 an estimate of the image's Python packages besides PyTorch.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("pytest", "playwright", "mkdocs")
 PYTORCH = ("torch", "torchvision", "--extra-index-url")
-PYTORCH_ITSELF = ("torch", "triton", "nvidia-")      # also what a file that names the repository pulls in
+PYTORCH_ITSELF = ("torch", "triton", "nvidia-")  # also what a file that names the repository pulls in
 # The conda lock file of the base environment, its name escaped in the Dockerfile: environment.py-3.12-...
 PYTHON = re.compile(r"environment-2epy-2d(\d+)-2e(\d+)")
 
@@ -34,7 +35,9 @@ def dockerfile(clone: Path) -> str:
     repo2docker = shutil.which("repo2docker")
     if repo2docker is None:
         raise SystemExit("repo2docker is not installed: pip install jupyter-repo2docker")
-    done = subprocess.run([repo2docker, "--no-build", "--debug", str(clone)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [repo2docker, "--no-build", "--debug", str(clone)], capture_output=True, text=True, check=True
+    )
     return done.stdout + done.stderr
 
 
@@ -60,17 +63,38 @@ def check(text: str) -> list[str]:
 
 def installed_mib(requirements: Path) -> tuple[dict[str, float], list[str]]:
     """({distribution: MiB installed here} for what `requirements` resolves to, those not installed here)."""
-    lines = [line for line in requirements.read_text().splitlines()
-             if line.split("#")[0].strip() and not line.strip().startswith(PYTORCH)]
+    lines = [
+        line
+        for line in requirements.read_text().splitlines()
+        if line.split("#")[0].strip() and not line.strip().startswith(PYTORCH)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        kept = requirements.with_name("requirements-besides-pytorch.txt")   # beside it: `-r ../` still resolves
+        kept = requirements.with_name("requirements-besides-pytorch.txt")  # beside it: `-r ../` still resolves
         kept.write_text("\n".join(lines) + "\n")
         report = Path(tmp) / "report.json"
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
-                        "--report", str(report), "-r", str(kept)], check=True, capture_output=True,
-                       cwd=requirements.parents[1])   # the repository root, where repo2docker runs pip
-        names = sorted(name for item in json.loads(report.read_text())["install"]
-                       if not (name := item["metadata"]["name"]).startswith(PYTORCH_ITSELF))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--dry-run",
+                "--ignore-installed",
+                "--report",
+                str(report),
+                "-r",
+                str(kept),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=requirements.parents[1],
+        )  # the repository root, where repo2docker runs pip
+        names = sorted(
+            name
+            for item in json.loads(report.read_text())["install"]
+            if not (name := item["metadata"]["name"]).startswith(PYTORCH_ITSELF)
+        )
     sizes, absent = {}, []
     for name in names:
         try:
@@ -85,16 +109,20 @@ def main(commit: str = "HEAD") -> int:
         clone = Path(tmp) / "ddlab"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", commit], check=True)
-        text = dockerfile(clone)       # stdout and stderr: the Python version is announced on the latter
+        text = dockerfile(clone)  # stdout and stderr: the Python version is announced on the latter
         print(f"repo2docker's Dockerfile for {commit}, the lines that decide the image:")
         for line in key_lines(text):
             print("   ", line)
         sizes, absent = installed_mib(clone / "binder" / "requirements.txt")
-    print(f"Python packages besides PyTorch: {len(sizes) + len(absent)} distributions, "
-          f"{sum(sizes.values()):.0f} MiB installed" + (f" (not installed here, not counted: {', '.join(absent)})"
-                                                         if absent else ""))
-    print("  the largest:", ", ".join(f"{name} {mib:.0f} MiB" for name, mib in
-                                      sorted(sizes.items(), key=lambda item: -item[1])[:8]))
+    print(
+        f"Python packages besides PyTorch: {len(sizes) + len(absent)} distributions, "
+        f"{sum(sizes.values()):.0f} MiB installed"
+        + (f" (not installed here, not counted: {', '.join(absent)})" if absent else "")
+    )
+    print(
+        "  the largest:",
+        ", ".join(f"{name} {mib:.0f} MiB" for name, mib in sorted(sizes.items(), key=lambda item: -item[1])[:8]),
+    )
     problems = check(text)
     for problem in problems:
         print("PROBLEM:", problem)

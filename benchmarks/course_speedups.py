@@ -12,6 +12,7 @@ prints both times, their ratio and what the results agree on:
 
     OMP_NUM_THREADS=1 python benchmarks/course_speedups.py        # about 8 minutes on one core
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-os.environ["DDLAB_PROFILE"] = "default"    # before ddlab reads it: the default profile's budgets
+os.environ["DDLAB_PROFILE"] = "default"  # before ddlab reads it: the default profile's budgets
 
 import torch  # noqa: E402
 
@@ -48,27 +49,41 @@ def main() -> None:
     reference = ddlab.assets.load("dm_mnist_10", data.device)
     old, scores = timed(lambda: ddlab.evaluate(reference, data))
     new, recorded = timed(lambda: ddlab.assets.recorded_score("dm_mnist_10"))
-    row("dm_mnist_10's accuracy, default judge (4 ConvNets, 300 epochs)", old, new,
-        f"retrained {scores.format()} vs recorded {recorded.mean * 100:.1f} ± {recorded.std * 100:.1f}%")
+    row(
+        "dm_mnist_10's accuracy, default judge (4 ConvNets, 300 epochs)",
+        old,
+        new,
+        f"retrained {scores.format()} vs recorded {recorded.mean * 100:.1f} ± {recorded.std * 100:.1f}%",
+    )
 
     spec = expert_spec(recipes.mtt_mnist(1))
     with tempfile.TemporaryDirectory() as root:
         old, built = timed(lambda: experts.load_or_build(spec, data, root=root, rebuild=True, progress=False))
     new, shipped = timed(lambda: experts.load_or_build(spec, data, root=tempfile.gettempdir()))
     same = all(torch.equal(built.params[k], shipped.params[k]) for k in built.params)
-    row(f"MTT experts ({spec.n_experts} x {spec.epochs} epochs, width {spec.width})", old, new,
-        "bit-identical weights" if same else
-        f"other weights (built on {shipped.built_on} when shipped); last-epoch accuracy "
+    row(
+        f"MTT experts ({spec.n_experts} x {spec.epochs} epochs, width {spec.width})",
+        old,
+        new,
+        "bit-identical weights"
+        if same
+        else f"other weights (built on {shipped.built_on} when shipped); last-epoch accuracy "
         f"{100 * experts.accuracy_per_epoch(built, data, 2000)[:, -1].mean():.1f}% vs "
-        f"{100 * experts.accuracy_per_epoch(shipped, data, 2000)[:, -1].mean():.1f}% on 2,000 test images")
+        f"{100 * experts.accuracy_per_epoch(shipped, data, 2000)[:, -1].mean():.1f}% on 2,000 test images",
+    )
 
     config = recipes.dm_mnist(1)
     old, every_10 = timed(lambda: ddlab.distill(config, data, seed=0, progress=False))
-    new, four = timed(lambda: ddlab.distill(config, data, seed=0, progress=False,
-                                           eval_every=recipes.validation_pace(config)))
-    row(f"notebook 07's DM run ({config.iterations} iterations)", old, new,
+    new, four = timed(
+        lambda: ddlab.distill(config, data, seed=0, progress=False, eval_every=recipes.validation_pace(config))
+    )
+    row(
+        f"notebook 07's DM run ({config.iterations} iterations)",
+        old,
+        new,
         f"{len(every_10.history['accuracy'])} vs {len(four.history['accuracy'])} checks; best validation "
-        f"{100 * max(every_10.history['accuracy']):.1f}% vs {100 * max(four.history['accuracy']):.1f}%")
+        f"{100 * max(every_10.history['accuracy']):.1f}% vs {100 * max(four.history['accuracy']):.1f}%",
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ on a shared machine).
 
     DDLAB_PROFILE=default OMP_NUM_THREADS=2 python benchmarks/curvature.py
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ def main() -> None:
     curve = curvature_during_training(sets, data, arch=args.arch, n_models=args.models)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"profile {profile.current()}: {seconds:.0f} s wall, {cpu:.0f} s CPU for {len(curve.steps)} checkpoints, "
-          f"{torch.get_num_threads()} threads, device {data.device}, peak RSS {peak:.0f} MiB")
+    print(
+        f"profile {profile.current()}: {seconds:.0f} s wall, {cpu:.0f} s CPU for {len(curve.steps)} checkpoints, "
+        f"{torch.get_num_threads()} threads, device {data.device}, peak RSS {peak:.0f} MiB"
+    )
     print("step  " + "  ".join(f"{name:>8}" for name in curve.traces))
     for i, step in enumerate(curve.steps):
         print(f"{step:>4}  " + "  ".join(f"{curve.traces[name][i].mean().item():>8.2f}" for name in curve.traces))

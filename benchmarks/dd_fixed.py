@@ -9,6 +9,7 @@ stay in.
     python benchmarks/dd_fixed.py                      # the default profile's budget (notebook 01)
     python benchmarks/dd_fixed.py --iterations 20000   # longer
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,14 +44,16 @@ def main() -> None:
     if args.iterations:
         config = dataclasses.replace(config, iterations=args.iterations)
     data = ddlab.load("mnist", device=args.device)
-    curve: list[tuple[float, float]] = []            # (seconds of distillation, test accuracy)
-    overhead = [0.0]                                 # seconds spent measuring the curve
+    curve: list[tuple[float, float]] = []  # (seconds of distillation, test accuracy)
+    overhead = [0.0]  # seconds spent measuring the curve
 
     def record(event: ddlab.Event) -> None:
         if event.iteration % args.eval_every and not event.done:
             return
         start = time.perf_counter()
-        snapshot = ddlab.SyntheticSet(event.images, event.labels, event.lrs, {"method": "dd", **dataclasses.asdict(config)})
+        snapshot = ddlab.SyntheticSet(
+            event.images, event.labels, event.lrs, {"method": "dd", **dataclasses.asdict(config)}
+        )
         curve.append((event.elapsed - overhead[0], ddlab.evaluate(snapshot, data).mean))
         overhead[0] += time.perf_counter() - start
 
@@ -59,23 +62,30 @@ def main() -> None:
     wall = time.perf_counter() - start - overhead[0]
     final = ddlab.evaluate(result, data)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"device {data.device}{' (' + torch.cuda.get_device_name(0) + ')' if data.device.type == 'cuda' else ''}, "
-          f"torch {torch.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"device {data.device}{' (' + torch.cuda.get_device_name(0) + ')' if data.device.type == 'cuda' else ''}, "
+        f"torch {torch.__version__}"
+    )
     print(f"config: {config}")
-    print(f"iterations: {config.iterations}, wall {wall:.1f} s, {wall / config.iterations:.4f} s per outer iteration "
-          f"(validation every {args.eval_every} iterations included; the curve's test measurements excluded)")
+    print(
+        f"iterations: {config.iterations}, wall {wall:.1f} s, {wall / config.iterations:.4f} s per outer iteration "
+        f"(validation every {args.eval_every} iterations included; the curve's test measurements excluded)"
+    )
     for threshold in THRESHOLDS:
         reached = next((t for t, a in curve if a >= threshold), None)
         print(f"time to {100 * threshold:.0f}%: " + (f"{reached:.1f} s" if reached is not None else "not reached"))
     print(f"final test accuracy: {final}")
-    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB RSS"
-          + (f", {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB CUDA" if data.device.type == "cuda" else ""))
+    print(
+        f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB RSS"
+        + (f", {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB CUDA" if data.device.type == "cuda" else "")
+    )
     _plot(curve, args.plot)
 
 
 def _plot(curve, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -7,6 +7,7 @@ not, which is why the reference run relies on choosing the best of many checkpoi
 
     OMP_NUM_THREADS=1 python benchmarks/dd_fixed_refine.py --lr 1e-4 1e-5 --iterations 120
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,13 @@ def main() -> None:
     reference = ddlab.assets.load("dd_fixed_mnist_10", data.device)
     print(f"reference set: {ddlab.evaluate(reference, data)} (test)")
     for lr in args.lr:
-        config = dataclasses.replace(config_from_dict(reference.config), lr=lr, real_batch=args.real_batch,
-                                     iterations=args.iterations, lr_decay_every=args.iterations)
+        config = dataclasses.replace(
+            config_from_dict(reference.config),
+            lr=lr,
+            real_batch=args.real_batch,
+            iterations=args.iterations,
+            lr_decay_every=args.iterations,
+        )
         curve: list[str] = []
 
         def record(event: ddlab.Event) -> None:
@@ -40,10 +46,14 @@ def main() -> None:
                 curve.append(f"{event.iteration}: {100 * ddlab.evaluate(snapshot, data).mean:.2f}%")  # noqa: B023 (this lr's run)
 
         start = time.perf_counter()
-        ddlab.distill(config, data, callbacks=[record], seed=0, eval_every=args.iterations, progress=False,
-                      start_from=reference)
-        print(f"Adam lr {lr:g}, {args.real_batch} real images per step ({time.perf_counter() - start:.0f} s): "
-              + ", ".join(curve), flush=True)
+        ddlab.distill(
+            config, data, callbacks=[record], seed=0, eval_every=args.iterations, progress=False, start_from=reference
+        )
+        print(
+            f"Adam lr {lr:g}, {args.real_batch} real images per step ({time.perf_counter() - start:.0f} s): "
+            + ", ".join(curve),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

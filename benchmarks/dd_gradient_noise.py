@@ -8,6 +8,7 @@ few (n_nets, real batch) choices, beside each one's cost — what picks the sett
 
     OMP_NUM_THREADS=2 python benchmarks/dd_gradient_noise.py --set dd_random_mnist_100_stage1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,17 +46,24 @@ def main() -> None:
         trained = unroll(net, {k: v[i] for k, v in inits.items()}, schedule, lrs)
         return torch.autograd.grad(loss(net, trained, x, y), images)[0].flatten()
 
-    gradients = torch.stack([torch.stack([gradient(i, x, y) for x, y in real_batches])
-                             for i in range(args.inits)])                                # (inits, batches, pixels)
+    gradients = torch.stack(
+        [torch.stack([gradient(i, x, y) for x, y in real_batches]) for i in range(args.inits)]
+    )  # (inits, batches, pixels)
 
     mean = gradients.mean((0, 1))
     from_inits = ((gradients.mean(1) - mean) ** 2).sum(-1).mean().item()
     from_batch = ((gradients.mean(0) - mean) ** 2).sum(-1).mean().item()
-    interaction = ((gradients - gradients.mean(1, keepdim=True) - gradients.mean(0, keepdim=True) + mean) ** 2
-                   ).sum(-1).mean().item()
-    print(f"at {args.set}: squared mean {(mean ** 2).sum().item():.4f}; variance of one gradient "
-          f"(1 init, {args.batch_size} real images) from the inits {from_inits:.4f}, from the real batch "
-          f"{from_batch:.4f}, interaction {interaction:.4f}")
+    interaction = (
+        ((gradients - gradients.mean(1, keepdim=True) - gradients.mean(0, keepdim=True) + mean) ** 2)
+        .sum(-1)
+        .mean()
+        .item()
+    )
+    print(
+        f"at {args.set}: squared mean {(mean**2).sum().item():.4f}; variance of one gradient "
+        f"(1 init, {args.batch_size} real images) from the inits {from_inits:.4f}, from the real batch "
+        f"{from_batch:.4f}, interaction {interaction:.4f}"
+    )
     for n_nets, real_batch in ((4, 256), (4, 1024), (8, 256), (8, 512)):
         scale = args.batch_size / real_batch
         predicted = from_inits / n_nets + from_batch * scale + interaction * scale / n_nets

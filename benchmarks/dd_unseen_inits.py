@@ -8,6 +8,7 @@ prints mean ± std, the standard error of the mean, and the mean of the first 20
 
     OMP_NUM_THREADS=2 python benchmarks/dd_unseen_inits.py dd_random_mnist_100_stage1 dd_random_mnist_100
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,14 +27,19 @@ def main() -> None:
 
     data = ddlab.load("mnist", device=args.device)
     for name in args.sets:
-        synthetic = (ddlab.SyntheticSet.load(name, data.device) if name.endswith(".pt")
-                     else ddlab.assets.load(name, data.device))
+        synthetic = (
+            ddlab.SyntheticSet.load(name, data.device) if name.endswith(".pt") else ddlab.assets.load(name, data.device)
+        )
         began = time.perf_counter()
-        accuracies = 100 * ddlab.evaluate(synthetic, data, init="random", n_models=args.n_models,
-                                          seed=args.seed).accuracies
-        print(f"{name}: {accuracies.mean():.2f} ± {accuracies.std():.2f}% on {len(accuracies)} unseen inits "
-              f"(standard error {accuracies.std() / len(accuracies) ** 0.5:.2f}; first 20: "
-              f"{accuracies[:20].mean():.2f}%) in {time.perf_counter() - began:.0f} s", flush=True)
+        accuracies = (
+            100 * ddlab.evaluate(synthetic, data, init="random", n_models=args.n_models, seed=args.seed).accuracies
+        )
+        print(
+            f"{name}: {accuracies.mean():.2f} ± {accuracies.std():.2f}% on {len(accuracies)} unseen inits "
+            f"(standard error {accuracies.std() / len(accuracies) ** 0.5:.2f}; first 20: "
+            f"{accuracies[:20].mean():.2f}%) in {time.perf_counter() - began:.0f} s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ judged like a leaderboard row (`recipes.leaderboard()`'s evaluation: the ConvNet
 DSA augmentation, its share of the epochs, its networks and test images). The table goes into
 benchmarks/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ def make(method: str, ipc: int, data, temperature: float | None = None, factor: 
     if method == "sre2l":
         config = recipes.sre2l_mnist(ipc)
         config = config if temperature is None else dataclasses.replace(config, temperature=temperature)
-        return distill(config, data, seed=0, validate=False, progress=False), config   # theirs keeps the last images
+        return distill(config, data, seed=0, validate=False, progress=False), config  # theirs keeps the last images
     if method == "rded":
         config = recipes.rded_mnist(ipc)
         config = config if temperature is None else dataclasses.replace(config, temperature=temperature)
@@ -47,17 +48,26 @@ def make(method: str, ipc: int, data, temperature: float | None = None, factor: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", nargs="+", default=["sre2l:1", "rded:1", "sre2l:10", "rded:10"], metavar="METHOD:IPC[:FACTOR]")
-    parser.add_argument("--temperature", type=float, default=None,
-                        help="relabel at this temperature instead of the paper's (SRe2L 30, RDED 20)")
+    parser.add_argument(
+        "--runs", nargs="+", default=["sre2l:1", "rded:1", "sre2l:10", "rded:10"], metavar="METHOD:IPC[:FACTOR]"
+    )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="relabel at this temperature instead of the paper's (SRe2L 30, RDED 20)",
+    )
     args = parser.parse_args()
     data = load("mnist")
     plan = recipes.leaderboard()
     began = time.perf_counter()
     teacher = teachers.load_or_train(recipes.sre2l_mnist().teacher(), data)
-    print(f"teacher: BatchNorm ConvNet width {teacher.spec.width}, {teacher.spec.epochs} epoch(s) on "
-          f"{teacher.spec.train_examples} images: {100 * teacher.test_accuracy:.1f}% on the test set, trained in "
-          f"{teacher.seconds:.0f} s on {teacher.built_on} (this call: {time.perf_counter() - began:.0f} s)", flush=True)
+    print(
+        f"teacher: BatchNorm ConvNet width {teacher.spec.width}, {teacher.spec.epochs} epoch(s) on "
+        f"{teacher.spec.train_examples} images: {100 * teacher.test_accuracy:.1f}% on the test set, trained in "
+        f"{teacher.seconds:.0f} s on {teacher.built_on} (this call: {time.perf_counter() - began:.0f} s)",
+        flush=True,
+    )
     rows = []
     for run in args.runs:
         method, ipc, *factor = run.split(":")
@@ -65,19 +75,26 @@ def main() -> None:
         made, config = make(method, int(ipc), data, args.temperature, int(factor[0]) if factor else None)
         seconds = time.perf_counter() - began
         judge = fair.Judge(protocol.sized(made.config, plan.evaluation), plan.evaluation.n_models, plan.test_examples)
-        scores = fair.fair_scores(made, data, judge,
-                                  teacher=lambda images, t=config.temperature: teacher.soft_labels(images, t))
+        scores = fair.fair_scores(
+            made, data, judge, teacher=lambda images, t=config.temperature: teacher.soft_labels(images, t)
+        )
         name = method.upper().replace("SRE2L", "SRe2L") + (f" (factor {factor[0]})" if factor else "")
-        rows.append(f"| {name} | {ipc} | {scores.hard.format()} | "
-                    f"{scores.random_hard.format()} | {fair.points(scores.gain)} | {config.temperature:g} | "
-                    f"{scores.soft.format()} | {scores.random_soft.format()} | {fair.points(scores.soft_gain)} | "
-                    f"{scores.whole.format()} | {seconds:.0f} s |")
+        rows.append(
+            f"| {name} | {ipc} | {scores.hard.format()} | "
+            f"{scores.random_hard.format()} | {fair.points(scores.gain)} | {config.temperature:g} | "
+            f"{scores.soft.format()} | {scores.random_soft.format()} | {fair.points(scores.soft_gain)} | "
+            f"{scores.whole.format()} | {seconds:.0f} s |"
+        )
         print(rows[-1], flush=True)
-    print(f"\nMNIST test accuracy (first {plan.test_examples} test images), profile {profile.current()}: "
-          f"{plan.evaluation.n_models} ConvNets of width {plan.width}, {plan.evaluation.epoch_fraction:g} of the "
-          f"protocol's epochs, DSA; {platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}")
-    print("| method | ipc | hard labels | random real, hard | gain | T | teacher's labels | random real, teacher's | "
-          "gain | all real data | make time |")
+    print(
+        f"\nMNIST test accuracy (first {plan.test_examples} test images), profile {profile.current()}: "
+        f"{plan.evaluation.n_models} ConvNets of width {plan.width}, {plan.evaluation.epoch_fraction:g} of the "
+        f"protocol's epochs, DSA; {platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}"
+    )
+    print(
+        "| method | ipc | hard labels | random real, hard | gain | T | teacher's labels | random real, teacher's | "
+        "gain | all real data | make time |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 

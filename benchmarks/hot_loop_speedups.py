@@ -12,6 +12,7 @@ dm        one DM outer iteration (ipc 10, 256 real images per class, DSA, width 
           (real images embedded a few at a time, all classes' synthetic images in one pass)
 dm-chunk  the same DM iteration with `dm.CHUNK_BYTES` at several sizes (the chunk of real images)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,7 +81,9 @@ def report(title: str, medians: dict[str, float], difference: str) -> None:
 def relu(width: int, batch: int, rounds: int, data) -> None:
     new_net = make_net("convnet", *data.net_args, width=width)
     old_net = out_of_place(new_net)
-    params = {k: v.requires_grad_() for k, v in init_params(new_net, "default", torch.Generator().manual_seed(0)).items()}
+    params = {
+        k: v.requires_grad_() for k, v in init_params(new_net, "default", torch.Generator().manual_seed(0)).items()
+    }
     x, y = data.sample(batch, torch.Generator().manual_seed(1))
 
     def step(net):
@@ -89,8 +92,11 @@ def relu(width: int, batch: int, rounds: int, data) -> None:
 
     worst = max((a - b).abs().max().item() for a, b in zip(step(old_net), step(new_net)))
     medians = alternate({"out of place": lambda: step(old_net), "in place": lambda: step(new_net)}, rounds)
-    report(f"relu, ConvNet width {width}, {batch} images, forward + backward", medians,
-           f"largest gradient difference {worst:.1e}")
+    report(
+        f"relu, ConvNet width {width}, {batch} images, forward + backward",
+        medians,
+        f"largest gradient difference {worst:.1e}",
+    )
 
 
 def dm_iteration(config: DM, data, rounds: int, chunk_bytes: tuple[int, ...] = ()) -> None:
@@ -111,7 +117,9 @@ def dm_iteration(config: DM, data, rounds: int, chunk_bytes: tuple[int, ...] = (
     candidates = {"per class": old, "now": new}
     for size in chunk_bytes:
         candidates[f"{size >> 20} MiB"] = lambda size=size: _with_chunk(size, new)
-    title = f"dm, ipc {config.ipc}, width {config.width}, {config.real_batch} real images per class, outer loss + backward"
+    title = (
+        f"dm, ipc {config.ipc}, width {config.width}, {config.real_batch} real images per class, outer loss + backward"
+    )
     report(title, alternate(candidates, rounds), difference)
 
 

@@ -23,6 +23,7 @@ Loops (ipc 10, MNIST, width 128 where the paper uses it):
             of batch 256 (capped at 100)
   predict   `predict_many`: 2 networks on 2,000 test images
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,11 @@ class ByteCounter(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        written = {id(a) for a, spec in zip(args, func._schema.arguments)
-                   if spec.alias_info is not None and spec.alias_info.is_write}
+        written = {
+            id(a)
+            for a, spec in zip(args, func._schema.arguments)
+            if spec.alias_info is not None and spec.alias_info.is_write
+        }
         seen = set()
         for t in tree_leaves((args, kwargs, out)):
             if isinstance(t, torch.Tensor) and (t.data_ptr(), t.nbytes) not in seen:
@@ -71,8 +75,8 @@ class ByteCounter(TorchDispatchMode):
 
 @dataclasses.dataclass
 class Counted:
-    flops: int         # floating-point operations of one run (a multiply-add counts 2)
-    bytes: int         # bytes read and written by its operators, one run
+    flops: int  # floating-point operations of one run (a multiply-add counts 2)
+    bytes: int  # bytes read and written by its operators, one run
 
 
 def seconds(run: Callable[[], object], repeats: int) -> float:
@@ -97,20 +101,22 @@ def limits(side: int, copy_mb: int, repeats: int) -> tuple[float, float]:
     """(GFLOP/s of a side x side float32 matmul, GB/s of copying copy_mb MB): the fastest of
     `repeats` runs, since a limit is what the machine can do when nothing else gets in the way."""
     a, b = torch.randn(side, side), torch.randn(side, side)
-    source = torch.empty(copy_mb << 18)                # floats: copy_mb MB
+    source = torch.empty(copy_mb << 18)  # floats: copy_mb MB
     target = torch.empty_like(source)
     matmul = min(seconds(lambda: a @ b, 1) for _ in range(repeats))
     copy = min(seconds(lambda: target.copy_(source), 1) for _ in range(repeats))
-    return 2 * side ** 3 / matmul / 1e9, 2 * source.nbytes / copy / 1e9
+    return 2 * side**3 / matmul / 1e9, 2 * source.nbytes / copy / 1e9
 
 
 def matching_loops(data, width: int, real_batch: int, ipc: int) -> dict[str, Callable[[], object]]:
     """One outer iteration (loss + backward) of DC, DSA and DM as the driver runs it; gradient
     matching on a quarter of the real batch (its rate per FLOP is the same; a whole one is a minute)."""
     loops = {}
-    for name, config, batch in (("dc", DC(ipc=ipc, outer_loop=1, inner_loop=1), real_batch // 4),   # outer_loop 1:
-                                ("dsa", DSA(ipc=ipc, outer_loop=1, inner_loop=1), real_batch // 4),  # a fresh network
-                                ("dm", DM(ipc=ipc), real_batch)):
+    for name, config, batch in (
+        ("dc", DC(ipc=ipc, outer_loop=1, inner_loop=1), real_batch // 4),  # outer_loop 1:
+        ("dsa", DSA(ipc=ipc, outer_loop=1, inner_loop=1), real_batch // 4),  # a fresh network
+        ("dm", DM(ipc=ipc), real_batch),
+    ):
         config = dataclasses.replace(config, width=width, real_batch=batch)
         method = method_for(config)(config, data, torch.Generator().manual_seed(0))
         loops[name] = lambda method=method: method.outer_loss().backward()
@@ -129,7 +135,7 @@ def mtt_loop(data, width: int, syn_steps: int) -> Callable[[], object]:
 
 def evaluation_loops(data, quick: bool) -> dict[str, Callable[[], object]]:
     x, y = data.sample(100, torch.Generator().manual_seed(0))
-    x_test = data.x_test[:200 if quick else 2000]
+    x_test = data.x_test[: 200 if quick else 2000]
     schedule = Schedule(epochs=1, batch_size=256, lr=0.01, momentum=0.9)
     loops = {}
     for arch, width in EVALUATION_NETS[:1] + EVALUATION_NETS[3:] if quick else EVALUATION_NETS:
@@ -137,7 +143,8 @@ def evaluation_loops(data, quick: bool) -> dict[str, Callable[[], object]]:
         inits = sample_inits(net, 2, "default", torch.Generator().manual_seed(1))
         name = f"{arch} {width}" if width else arch
         loops[f"train {name}"] = lambda net=net, inits=inits: train_many(
-            net, inits, x, y, schedule, torch.Generator().manual_seed(2))
+            net, inits, x, y, schedule, torch.Generator().manual_seed(2)
+        )
         loops[f"predict {name}"] = lambda net=net, inits=inits: predict_many(net, inits, x_test)
     return loops
 
@@ -152,10 +159,15 @@ def main() -> None:
     data = load("mnist", device="cpu")
     width, real_batch, syn_steps, repeats = (8, 16, 2, 1) if args.quick else (128, 256, 50, args.repeats)
     side, copy_mb = (256, 16) if args.quick else (2048, 512)
-    print(f"{platform.machine()}, {torch.get_num_threads()} default threads, PyTorch {torch.__version__}, "
-          f"{datetime.date.today()}; median of {repeats}")
-    loops = {**matching_loops(data, width, real_batch, ipc=10), "mtt": mtt_loop(data, width, syn_steps),
-             **evaluation_loops(data, args.quick)}
+    print(
+        f"{platform.machine()}, {torch.get_num_threads()} default threads, PyTorch {torch.__version__}, "
+        f"{datetime.date.today()}; median of {repeats}"
+    )
+    loops = {
+        **matching_loops(data, width, real_batch, ipc=10),
+        "mtt": mtt_loop(data, width, syn_steps),
+        **evaluation_loops(data, args.quick),
+    }
     counts: dict[str, Counted] = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -169,8 +181,11 @@ def main() -> None:
             took = seconds(run, repeats)
             counts[name] = counts.get(name) or count(run)
             gflops, gbytes = counts[name].flops / 1e9, counts[name].bytes / 1e9
-            print(f"| {name} | {took:.3f} | {gflops:.1f} | {gflops / took:.1f} | {gflops / took / peak:.0%} | "
-                  f"{gbytes:.2f} | {gbytes / took:.1f} | {gbytes / took / bandwidth:.0%} |", flush=True)
+            print(
+                f"| {name} | {took:.3f} | {gflops:.1f} | {gflops / took:.1f} | {gflops / took / peak:.0%} | "
+                f"{gbytes:.2f} | {gbytes / took:.1f} | {gbytes / took / bandwidth:.0%} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

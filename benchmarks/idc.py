@@ -20,6 +20,7 @@ ConvNets of width 128, 300 epochs in minibatches of 64, IDC's augmentation, the 
 (b) the reference set in assets/, if it is there;
 (c) the paper's number (`ddlab.papers`, IDC's README).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,14 +57,18 @@ def initial_set(factor: int, data, seed: int) -> SyntheticSet:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=5, help="networks per score (default 5, as the paper's judge)")
-    parser.add_argument("--epochs", type=int, default=None, help="fewer epochs than the protocol's 300, for a quick look")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="fewer epochs than the protocol's 300, for a quick look"
+    )
     parser.add_argument("--inits", type=int, default=2, help="random inits scored per factor")
     args = parser.parse_args()
     torch.manual_seed(0)
     data = load("mnist")
-    print(f"# IDC on MNIST, 1 stored image per class; {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} thread(s); {args.models} networks per score, "
-          f"{args.epochs or 300} epochs")
+    print(
+        f"# IDC on MNIST, 1 stored image per class; {platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} thread(s); {args.models} networks per score, "
+        f"{args.epochs or 300} epochs"
+    )
     print("| factor | set | IDC's judge | paper |")
     print("|---|---|---|---|")
     for factor, name in REFERENCE_SETS.items():
@@ -71,8 +76,10 @@ def main() -> None:
         for seed in range(args.inits):
             start = time.perf_counter()
             mean, std = judged(initial_set(factor, data, seed), data, args.models, args.epochs)
-            print(f"| {factor} | init, seed {seed} (no update) | {mean:.1f} ± {std:.1f}% | {paper} |"
-                  f"  <!-- {time.perf_counter() - start:.0f} s -->")
+            print(
+                f"| {factor} | init, seed {seed} (no update) | {mean:.1f} ± {std:.1f}% | {paper} |"
+                f"  <!-- {time.perf_counter() - start:.0f} s -->"
+            )
         path = assets.ASSETS_DIR / f"{name}.pt"
         if path.exists():
             mean, std = judged(SyntheticSet.load(path), data, args.models, args.epochs)

@@ -13,6 +13,7 @@ to `ddlab.recordings.SHA256` is printed.
 A recording needs the live run, so a run already in the cache is refused unless ``--fresh`` (which
 deletes the cached set and distils it again: same seed, same set on the same machine).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import os
 import sys
 import time
 
-os.environ["DDLAB_PROFILE"] = "default"   # before ddlab reads it: recordings are of default-profile runs
+os.environ["DDLAB_PROFILE"] = "default"  # before ddlab reads it: recordings are of default-profile runs
 
 import ddlab  # noqa: E402
 from ddlab import recipes, recordings  # noqa: E402
@@ -36,8 +37,10 @@ def make(name: str, frames: int, fresh: bool) -> None:
     cached = recordings.run_path(key)
     if cached.is_file():
         if not fresh:
-            sys.exit(f"{name}: its run is cached at {cached}; a recording needs the live run: pass --fresh "
-                     f"to distil it again")
+            sys.exit(
+                f"{name}: its run is cached at {cached}; a recording needs the live run: pass --fresh "
+                f"to distil it again"
+            )
         cached.unlink()
         cache.sidecar(cached).unlink(missing_ok=True)
     recorder = recordings.Recorder(frames)
@@ -50,8 +53,10 @@ def make(name: str, frames: int, fresh: bool) -> None:
     recorder.recording(key=key, result=made).save(path)
     digest = cache.sidecar(path).read_text().strip()
     accuracy = made.history["accuracy"][-1] if made.history.get("accuracy") else float("nan")
-    print(f"{name}: {len(recorder)} frames, {path.stat().st_size / 1e3:.0f} kB, {seconds:.0f} s, "
-          f"last validation accuracy {100 * accuracy:.1f}% -> {path.relative_to(recordings.RECORDINGS_DIR.parents[1])}")
+    print(
+        f"{name}: {len(recorder)} frames, {path.stat().st_size / 1e3:.0f} kB, {seconds:.0f} s, "
+        f"last validation accuracy {100 * accuracy:.1f}% -> {path.relative_to(recordings.RECORDINGS_DIR.parents[1])}"
+    )
     print(f'    "{recordings.run_name(key)}": "{digest}",   # {what}')
 
 

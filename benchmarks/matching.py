@@ -12,6 +12,7 @@ dm-run: DM at 1 image per class from real images, then `ddlab.protocol` with DSA
 fewer epochs and networks than the paper (the flags), on all 10,000 test images; the real images DM
 started from are evaluated the same way, as the baseline it has to beat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,13 +45,19 @@ def speed(args, data) -> None:
         for config in (DC(ipc=ipc), DSA(ipc=ipc), DM(ipc=ipc)):
             config = dataclasses.replace(config, width=args.width, real_batch=args.real_batch)
             if isinstance(config, DC) and config.loops()[0] > 1:
-                first, second = time_updates(config, data, 2)   # fresh network; then after inner training
-                print(f"{type(config).__name__} ipc {ipc}: {first:.2f} s per update on a fresh network, "
-                      f"{second:.2f} s after {config.loops()[1]} epochs of network training", flush=True)
+                first, second = time_updates(config, data, 2)  # fresh network; then after inner training
+                print(
+                    f"{type(config).__name__} ipc {ipc}: {first:.2f} s per update on a fresh network, "
+                    f"{second:.2f} s after {config.loops()[1]} epochs of network training",
+                    flush=True,
+                )
             else:
-                times = time_updates(config, data, 1 + args.repeats)[1:]   # the first one warms up
-                print(f"{type(config).__name__} ipc {ipc}: {sum(times) / len(times):.2f} s per iteration "
-                      f"(mean of {len(times)})", flush=True)
+                times = time_updates(config, data, 1 + args.repeats)[1:]  # the first one warms up
+                print(
+                    f"{type(config).__name__} ipc {ipc}: {sum(times) / len(times):.2f} s per iteration "
+                    f"(mean of {len(times)})",
+                    flush=True,
+                )
 
 
 def dm_run(args, data) -> None:
@@ -58,16 +65,21 @@ def dm_run(args, data) -> None:
     start = time.perf_counter()
     result = distill(config, data, seed=0, eval_every=args.iterations, eval_models=1, progress=False)
     seconds = time.perf_counter() - start
-    initial = method_for(config)(config, data, torch.Generator().manual_seed(0)).snapshot()   # seed 0's real images
+    initial = method_for(config)(config, data, torch.Generator().manual_seed(0)).snapshot()  # seed 0's real images
     reduced = dataclasses.replace(protocol.sized(result.config), epochs=args.epochs)
     print(f"evaluation: {reduced}, {args.models} networks, 10,000 test images")
     for name, synthetic in (("DM", result), ("its initial real images", initial)):
         start = time.perf_counter()
         accuracies = protocol.accuracies(synthetic, data, reduced, args.models, torch.Generator().manual_seed(1))
-        print(f"{name}: {100 * accuracies.mean():.1f} +- {100 * accuracies.std():.1f}% "
-              f"(evaluated in {time.perf_counter() - start:.0f} s)", flush=True)
-    print(f"DM: {args.iterations} iterations in {seconds:.0f} s; loss {result.history['loss'][0]:.2f} -> "
-          f"{sum(result.history['loss'][-20:]) / 20:.2f} (mean of the last 20)")
+        print(
+            f"{name}: {100 * accuracies.mean():.1f} +- {100 * accuracies.std():.1f}% "
+            f"(evaluated in {time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+    print(
+        f"DM: {args.iterations} iterations in {seconds:.0f} s; loss {result.history['loss'][0]:.2f} -> "
+        f"{sum(result.history['loss'][-20:]) / 20:.2f} (mean of the last 20)"
+    )
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ x0.1 after half), `--models` fresh networks trained at once by `train_many`, tes
 test images. The MTT set is trained with its learned step size (as the paper evaluates), and also
 with the protocol's 0.01; random real images with 0.01 and with the same learned step size.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ def accuracy(synthetic: SyntheticSet, data, width: int, lr: float, models: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iterations", type=int, default=300, help="outer iterations of the short run")
-    parser.add_argument("--sweep", nargs="*", default=[], metavar="LR:LR_LR",
-                        help="(pixel lr, step-size lr) pairs to try in short runs, e.g. 1000:0.1")
+    parser.add_argument(
+        "--sweep",
+        nargs="*",
+        default=[],
+        metavar="LR:LR_LR",
+        help="(pixel lr, step-size lr) pairs to try in short runs, e.g. 1000:0.1",
+    )
     parser.add_argument("--sweep-iterations", type=int, default=80)
     parser.add_argument("--models", type=int, default=3, help="fresh networks per evaluation")
     parser.add_argument("--eval-every", type=int, default=50, help="driver's validation checks in the short run")
@@ -58,42 +64,56 @@ def main() -> None:
     trajectories = experts.load_or_build(spec, data)
     cpu = time.process_time() - cpu
     epochs = spec.n_experts * spec.epochs
-    print(f"experts: {spec}\n  build {trajectories.seconds:.0f} s wall on {trajectories.built_on} = "
-          f"{trajectories.seconds / epochs:.1f} s per expert-epoch of {spec.train_examples} images"
-          + (f" ({cpu / epochs:.1f} s CPU per expert-epoch in this process)" if cpu > 1 else " (from the cache)"))
+    print(
+        f"experts: {spec}\n  build {trajectories.seconds:.0f} s wall on {trajectories.built_on} = "
+        f"{trajectories.seconds / epochs:.1f} s per expert-epoch of {spec.train_examples} images"
+        + (f" ({cpu / epochs:.1f} s CPU per expert-epoch in this process)" if cpu > 1 else " (from the cache)")
+    )
     per_epoch = experts.accuracy_per_epoch(trajectories, data, examples=args.test_examples)
-    print(f"  test accuracy per epoch (mean over experts, first {args.test_examples} test images): "
-          + ", ".join(f"{t}: {100 * a:.1f}%" for t, a in enumerate(per_epoch.mean(0).tolist())))
+    print(
+        f"  test accuracy per epoch (mean over experts, first {args.test_examples} test images): "
+        + ", ".join(f"{t}: {100 * a:.1f}%" for t, a in enumerate(per_epoch.mean(0).tolist()))
+    )
 
-    for ipc in (1, 10):   # wall and CPU time: on a shared machine the CPU time is the steadier number
+    for ipc in (1, 10):  # wall and CPU time: on a shared machine the CPU time is the steadier number
         start, cpu = time.perf_counter(), time.process_time()
         outer_steps(dataclasses.replace(config, ipc=ipc), data, args.repeats)
         wall, cpu = (time.perf_counter() - start) / args.repeats, (time.process_time() - cpu) / args.repeats
-        print(f"ipc {ipc:2d}: {wall:.3f} s wall, {cpu:.3f} s CPU per MTT iteration "
-              f"({config.syn_steps} student steps, width {config.width}; includes building the method)")
+        print(
+            f"ipc {ipc:2d}: {wall:.3f} s wall, {cpu:.3f} s CPU per MTT iteration "
+            f"({config.syn_steps} student steps, width {config.width}; includes building the method)"
+        )
 
     for pair in args.sweep:
         lr, lr_lr = map(float, pair.split(":"))
         swept = outer_steps(dataclasses.replace(config, lr=lr, lr_lr=lr_lr), data, args.sweep_iterations)
         loss = swept.history["loss"]
-        print(f"sweep pixels lr {lr:g}, step-size lr {lr_lr:g}: loss {sum(loss[:20]) / 20:.3f} -> "
-              f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), alpha {swept.config['learned_lr']:.4f}")
+        print(
+            f"sweep pixels lr {lr:g}, step-size lr {lr_lr:g}: loss {sum(loss[:20]) / 20:.3f} -> "
+            f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), alpha {swept.config['learned_lr']:.4f}"
+        )
 
     start = time.perf_counter()
     result = distill(config, data, eval_every=args.eval_every, progress=False)
     seconds = time.perf_counter() - start
     alpha = result.config["learned_lr"]
     loss = result.history["loss"]
-    print(f"short run: {config.iterations} iterations in {seconds:.0f} s, loss {sum(loss[:20]) / 20:.3f} -> "
-          f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), learned alpha {alpha:.4f}")
-    print(f"  MTT set, ipc 1:           lr alpha {accuracy(result, data, config.width, alpha, args.models)}, "
-          f"lr 0.01 {accuracy(result, data, config.width, 0.01, args.models)}")
+    print(
+        f"short run: {config.iterations} iterations in {seconds:.0f} s, loss {sum(loss[:20]) / 20:.3f} -> "
+        f"{sum(loss[-20:]) / 20:.3f} (first/last 20 mean), learned alpha {alpha:.4f}"
+    )
+    print(
+        f"  MTT set, ipc 1:           lr alpha {accuracy(result, data, config.width, alpha, args.models)}, "
+        f"lr 0.01 {accuracy(result, data, config.width, 0.01, args.models)}"
+    )
     for seed in (0, 1):
         generator = torch.Generator().manual_seed(100 + seed)
         images = torch.cat([data.sample_per_class(c, 1, generator) for c in range(data.num_classes)])
         real = SyntheticSet(images, torch.arange(data.num_classes), config={"method": "random"})
-        print(f"  random real, draw {seed}:    lr alpha {accuracy(real, data, config.width, alpha, args.models)}, "
-              f"lr 0.01 {accuracy(real, data, config.width, 0.01, args.models)}")
+        print(
+            f"  random real, draw {seed}:    lr alpha {accuracy(real, data, config.width, alpha, args.models)}, "
+            f"lr 0.01 {accuracy(real, data, config.width, 0.01, args.models)}"
+        )
 
 
 if __name__ == "__main__":

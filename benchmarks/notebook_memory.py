@@ -10,6 +10,7 @@ inner step so the maxima of different notebooks do not mix.
     python benchmarks/notebook_memory.py                       # every notebook, default profile
     DDLAB_PROFILE=quick python benchmarks/notebook_memory.py notebooks/01_*.ipynb
 """
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,23 @@ def measure_one(notebook: Path) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         status = subprocess.call(
-            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-             "--ExecutePreprocessor.timeout=3600", "--output-dir", out, str(notebook)],
-            cwd=notebook.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--ExecutePreprocessor.timeout=3600",
+                "--output-dir",
+                out,
+                str(notebook),
+            ],
+            cwd=notebook.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return peak_kib / 1024, seconds, status
@@ -49,12 +64,15 @@ def main(argv: list[str]) -> int:
     print("|---|---|---|---|")
     worst = 0.0
     for notebook in notebooks:
-        line = subprocess.run([sys.executable, __file__, "--one", str(notebook.resolve())],
-                              capture_output=True, text=True, check=True).stdout.split()
+        line = subprocess.run(
+            [sys.executable, __file__, "--one", str(notebook.resolve())], capture_output=True, text=True, check=True
+        ).stdout.split()
         peak, seconds, status = float(line[0]), float(line[1]), int(line[2])
         worst = max(worst, peak)
-        print(f"| {notebook.name} | {peak:.0f} | {seconds / 60:.1f} min | {'ok' if status == 0 else 'FAILED'} |",
-              flush=True)
+        print(
+            f"| {notebook.name} | {peak:.0f} | {seconds / 60:.1f} min | {'ok' if status == 0 else 'FAILED'} |",
+            flush=True,
+        )
     print(f"largest peak: {worst:.0f} MiB ({'within' if worst <= LIMIT_MIB else 'OVER'} the {LIMIT_MIB} MiB budget)")
     return 0
 

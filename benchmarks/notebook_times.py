@@ -20,6 +20,7 @@ markdown table, ready for RESULTS.md:
     python benchmarks/notebook_times.py --profile default --save      # all of them, on an idle machine
     python benchmarks/notebook_times.py --profile default --cores 1   # Binder's budget: one thread, one core
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,11 +47,11 @@ NOTEBOOKS = ROOT / "notebooks"
 
 @dataclass(frozen=True)
 class Cost:
-    wall: float             # seconds
-    cpu: float              # seconds of CPU, kernel and its children
+    wall: float  # seconds
+    cpu: float  # seconds of CPU, kernel and its children
     peak_mib: float | None  # peak resident memory of the kernel; None where /proc is missing
-    error: str | None       # the first failing cell's error, None when every cell ran
-    cells: list[tuple[float, int, str]]   # (seconds, cell number, first line) per code cell run
+    error: str | None  # the first failing cell's error, None when every cell ran
+    cells: list[tuple[float, int, str]]  # (seconds, cell number, first line) per code cell run
 
 
 def cpu_seconds(kernel: psutil.Process) -> float:
@@ -60,7 +61,7 @@ def cpu_seconds(kernel: psutil.Process) -> float:
     for child in kernel.children(recursive=True):
         try:
             total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:   # ended meanwhile; its parent has its time once it is reaped
+        except psutil.NoSuchProcess:  # ended meanwhile; its parent has its time once it is reaped
             pass
     return total
 
@@ -72,7 +73,7 @@ def peak_rss_mib(pid: int) -> float | None:
         return None
     for line in status.read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024   # reported in kB
+            return int(line.split()[1]) / 1024  # reported in kB
     return None
 
 
@@ -87,16 +88,24 @@ def cell_seconds(cell) -> float | None:
 
 
 def cell_times(nb) -> list[tuple[float, int, str]]:
-    timed = [(cell_seconds(cell), index, cell.source.strip().splitlines()[0] if cell.source.strip() else "")
-             for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    timed = [
+        (cell_seconds(cell), index, cell.source.strip().splitlines()[0] if cell.source.strip() else "")
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+    ]
     return [(seconds, index, line) for seconds, index, line in timed if seconds is not None]
 
 
 def run(notebook: Path) -> Cost:
     """Execute `notebook` in a fresh kernel and measure it (the kernel inherits os.environ)."""
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=None, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=None,
+        kernel_name="python3",
+        record_timing=True,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     start, error = time.perf_counter(), None
     with client.setup_kernel():
         kernel = psutil.Process(client.km.provisioner.process.pid)
@@ -127,8 +136,10 @@ def chosen(prefixes: list[str]) -> list[Path]:
 
 def this_machine() -> str:
     pinned = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
-            + (f", pinned to {pinned} of them" if pinned != os.cpu_count() else ""))
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+        + (f", pinned to {pinned} of them" if pinned != os.cpu_count() else "")
+    )
 
 
 def pin(cores: int) -> None:
@@ -150,11 +161,21 @@ def save(profile: str, costs: dict[str, Cost]) -> None:
     path = times_file(profile)
     kept = json.loads(path.read_text()) if path.is_file() else {"machine": machine, "notebooks": {}}
     if kept["machine"] != machine and set(kept["notebooks"]) - set(costs):
-        raise SystemExit(f"notebook_times: {path} was measured on {kept['machine']!r}, this is {machine!r}; "
-                         f"measure every notebook here (no --only) to replace it")
+        raise SystemExit(
+            f"notebook_times: {path} was measured on {kept['machine']!r}, this is {machine!r}; "
+            f"measure every notebook here (no --only) to replace it"
+        )
     today = f"{datetime.now():%Y-%m-%d}"
-    measured = {name: {"wall_s": round(c.wall, 1), "cpu_s": round(c.cpu, 1), "peak_mib": c.peak_mib and round(c.peak_mib),
-                       "failed": c.error, "date": today} for name, c in costs.items()}
+    measured = {
+        name: {
+            "wall_s": round(c.wall, 1),
+            "cpu_s": round(c.cpu, 1),
+            "peak_mib": c.peak_mib and round(c.peak_mib),
+            "failed": c.error,
+            "date": today,
+        }
+        for name, c in costs.items()
+    }
     notebooks = dict(sorted({**kept["notebooks"], **measured}.items()))
     path.write_text(json.dumps({"profile": profile, "machine": machine, "notebooks": notebooks}, indent=2) + "\n")
 
@@ -162,21 +183,35 @@ def save(profile: str, costs: dict[str, Cost]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=PROFILES, default="default", help="DDLAB_PROFILE for the kernels")
-    parser.add_argument("--only", nargs="+", default=[], metavar="PREFIX",
-                        help="only the notebooks whose names start so, e.g. --only 00 01")
-    parser.add_argument("--cells", type=int, default=0, metavar="N",
-                        help="also print each notebook's N slowest cells")
-    parser.add_argument("--save", action="store_true",
-                        help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it; "
-                             "with --only, only those notebooks' entries change)")
-    parser.add_argument("--cores", type=int, default=None, metavar="N",
-                        help="pin the kernels to N cores with N threads (1: Binder's budget); not with --save, "
-                             "whose tables are the ones notebook 00 prints")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="PREFIX",
+        help="only the notebooks whose names start so, e.g. --only 00 01",
+    )
+    parser.add_argument("--cells", type=int, default=0, metavar="N", help="also print each notebook's N slowest cells")
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="also write the times to benchmarks/notebook_times_<profile>.json (notebook 00 reads it; "
+        "with --only, only those notebooks' entries change)",
+    )
+    parser.add_argument(
+        "--cores",
+        type=int,
+        default=None,
+        metavar="N",
+        help="pin the kernels to N cores with N threads (1: Binder's budget); not with --save, "
+        "whose tables are the ones notebook 00 prints",
+    )
     args = parser.parse_args(argv)
     if args.cores is not None:
         if args.save:
-            raise SystemExit("notebook_times: --cores measures a budget for RESULTS.md; --save keeps the "
-                             "tables notebook 00 prints, measured on the whole machine")
+            raise SystemExit(
+                "notebook_times: --cores measures a budget for RESULTS.md; --save keeps the "
+                "tables notebook 00 prints, measured on the whole machine"
+            )
         pin(args.cores)
     os.environ["DDLAB_PROFILE"] = args.profile
     print(f"profile {args.profile} · {this_machine()}\n")
@@ -186,13 +221,17 @@ def main(argv: list[str]) -> int:
         cost = run(notebook)
         costs.append(cost)
         failed = f" (FAILED: {cost.error})" if cost.error else ""
-        print(f"| {notebook.stem}{failed} | {duration(cost.wall)} | {duration(cost.cpu)} | {memory(cost.peak_mib)} |",
-              flush=True)
-        for seconds, index, line in sorted(cost.cells, reverse=True)[:args.cells]:
+        print(
+            f"| {notebook.stem}{failed} | {duration(cost.wall)} | {duration(cost.cpu)} | {memory(cost.peak_mib)} |",
+            flush=True,
+        )
+        for seconds, index, line in sorted(cost.cells, reverse=True)[: args.cells]:
             print(f"|   cell {index}: `{line[:60]}` | {duration(seconds)} | | |", flush=True)
     peaks = [c.peak_mib for c in costs if c.peak_mib is not None]
-    print(f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
-          f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |")
+    print(
+        f"| **total** (largest peak) | {duration(sum(c.wall for c in costs))} | "
+        f"{duration(sum(c.cpu for c in costs))} | {memory(max(peaks, default=None))} |"
+    )
     if args.save:
         save(args.profile, {nb.stem: c for nb, c in zip(notebooks, costs)})
     return 1 if any(c.error for c in costs) else 0

@@ -8,6 +8,7 @@ and checks that they predict the same classes.
     OMP_NUM_THREADS=1 python benchmarks/predict_chunk.py
     OMP_NUM_THREADS=1 python benchmarks/predict_chunk.py --chunks 256 64 32 --repeats 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import ddlab
 import ddlab.functional as functional
 from ddlab.nets import make_net, sample_inits
 
-NETWORKS = (("convnet", 16), ("convnet", 32), ("convnet", 128), ("lenet", None))   # the course's judges
+NETWORKS = (("convnet", 16), ("convnet", 32), ("convnet", 128), ("lenet", None))  # the course's judges
 
 
 def main() -> None:
@@ -31,8 +32,10 @@ def main() -> None:
     args = parser.parse_args()
     data = ddlab.load("mnist", device="cpu")
     generator = torch.Generator().manual_seed(0)
-    print(f"{platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}; "
-          f"{args.models} networks on {len(data.x_test):,} test images, fastest of {args.repeats}\n")
+    print(
+        f"{platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}; "
+        f"{args.models} networks on {len(data.x_test):,} test images, fastest of {args.repeats}\n"
+    )
     print("| network | " + " | ".join(f"chunk {c}" for c in args.chunks) + " | ratio (first / last) | same classes |")
     print("|---" * (len(args.chunks) + 3) + "|")
     for arch, width in NETWORKS:
@@ -48,8 +51,12 @@ def main() -> None:
                 best[chunk] = min(best[chunk], time.perf_counter() - began)
         same = all(torch.equal(classes[args.chunks[0]], c) for c in classes.values())
         name = f"{arch}" + (f" width {width}" if width else "")
-        print(f"| {name} | " + " | ".join(f"{best[c]:.2f} s" for c in args.chunks) +
-              f" | {best[args.chunks[0]] / best[args.chunks[-1]]:.2f}x | {'yes' if same else 'NO'} |", flush=True)
+        print(
+            f"| {name} | "
+            + " | ".join(f"{best[c]:.2f} s" for c in args.chunks)
+            + f" | {best[args.chunks[0]] / best[args.chunks[-1]]:.2f}x | {'yes' if same else 'NO'} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

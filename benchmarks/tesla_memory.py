@@ -23,6 +23,7 @@ Time is recorded twice: wall seconds, and the process's CPU seconds (drawn), whi
 shared machine lengthen far less (with one thread, CPU time is the work done; on a GPU, read the
 wall seconds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,18 +40,18 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MODES = {"plain": False, "tesla": True}      # name in the JSON -> MTT.constant_memory
+MODES = {"plain": False, "tesla": True}  # name in the JSON -> MTT.constant_memory
 # A fixed mmap threshold: glibc then serves every block over 128 kB (all but tiny tensors) by mmap
 # and unmaps it on free, instead of raising the threshold and keeping freed blocks in its heap, so
 # the resident set follows what is allocated.
 CHILD_ENV = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
-REPEATS = 2      # measured iterations per process: the largest peak and the shortest time are kept
-TIME_KEY = "cpu_seconds"   # drawn: the process's CPU time, which other jobs on a shared CPU barely change
+REPEATS = 2  # measured iterations per process: the largest peak and the shortest time are kept
+TIME_KEY = "cpu_seconds"  # drawn: the process's CPU time, which other jobs on a shared CPU barely change
 
 
 def config_for(steps: int, ipc: int, constant_memory: bool):
     """The default profile's MTT recipe with `steps` student steps on the whole set per step."""
-    os.environ["DDLAB_PROFILE"] = "default"           # the recipe's width and shipped experts
+    os.environ["DDLAB_PROFILE"] = "default"  # the recipe's width and shipped experts
     from ddlab.recipes import mtt_mnist
 
     return mtt_mnist(ipc, syn_steps=steps, batch_syn=10 * ipc, constant_memory=constant_memory)
@@ -68,12 +69,12 @@ def measure_one(steps: int, ipc: int, mode: str, gradient_file: str) -> dict:
     data = load("mnist", device="cuda" if torch.cuda.is_available() else "cpu")
     method = TrajectoryMatching(config_for(steps, ipc, MODES[mode]), data, torch.Generator().manual_seed(0))
     synchronize = torch.cuda.synchronize if data.device.type == "cuda" else (lambda: None)
-    method.outer_loss().backward()                  # warm-up: PyTorch's one-off allocations and loading
+    method.outer_loss().backward()  # warm-up: PyTorch's one-off allocations and loading
     method.images.grad = method.log_lr.grad = None
     state = method.generator.get_state()
     peaks, times, cpu_times = [], [], []
     for repeat in range(REPEATS):
-        method.generator.set_state(state)                     # the same expert, start and batches each time
+        method.generator.set_state(state)  # the same expert, start and batches each time
         _give_back_free_memory()
         with PeakMemory(data.device) as peak:
             start, cpu_start = time.perf_counter(), time.process_time()
@@ -86,9 +87,15 @@ def measure_one(steps: int, ipc: int, mode: str, gradient_file: str) -> dict:
         if repeat < REPEATS - 1:
             method.images.grad = method.log_lr.grad = None
     torch.save(method.images.grad.cpu(), gradient_file)
-    return {"steps": steps, "mode": mode, "peak_mib": round(max(peaks), 1), "cpu_seconds": round(min(cpu_times), 3),
-            "seconds": round(min(times), 3),
-            "loss": loss.item(), "device": _machine(data.device)}
+    return {
+        "steps": steps,
+        "mode": mode,
+        "peak_mib": round(max(peaks), 1),
+        "cpu_seconds": round(min(cpu_times), 3),
+        "seconds": round(min(times), 3),
+        "loss": loss.item(),
+        "device": _machine(data.device),
+    }
 
 
 def _give_back_free_memory() -> None:
@@ -97,7 +104,7 @@ def _give_back_free_memory() -> None:
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
-        pass                                            # not glibc: the measure is a lower bound
+        pass  # not glibc: the measure is a lower bound
 
 
 def _machine(device) -> str:
@@ -118,37 +125,64 @@ def measure_all(steps: list[int], ipc: int) -> dict:
             gradients = {}
             for mode in MODES:
                 gradients[mode] = str(Path(scratch) / f"{mode}_{n}.pt")
-                out = subprocess.run([sys.executable, __file__, "--one", str(n), mode, gradients[mode], "--ipc", str(ipc)],
-                                     check=True, capture_output=True, text=True, env=CHILD_ENV).stdout
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", str(n), mode, gradients[mode], "--ipc", str(ipc)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env=CHILD_ENV,
+                ).stdout
                 rows.append(json.loads(out.strip().splitlines()[-1]))
-                print(f"{n:>4} steps  {mode:>5}: {rows[-1]['peak_mib']:8.1f} MiB  {rows[-1]['cpu_seconds']:7.2f} s CPU  "
-                      f"{rows[-1]['seconds']:7.2f} s wall", flush=True)
+                print(
+                    f"{n:>4} steps  {mode:>5}: {rows[-1]['peak_mib']:8.1f} MiB  {rows[-1]['cpu_seconds']:7.2f} s CPU  "
+                    f"{rows[-1]['seconds']:7.2f} s wall",
+                    flush=True,
+                )
             tesla, plain = (torch.load(gradients[m]) for m in ("tesla", "plain"))
-            differences.append({"steps": n, "relative": round(((tesla - plain).norm() / plain.norm()).item(), 4),
-                                "cosine": round(torch.nn.functional.cosine_similarity(
-                                    tesla.flatten(), plain.flatten(), dim=0).item(), 4)})
-            print(f"{n:>4} steps: TESLA's image gradient is {differences[-1]['relative']:.1%} from the unrolled one "
-                  f"(cosine {differences[-1]['cosine']:.3f})", flush=True)
+            differences.append(
+                {
+                    "steps": n,
+                    "relative": round(((tesla - plain).norm() / plain.norm()).item(), 4),
+                    "cosine": round(
+                        torch.nn.functional.cosine_similarity(tesla.flatten(), plain.flatten(), dim=0).item(), 4
+                    ),
+                }
+            )
+            print(
+                f"{n:>4} steps: TESLA's image gradient is {differences[-1]['relative']:.1%} from the unrolled one "
+                f"(cosine {differences[-1]['cosine']:.3f})",
+                flush=True,
+            )
     config = dataclasses.asdict(config_for(steps[0], ipc, False))
-    return {"what": "one MTT outer iteration: plain unroll vs TESLA's constant-memory gradient",
-            "command": "OMP_NUM_THREADS=1 python benchmarks/tesla_memory.py " + " ".join(sys.argv[1:]),
-            "date": datetime.date.today().isoformat(), "machine": rows[0]["device"],
-            "setting": {k: config[k] for k in ("ipc", "batch_syn", "width", "depth", "inner_lr")},
-            "memory": "peak RSS above entry (CPU) or CUDA peak allocated, MiB, one fresh process per row",
-            "rows": rows, "gradient_difference": differences}
+    return {
+        "what": "one MTT outer iteration: plain unroll vs TESLA's constant-memory gradient",
+        "command": "OMP_NUM_THREADS=1 python benchmarks/tesla_memory.py " + " ".join(sys.argv[1:]),
+        "date": datetime.date.today().isoformat(),
+        "machine": rows[0]["device"],
+        "setting": {k: config[k] for k in ("ipc", "batch_syn", "width", "depth", "inner_lr")},
+        "memory": "peak RSS above entry (CPU) or CUDA peak allocated, MiB, one fresh process per row",
+        "rows": rows,
+        "gradient_difference": differences,
+    }
 
 
 def plot(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (memory, seconds) = plt.subplots(1, 2, figsize=(9, 3.4))
-    for mode, label, style in (("plain", "MTT: back-propagate the unroll", "o-"), ("tesla", "TESLA: per-step gradient", "s-")):
+    for mode, label, style in (
+        ("plain", "MTT: back-propagate the unroll", "o-"),
+        ("tesla", "TESLA: per-step gradient", "s-"),
+    ):
         rows = [r for r in results["rows"] if r["mode"] == mode]
         memory.plot([r["steps"] for r in rows], [r["peak_mib"] for r in rows], style, label=label)
         seconds.plot([r["steps"] for r in rows], [r[TIME_KEY] for r in rows], style, label=label)
     memory.set(xlabel="student steps N", ylabel="peak memory (MiB)", title="memory of one outer iteration")
-    seconds.set(xlabel="student steps N", ylabel="CPU seconds" if TIME_KEY == "cpu_seconds" else "seconds",
-                title="time of one outer iteration")
+    seconds.set(
+        xlabel="student steps N",
+        ylabel="CPU seconds" if TIME_KEY == "cpu_seconds" else "seconds",
+        title="time of one outer iteration",
+    )
     memory.legend(fontsize=8)
     fig.suptitle(f"{results['machine']}, {results['date']}", fontsize=8)
     fig.tight_layout()

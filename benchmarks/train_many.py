@@ -5,6 +5,7 @@ prints the wall times and their ratio (measured in this one run, on this machine
 
     python benchmarks/train_many.py --arch lenet --models 20
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,21 +27,25 @@ def main() -> None:
     args = parser.parse_args()
 
     data = ddlab.load("mnist", device=args.device)
-    x, y = data.sample(100, torch.Generator().manual_seed(0))          # 100 images, like ipc=10
+    x, y = data.sample(100, torch.Generator().manual_seed(0))  # 100 images, like ipc=10
     net = make_net(args.arch)
     inits = sample_inits(net, args.models, "kaiming", torch.Generator().manual_seed(1), data.device)
     schedule = Schedule(epochs=args.epochs, batch_size=50, lr=0.01, momentum=0.9, weight_decay=5e-4, decay_at=(0.5,))
     times = {}
     for vectorize in (True, False):
-        train_many(net, inits, x, y, Schedule(epochs=1, batch_size=50, lr=0.01), torch.Generator(), vectorize)  # warm-up
+        train_many(
+            net, inits, x, y, Schedule(epochs=1, batch_size=50, lr=0.01), torch.Generator(), vectorize
+        )  # warm-up
         _sync(data.device)
         start = time.perf_counter()
         trained = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(2), vectorize)
         _sync(data.device)
         times[vectorize] = time.perf_counter() - start
         accuracy = accuracy_many(net, trained, data.x_test, data.y_test).mean().item()
-        print(f"{'vmap' if vectorize else 'loop'}: {times[vectorize]:.2f} s for {args.models} {args.arch}s x "
-              f"{args.epochs} epochs on {data.device} (mean test accuracy {100 * accuracy:.1f}%)")
+        print(
+            f"{'vmap' if vectorize else 'loop'}: {times[vectorize]:.2f} s for {args.models} {args.arch}s x "
+            f"{args.epochs} epochs on {data.device} (mean test accuracy {100 * accuracy:.1f}%)"
+        )
     print(f"speed-up of vmap over the loop: {times[False] / times[True]:.2f}x")
 
 

@@ -8,6 +8,7 @@ writes the heat map next to this file.
     python benchmarks/transfer_matrix.py                       # 300 iterations per setting
     python benchmarks/transfer_matrix.py --iterations 1000 --test-images 10000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,11 @@ def main() -> None:
     ready = time.perf_counter() - start
     on_source = networks.accuracies(load_source_digits(device=data.device))
     on_mnist = networks.accuracies(data)
-    print(f"pool of {networks.size} LeNets pretrained on {networks.source} (ready in {ready:.0f} s): "
-          f"source test {100 * on_source.mean():.1f} ± {100 * on_source.std():.1f}%, "
-          f"MNIST test {100 * on_mnist.mean():.1f} ± {100 * on_mnist.std():.1f}% (paper: 67.5 ± 3.9%)")
+    print(
+        f"pool of {networks.size} LeNets pretrained on {networks.source} (ready in {ready:.0f} s): "
+        f"source test {100 * on_source.mean():.1f} ± {100 * on_source.std():.1f}%, "
+        f"MNIST test {100 * on_mnist.mean():.1f} ± {100 * on_mnist.std():.1f}% (paper: 67.5 ± 3.9%)"
+    )
 
     sets = {}
     for setting in INIT_SETTINGS:
@@ -54,12 +57,17 @@ def main() -> None:
         sets[setting] = ddlab.distill(dataclasses.replace(config, init=setting), data, seed=0, progress=False)
         print(f"distilled under {setting}: {args.iterations} iterations in {time.perf_counter() - start:.0f} s")
     start = time.perf_counter()
-    on = (data.x_test[:args.test_images], data.y_test[:args.test_images])
+    on = (data.x_test[: args.test_images], data.y_test[: args.test_images])
     matrix = transfer_matrix(sets, data, n_models=args.n_models, on=on)
-    print(f"evaluated in {time.perf_counter() - start:.0f} s on the first {len(on[1])} test images "
-          f"({args.n_models} networks per random cell)\n{matrix}")
-    device = torch.cuda.get_device_name(0) if data.device.type == "cuda" else \
-        f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
+    print(
+        f"evaluated in {time.perf_counter() - start:.0f} s on the first {len(on[1])} test images "
+        f"({args.n_models} networks per random cell)\n{matrix}"
+    )
+    device = (
+        torch.cuda.get_device_name(0)
+        if data.device.type == "cuda"
+        else f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
+    )
     print(f"device: {device}, torch {torch.__version__}")
 
     import matplotlib.pyplot as plt

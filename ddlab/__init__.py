@@ -14,6 +14,7 @@ Glossary of the names used across the package:
     inner_lr   the step size of the inner training (DD, MTT: its initial value, then learned)
     outer loss the loss on real data after training on synthetic data (what distillation lowers)
 """
+
 from . import environment, exercises, experiments, plots, profile, recipes, sources
 from .callbacks import Event
 from .data import Dataset, load
@@ -28,9 +29,38 @@ from .sources import assets
 from .synthetic import SyntheticSet
 
 __all__ = [
-    "environment", "exercises", "experiments", "plots", "profile", "recipes", "sources", "assets",
-    "Event", "Dataset", "load",
-    "DivergenceError", "distill", "load_or_distill", "Scores", "evaluate",
-    "Schedule", "train_many", "unroll", "LiveView", "Replay", "available_methods", "config_for",
-    "DD", "DC", "DSA", "DM", "MTT", "ConvNet", "LeNet", "MLP", "make_net", "show_images", "SyntheticSet",
+    "environment",
+    "exercises",
+    "experiments",
+    "plots",
+    "profile",
+    "recipes",
+    "sources",
+    "assets",
+    "Event",
+    "Dataset",
+    "load",
+    "DivergenceError",
+    "distill",
+    "load_or_distill",
+    "Scores",
+    "evaluate",
+    "Schedule",
+    "train_many",
+    "unroll",
+    "LiveView",
+    "Replay",
+    "available_methods",
+    "config_for",
+    "DD",
+    "DC",
+    "DSA",
+    "DM",
+    "MTT",
+    "ConvNet",
+    "LeNet",
+    "MLP",
+    "make_net",
+    "show_images",
+    "SyntheticSet",
 ]

@@ -30,6 +30,7 @@ Two entry points:
 `Augmentation` configures strengths; `DSA` is the paper's, and `DC_MNIST` approximates the
 non-differentiable crop/scale/rotate augmentation the DC code uses when it evaluates MNIST sets.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,7 +40,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-Draw = dict[str, Tensor]   # one transform's parameters: {name: (n, ...)}, n = 1 (siamese) or batch size
+Draw = dict[str, Tensor]  # one transform's parameters: {name: (n, ...)}, n = 1 (siamese) or batch size
 
 OPS = ("color", "crop", "cutout", "scale", "rotate")
 
@@ -47,21 +48,23 @@ OPS = ("color", "crop", "cutout", "scale", "rotate")
 @dataclass(frozen=True)
 class Augmentation:
     """Which transforms, their strengths, and whether a batch shares one transform family."""
-    ops: tuple[str, ...] = OPS      # transform families to draw from (uniformly)
-    one_per: str = "batch"          # "batch": one family per call (DSA); "image": each image draws its own (DC)
-    brightness: float = 1.0         # added brightness uniform in +-brightness/2 (normalised units)
-    saturation: float = 2.0         # saturation factor uniform in [0, saturation); identity on 1 channel
-    contrast: float = 0.5           # contrast factor uniform in [contrast, contrast + 1)
-    crop: float = 0.125             # largest translation, as a fraction of the side
-    cutout: float = 0.5             # side of the zeroed square, as a fraction of the image side
-    scale: float = 1.2              # per-axis scale uniform in [1/scale, scale]
-    rotate: float = 15.0            # rotation uniform in +-rotate degrees
+
+    ops: tuple[str, ...] = OPS  # transform families to draw from (uniformly)
+    one_per: str = "batch"  # "batch": one family per call (DSA); "image": each image draws its own (DC)
+    brightness: float = 1.0  # added brightness uniform in +-brightness/2 (normalised units)
+    saturation: float = 2.0  # saturation factor uniform in [0, saturation); identity on 1 channel
+    contrast: float = 0.5  # contrast factor uniform in [contrast, contrast + 1)
+    crop: float = 0.125  # largest translation, as a fraction of the side
+    cutout: float = 0.5  # side of the zeroed square, as a fraction of the image side
+    scale: float = 1.2  # per-axis scale uniform in [1/scale, scale]
+    rotate: float = 15.0  # rotation uniform in +-rotate degrees
 
     def __post_init__(self):
         unknown = [op for op in self.ops if op not in OPS]
         if unknown or not self.ops:
-            raise ValueError(f"unknown augmentation {unknown[0] if unknown else 'list ()'!r}; "
-                             f"available: {', '.join(OPS)}")
+            raise ValueError(
+                f"unknown augmentation {unknown[0] if unknown else 'list ()'!r}; available: {', '.join(OPS)}"
+            )
         if self.one_per not in ("batch", "image"):
             raise ValueError(f"Augmentation.one_per={self.one_per!r} is not allowed; use 'batch' or 'image'")
 
@@ -75,17 +78,18 @@ DC_MNIST = Augmentation(ops=("crop", "scale", "rotate"), one_per="image", crop=4
 # --- the transforms: pure functions of the images and explicit parameters ---------------------
 # Parameters have a leading dim of 1 (broadcast over the batch) or of the batch size.
 
+
 def brightness(x: Tensor, shift: Tensor) -> Tensor:
     return x + shift.view(-1, 1, 1, 1).to(x)
 
 
 def saturation(x: Tensor, factor: Tensor) -> Tensor:
-    mean = x.mean(dim=1, keepdim=True)                    # (N, 1, H, W): the mean over channels
+    mean = x.mean(dim=1, keepdim=True)  # (N, 1, H, W): the mean over channels
     return (x - mean) * factor.view(-1, 1, 1, 1).to(x) + mean
 
 
 def contrast(x: Tensor, factor: Tensor) -> Tensor:
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)            # (N, 1, 1, 1): each image's mean
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)  # (N, 1, 1, 1): each image's mean
     return (x - mean) * factor.view(-1, 1, 1, 1).to(x) + mean
 
 
@@ -93,7 +97,7 @@ def translate(x: Tensor, dy: Tensor, dx: Tensor) -> Tensor:
     """Shift each image by whole pixels (dy down, dx right); uncovered pixels become 0."""
     n, _, h, w = x.shape
     pad = int(max(dy.abs().max(), dx.abs().max()))
-    padded = F.pad(x, [pad] * 4)                                             # (N, C, H+2p, W+2p)
+    padded = F.pad(x, [pad] * 4)  # (N, C, H+2p, W+2p)
     rows = (torch.arange(h) - dy.view(-1, 1) + pad).expand(n, h).to(x.device)  # (N, H) source rows
     cols = (torch.arange(w) - dx.view(-1, 1) + pad).expand(n, w).to(x.device)  # (N, W)
     batch = torch.arange(n, device=x.device).view(n, 1, 1)
@@ -103,9 +107,9 @@ def translate(x: Tensor, dy: Tensor, dx: Tensor) -> Tensor:
 def cutout(x: Tensor, cy: Tensor, cx: Tensor, size: int) -> Tensor:
     """Zero a size x size square centred at (cy, cx) in each image (clipped at the border)."""
     h, w = x.shape[-2:]
-    rows = torch.arange(h).view(1, h, 1) - cy.view(-1, 1, 1) + size // 2    # (N, H, 1)
-    cols = torch.arange(w).view(1, 1, w) - cx.view(-1, 1, 1) + size // 2    # (N, 1, W)
-    inside = (rows >= 0) & (rows < size) & (cols >= 0) & (cols < size)      # (N, H, W)
+    rows = torch.arange(h).view(1, h, 1) - cy.view(-1, 1, 1) + size // 2  # (N, H, 1)
+    cols = torch.arange(w).view(1, 1, w) - cx.view(-1, 1, 1) + size // 2  # (N, 1, W)
+    inside = (rows >= 0) & (rows < size) & (cols >= 0) & (cols < size)  # (N, H, W)
     return x * (~inside).unsqueeze(1).to(x)
 
 
@@ -118,23 +122,31 @@ def affine(x: Tensor, theta: Tensor) -> Tensor:
 
 # --- drawing parameters and applying one family ------------------------------------------------
 
+
 def sample(op: str, n: int, side: int, strength: Augmentation, generator: torch.Generator) -> Draw:
     """`n` draws of family `op`'s parameters for images `side` pixels wide, on the CPU."""
+
     def uniform(low: float, high: float) -> Tensor:
         return low + (high - low) * torch.rand(n, generator=generator)
 
     if op == "color":
-        return {"shift": uniform(-strength.brightness / 2, strength.brightness / 2),
-                "saturation": uniform(0, strength.saturation),
-                "contrast": uniform(strength.contrast, strength.contrast + 1)}
+        return {
+            "shift": uniform(-strength.brightness / 2, strength.brightness / 2),
+            "saturation": uniform(0, strength.saturation),
+            "contrast": uniform(strength.contrast, strength.contrast + 1),
+        }
     if op == "crop":
         k = int(side * strength.crop + 0.5)
-        return {"dy": torch.randint(-k, k + 1, (n,), generator=generator),
-                "dx": torch.randint(-k, k + 1, (n,), generator=generator)}
-    if op == "cutout":   # centres as in the DSA code: 0 .. side (an even square may hang over either edge)
+        return {
+            "dy": torch.randint(-k, k + 1, (n,), generator=generator),
+            "dx": torch.randint(-k, k + 1, (n,), generator=generator),
+        }
+    if op == "cutout":  # centres as in the DSA code: 0 .. side (an even square may hang over either edge)
         centres = side + 1 - int(side * strength.cutout + 0.5) % 2
-        return {"cy": torch.randint(0, centres, (n,), generator=generator),
-                "cx": torch.randint(0, centres, (n,), generator=generator)}
+        return {
+            "cy": torch.randint(0, centres, (n,), generator=generator),
+            "cx": torch.randint(0, centres, (n,), generator=generator),
+        }
     if op == "scale":
         sx, sy = uniform(1 / strength.scale, strength.scale), uniform(1 / strength.scale, strength.scale)
         zero = torch.zeros(n)
@@ -165,8 +177,10 @@ def _pick(strength: Augmentation, n: int, generator: torch.Generator) -> Tensor:
 
 # --- the two entry points -----------------------------------------------------------------------
 
-def siamese(x_real: Tensor, x_syn: Tensor, generator: torch.Generator,
-            strength: Augmentation = DSA) -> tuple[Tensor, Tensor]:
+
+def siamese(
+    x_real: Tensor, x_syn: Tensor, generator: torch.Generator, strength: Augmentation = DSA
+) -> tuple[Tensor, Tensor]:
     """Both batches through the *same* randomly drawn transform (one family, one parameter draw
     shared by every image of both batches): what DSA matches under."""
     op = strength.ops[int(_pick(strength, 1, generator))]
@@ -181,8 +195,8 @@ def augment(x: Tensor, generator: torch.Generator, strength: Augmentation = DSA)
     if strength.one_per == "batch":
         op = strength.ops[int(_pick(strength, 1, generator))]
         return apply(op, x, sample(op, n, side, strength, generator), strength)
-    choice = _pick(strength, n, generator).to(x.device).view(n, 1, 1, 1)    # each image's family
+    choice = _pick(strength, n, generator).to(x.device).view(n, 1, 1, 1)  # each image's family
     out = x
-    for k, op in enumerate(strength.ops):   # every family on the whole batch, kept where chosen
+    for k, op in enumerate(strength.ops):  # every family on the whole batch, kept where chosen
         out = torch.where(choice == k, apply(op, x, sample(op, n, side, strength, generator), strength), out)
     return out

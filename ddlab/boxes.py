@@ -12,6 +12,7 @@ compute, keeps the tolerance, and restores the flags afterwards.
         box_loss, package_loss = ...          # both computed inside
         assert_same(box_loss, package_loss, "the loss")
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 
 import torch
 
-RTOL, ATOL = 1e-4, 1e-5     # float32 rounding summed in another order, with room for long sums
+RTOL, ATOL = 1e-4, 1e-5  # float32 rounding summed in another order, with room for long sums
 
 
 @contextmanager
@@ -51,4 +52,5 @@ def assert_same(box: torch.Tensor, package: torch.Tensor, what: str) -> None:
         raise AssertionError(
             f"{what}: the box differs from ddlab at {int((excess > 0).sum())} of {excess.numel()} entries, "
             f"most at {worst}: box {box[worst].item():.7g}, ddlab {package[worst].item():.7g} "
-            f"(allowed: |box - ddlab| <= {ATOL:g} + {RTOL:g} |ddlab|)")
+            f"(allowed: |box - ddlab| <= {ATOL:g} + {RTOL:g} |ddlab|)"
+        )

@@ -7,6 +7,7 @@ history, the best set so far), written atomically with a sha256 sidecar and read
 (`ddlab.sources.cache`), so a resumed run ends with the uninterrupted run's set and a foreign or
 damaged file never runs code.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,11 +67,16 @@ def read(path: str | Path, method: Any, options: dict[str, Any]) -> dict[str, An
     state = _read_verified(path)
     if state.get("kind") != KIND or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a ddlab checkpoint of format {FORMAT}")
-    for what, mine, theirs in (("setting", header(method)["config"], state["config"]), ("option", options, state["options"])):
+    for what, mine, theirs in (
+        ("setting", header(method)["config"], state["config"]),
+        ("option", options, state["options"]),
+    ):
         for key in sorted(set(mine) | set(theirs)):
             if mine.get(key) != theirs.get(key):
-                raise ValueError(f"checkpoint {path} was made with {what} {key}={theirs.get(key)!r}, not "
-                                 f"{mine.get(key)!r}; resume with the run's own settings")
+                raise ValueError(
+                    f"checkpoint {path} was made with {what} {key}={theirs.get(key)!r}, not "
+                    f"{mine.get(key)!r}; resume with the run's own settings"
+                )
     method.load_state(state["method"])
     return state
 
@@ -81,7 +87,9 @@ def check_output(path: str | Path, what: str = "output") -> Path:
     hours, and a typo in a path must not cost them. A one-line ValueError names the path."""
     path = Path(path)
     if path.is_dir():
-        raise ValueError(f"cannot write the {what} to {path}: it is a folder; give a file path such as {path / 'set.pt'}")
+        raise ValueError(
+            f"cannot write the {what} to {path}: it is a folder; give a file path such as {path / 'set.pt'}"
+        )
     blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise ValueError(f"cannot write the {what} to {path}: {blocking} is a file, not a folder")

@@ -4,9 +4,10 @@ The Colab and Binder badges (README and every notebook's first cell) and the Col
 all point here; `tests/test_notebooks.py` checks them against these constants, so moving the
 repository means changing `REPO` and re-running `make test` to find every stale link.
 """
+
 from __future__ import annotations
 
-REPO = "ddlab-course/ddlab"    # GitHub <owner>/<name>
+REPO = "ddlab-course/ddlab"  # GitHub <owner>/<name>
 BRANCH = "main"
 
 

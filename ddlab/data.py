@@ -10,6 +10,7 @@ method index these tensors directly instead of going through a DataLoader. Rando
 explicit CPU `torch.Generator`: indices are drawn on the CPU and then used to index the device
 tensors, so one seed gives the same images on CPU and CUDA.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,21 +33,31 @@ log = logging.getLogger("ddlab")
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 # Fashion-MNIST's, over its 60,000 training images (0.286041 and 0.353024; tests/test_fashion_mnist.py).
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = (0.2860,), (0.3530,)
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Dataset:
     name: str
-    x_train: Tensor                 # (N, C, H, W) float32, normalised: (pixels - mean) / std
-    y_train: Tensor                 # (N,) int64 class indices
-    x_test: Tensor                  # (M, C, H, W)
-    y_test: Tensor                  # (M,)
-    mean: tuple[float, ...]         # per channel, in pixel units [0, 1]
-    std: tuple[float, ...]          # per channel
-    classes: tuple[str, ...]        # class names, index = label
-    source: str = "memory"          # which source supplied the files ("cache", "torchvision download", ...)
+    x_train: Tensor  # (N, C, H, W) float32, normalised: (pixels - mean) / std
+    y_train: Tensor  # (N,) int64 class indices
+    x_test: Tensor  # (M, C, H, W)
+    y_test: Tensor  # (M,)
+    mean: tuple[float, ...]  # per channel, in pixel units [0, 1]
+    std: tuple[float, ...]  # per channel
+    classes: tuple[str, ...]  # class names, index = label
+    source: str = "memory"  # which source supplied the files ("cache", "torchvision download", ...)
     # Training indices of each class, on the CPU (for drawing) and on the device (for indexing).
     # Computed once here because hot loops call per_class / sample_per_class every iteration.
     _cpu_index: tuple[Tensor, ...] = field(init=False, repr=False)
@@ -63,8 +74,10 @@ class Dataset:
         object.__setattr__(self, "_dev_index", tuple(i.to(self.device) for i in cpu_index))
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
-                f"image_shape={self.image_shape}, device={str(self.device)!r}, source={self.source!r})")
+        return (
+            f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+            f"image_shape={self.image_shape}, device={str(self.device)!r}, source={self.source!r})"
+        )
 
     @property
     def num_classes(self) -> int:
@@ -92,8 +105,9 @@ class Dataset:
     def check_per_class(self, name: str, n: int) -> None:
         """A one-line error if `name` = `n` asks for more images per class than every class has."""
         if n > self.smallest_class:
-            raise ValueError(f"{name}={n} is more images than the smallest class of {self.name} has "
-                             f"({self.smallest_class})")
+            raise ValueError(
+                f"{name}={n} is more images than the smallest class of {self.name} has ({self.smallest_class})"
+            )
 
     def _check_class(self, c: int) -> int:
         if not 0 <= int(c) < self.num_classes:
@@ -121,7 +135,7 @@ class Dataset:
         return self.x_train[pick.to(self.device)]
 
     def _stats(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        shape = (len(self.mean), 1, 1)   # broadcasts over (C, H, W) and (N, C, H, W)
+        shape = (len(self.mean), 1, 1)  # broadcasts over (C, H, W) and (N, C, H, W)
         mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(shape)
         std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(shape)
         return mean, std
@@ -140,14 +154,19 @@ class Dataset:
 
     def to(self, device: str | torch.device) -> Dataset:
         """The same data on another device (no copy if it is already there)."""
-        return replace(self, x_train=self.x_train.to(device), y_train=self.y_train.to(device),
-                       x_test=self.x_test.to(device), y_test=self.y_test.to(device))
+        return replace(
+            self,
+            x_train=self.x_train.to(device),
+            y_train=self.y_train.to(device),
+            x_test=self.x_test.to(device),
+            y_test=self.y_test.to(device),
+        )
 
 
 def class_major_labels(num_classes: int, ipc: int, device: torch.device | str | None = None) -> Tensor:
     """[0]*ipc + [1]*ipc + ...: the fixed labels of every set of `ipc` images per class (a DD set
     repeats them once per step), so image i's class is i // ipc."""
-    return torch.arange(num_classes, device=device).repeat_interleave(ipc)   # (num_classes * ipc,)
+    return torch.arange(num_classes, device=device).repeat_interleave(ipc)  # (num_classes * ipc,)
 
 
 def _cpu(generator: torch.Generator) -> torch.Generator:
@@ -176,11 +195,16 @@ def writable_root() -> Path:
         if fallback != root and _writable(fallback):
             if root not in _redirected:
                 _redirected.add(root)
-                log.warning("ddlab: the data folder %s is read-only: data is read from it, and runs and "
-                            "caches go to %s", root, fallback)
+                log.warning(
+                    "ddlab: the data folder %s is read-only: data is read from it, and runs and caches go to %s",
+                    root,
+                    fallback,
+                )
             return fallback
-    raise OSError(f"ddlab: nowhere to write: {root}, {_user_cache()} and the temporary directory are all "
-                  f"read-only; set DDLAB_DATA to a folder you can write")
+    raise OSError(
+        f"ddlab: nowhere to write: {root}, {_user_cache()} and the temporary directory are all "
+        f"read-only; set DDLAB_DATA to a folder you can write"
+    )
 
 
 def cache_file(*parts: str, root: str | os.PathLike | None = None) -> Path:
@@ -193,7 +217,7 @@ def cache_file(*parts: str, root: str | os.PathLike | None = None) -> Path:
     return found if found.is_file() else writable_root().joinpath(*parts)
 
 
-_redirected: set[Path] = set()   # read-only data roots already announced
+_redirected: set[Path] = set()  # read-only data roots already announced
 
 
 def _user_cache() -> Path:
@@ -227,32 +251,43 @@ def pick_device(device: str | torch.device | None) -> torch.device:
 
 
 def _mnist_files(root: Path, source: str) -> tuple[str, dict[str, bytes]]:
-    used = ensure_mnist(root, source)   # md5-verified on disk; logs where fetched files came from
+    used = ensure_mnist(root, source)  # md5-verified on disk; logs where fetched files came from
     return used, {name: (raw_dir(root) / name).read_bytes() for name in MD5S}
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     """What `load` needs to know about one dataset in MNIST's IDX format."""
-    title: str                                              # its name in messages
-    files: Callable[[Path, str], tuple[str, dict[str, bytes]]]   # (root, source) -> (source used, verified files)
-    sources: tuple[str, ...]                                # the `source` values it accepts
-    mean: tuple[float, ...]                                 # per channel, pixels in [0, 1], over the training set
+
+    title: str  # its name in messages
+    files: Callable[[Path, str], tuple[str, dict[str, bytes]]]  # (root, source) -> (source used, verified files)
+    sources: tuple[str, ...]  # the `source` values it accepts
+    mean: tuple[float, ...]  # per channel, pixels in [0, 1], over the training set
     std: tuple[float, ...]
-    classes: tuple[str, ...]                                # class names, index = label
-    folder: Callable[[Path], Path]                          # root -> the folder its files are kept in
+    classes: tuple[str, ...]  # class names, index = label
+    folder: Callable[[Path], Path]  # root -> the folder its files are kept in
 
 
 DATASETS: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo("MNIST", _mnist_files, SOURCES, MNIST_MEAN, MNIST_STD, tuple("0123456789"), raw_dir),
-    "fashion_mnist": DatasetInfo("Fashion-MNIST", fashion_mnist.read_fashion_mnist, fashion_mnist.SOURCES,
-                                 FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_CLASSES,
-                                 fashion_mnist.raw_dir),
+    "fashion_mnist": DatasetInfo(
+        "Fashion-MNIST",
+        fashion_mnist.read_fashion_mnist,
+        fashion_mnist.SOURCES,
+        FASHION_MNIST_MEAN,
+        FASHION_MNIST_STD,
+        FASHION_MNIST_CLASSES,
+        fashion_mnist.raw_dir,
+    ),
 }
 
 
-def load(name: str = "mnist", root: str | os.PathLike | None = None,
-         device: str | torch.device | None = None, source: str = "auto") -> Dataset:
+def load(
+    name: str = "mnist",
+    root: str | os.PathLike | None = None,
+    device: str | torch.device | None = None,
+    source: str = "auto",
+) -> Dataset:
     """Load a dataset as normalised tensors on `device` (default: CUDA if available, else CPU).
 
     name: "mnist" or "fashion_mnist" (any case; `DATASETS`). `source` only matters when the files
@@ -282,11 +317,11 @@ def _dataset_root(info: DatasetInfo) -> Path:
 
 
 def _load_idx(name: str, info: DatasetInfo, root: Path, device: torch.device, source: str) -> Dataset:
-    used, files = info.files(root, source)   # verified bytes; logs (INFO, logger "ddlab") their source
+    used, files = info.files(root, source)  # verified bytes; logs (INFO, logger "ddlab") their source
     mean, std = info.mean, info.std
 
     def images(file: str) -> Tensor:
-        pixels = torch.from_numpy(parse_idx(files[file], 2051, file)).unsqueeze(1)   # (N, 1, 28, 28) uint8
+        pixels = torch.from_numpy(parse_idx(files[file], 2051, file)).unsqueeze(1)  # (N, 1, 28, 28) uint8
         # In place: one float copy of the images, not the three temporaries of the plain expression,
         # which a Binder session's peak memory would pay for at every load (the same values).
         return pixels.to(device, torch.float32).div_(255).sub_(mean[0]).div_(std[0])
@@ -296,9 +331,14 @@ def _load_idx(name: str, info: DatasetInfo, root: Path, device: torch.device, so
 
     return Dataset(
         name=name,
-        x_train=images("train-images-idx3-ubyte"), y_train=labels("train-labels-idx1-ubyte"),
-        x_test=images("t10k-images-idx3-ubyte"), y_test=labels("t10k-labels-idx1-ubyte"),
-        mean=mean, std=std, classes=info.classes, source=used,
+        x_train=images("train-images-idx3-ubyte"),
+        y_train=labels("train-labels-idx1-ubyte"),
+        x_test=images("t10k-images-idx3-ubyte"),
+        y_test=labels("t10k-labels-idx1-ubyte"),
+        mean=mean,
+        std=std,
+        classes=info.classes,
+        source=used,
     )
 
 

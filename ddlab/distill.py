@@ -21,6 +21,7 @@ which only `evaluate` sees — and, under random settings, with networks from th
 Reproducibility: all randomness (initial images, real batches, network draws) comes from one
 `torch.Generator` seeded with `seed`, so the same seed gives bit-identical results on the CPU.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,11 +56,21 @@ def validation_slice(data: Dataset, n: int = 2000) -> tuple[torch.Tensor, torch.
     return data.sample(n, torch.Generator().manual_seed(VALIDATION_SEED))
 
 
-def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
-            eval_every: int | None = None, eval_models: int = 4, eval_examples: int = 2000,
-            progress: bool = True, start_from: SyntheticSet | None = None, validate: bool = True,
-            checkpoint: str | Path | None = None, checkpoint_every: int | None = None,
-            resume: str | Path | None = None) -> SyntheticSet:
+def distill(
+    config: Any,
+    data: Dataset,
+    callbacks: Iterable[Callback] = (),
+    seed: int = 0,
+    eval_every: int | None = None,
+    eval_models: int = 4,
+    eval_examples: int = 2000,
+    progress: bool = True,
+    start_from: SyntheticSet | None = None,
+    validate: bool = True,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int | None = None,
+    resume: str | Path | None = None,
+) -> SyntheticSet:
     """Distil `data` with the method of `config`; return the set with the best validation accuracy.
 
     start_from: a set made by the same method and layout to continue from (an interrupted run, or the
@@ -78,8 +89,12 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         is the one the uninterrupted run gives (bit-identical on the CPU), not merely a similar one,
         because the generator, the optimiser and the schedule go on from where they were too.
     """
-    for name, value in (("eval_every", eval_every), ("eval_models", eval_models), ("eval_examples", eval_examples),
-                        ("checkpoint_every", checkpoint_every)):
+    for name, value in (
+        ("eval_every", eval_every),
+        ("eval_models", eval_models),
+        ("eval_examples", eval_examples),
+        ("checkpoint_every", checkpoint_every),
+    ):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if checkpoint_every is not None and checkpoint is None:
@@ -92,18 +107,23 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         method.start_from(start_from)
     callbacks = list(callbacks)
     x_validation, y_validation = validation_slice(data, eval_examples)
-    validation = (x_validation, method.outer_labels(y_validation))   # judged on what the outer loss aims for
+    validation = (x_validation, method.outer_labels(y_validation))  # judged on what the outer loss aims for
     iterations = config.iterations
     eval_every = eval_every or max(10, iterations // 50)
     checkpoint_every = checkpoint_every or eval_every
-    options = {"seed": seed, "eval_every": eval_every, "eval_models": eval_models, "eval_examples": eval_examples,
-               "validate": validate}   # what, besides the config, decides the run: a resume must match it
+    options = {
+        "seed": seed,
+        "eval_every": eval_every,
+        "eval_models": eval_models,
+        "eval_examples": eval_examples,
+        "validate": validate,
+    }  # what, besides the config, decides the run: a resume must match it
     optimizer = method.make_optimizer()
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     history: dict[str, list] = {"iteration": [], "loss": [], "time": [], "eval_iteration": [], "accuracy": []}
-    best: tuple[float, SyntheticSet] | None = None   # (validation accuracy, set) of the best measurement
+    best: tuple[float, SyntheticSet] | None = None  # (validation accuracy, set) of the best measurement
     accuracy: float | None = None
-    done = 0                                          # iterations completed before this call
+    done = 0  # iterations completed before this call
     if resume is not None:
         saved = checkpoints.read(resume, method, options)
         optimizer.load_state_dict(saved["optimizer"])
@@ -112,13 +132,24 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         history, accuracy, done = saved["history"], saved["accuracy"], saved["iteration"]
         if saved["best"] is not None:
             best = (saved["best_accuracy"], SyntheticSet.from_state(saved["best"], data.device))
-    latest: SyntheticSet = method.snapshot()           # the set after the last completed iteration
+    latest: SyntheticSet = method.snapshot()  # the set after the last completed iteration
     start = time.perf_counter() - (history["time"][-1] if history["time"] else 0.0)
     bar = tqdm(total=iterations, initial=done, desc=f"distilling ({method.name})", disable=not progress, leave=True)
 
     def emit(iteration: int, loss: float, done: bool) -> None:
-        event = Event(iteration, iterations, loss, accuracy, latest.images, latest.labels, latest.lrs,
-                      time.perf_counter() - start, done, data.to_pixels, latest.soft_labels)
+        event = Event(
+            iteration,
+            iterations,
+            loss,
+            accuracy,
+            latest.images,
+            latest.labels,
+            latest.lrs,
+            time.perf_counter() - start,
+            done,
+            data.to_pixels,
+            latest.soft_labels,
+        )
         for callback in callbacks:
             callback(event)
 
@@ -130,7 +161,8 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
             if not math.isfinite(loss_value):
                 raise DivergenceError(
                     f"outer loss became {loss_value} at iteration {iteration}; "
-                    f"try a smaller learning rate than lr={config.lr}")
+                    f"try a smaller learning rate than lr={config.lr}"
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -140,22 +172,39 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
             history["loss"].append(loss_value)
             history["time"].append(time.perf_counter() - start)
             if validate and (iteration % eval_every == 0 or iteration == iterations):
-                accuracy = evaluate(_finished(latest, history, seed, data), data, n_models=eval_models, seed=seed,
-                                    on=validation, use="distill").mean
+                accuracy = evaluate(
+                    _finished(latest, history, seed, data),
+                    data,
+                    n_models=eval_models,
+                    seed=seed,
+                    on=validation,
+                    use="distill",
+                ).mean
                 history["eval_iteration"].append(iteration)
                 history["accuracy"].append(accuracy)
                 if best is None or accuracy > best[0]:
                     best = (accuracy, latest)
             if checkpoint is not None and iteration % checkpoint_every == 0:
-                checkpoints.write(checkpoint, {
-                    **checkpoints.header(method), "options": options, "iteration": iteration, "method": method.state(),
-                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "generator": generator.get_state(), "history": history, "accuracy": accuracy,
-                    "best": None if best is None else best[1].state(),
-                    "best_accuracy": None if best is None else best[0]})
+                checkpoints.write(
+                    checkpoint,
+                    {
+                        **checkpoints.header(method),
+                        "options": options,
+                        "iteration": iteration,
+                        "method": method.state(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "generator": generator.get_state(),
+                        "history": history,
+                        "accuracy": accuracy,
+                        "best": None if best is None else best[1].state(),
+                        "best_accuracy": None if best is None else best[0],
+                    },
+                )
             bar.update(1)
-            bar.set_postfix(loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%",
-                            refresh=False)  # the bar redraws on its own clock, not every iteration
+            bar.set_postfix(
+                loss=f"{loss_value:.3f}", acc="—" if accuracy is None else f"{100 * accuracy:.1f}%", refresh=False
+            )  # the bar redraws on its own clock, not every iteration
             emit(iteration, loss_value, done=False)
     except KeyboardInterrupt:
         interrupted = True
@@ -163,7 +212,7 @@ def distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed
         bar.close()
     if best is not None:
         latest = best[1]
-    emit(iteration, loss_value, done=True)   # the last frame shows the set that is returned
+    emit(iteration, loss_value, done=True)  # the last frame shows the set that is returned
     result = _finished(latest, history, seed, data)
     result.interrupted = interrupted
     return result
@@ -191,8 +240,14 @@ def made_before(config: Any, data: Dataset, seed: int = 0, **options: Any) -> bo
     return recordings.run_path(recordings.run_key(config, data, seed, options)).is_file()
 
 
-def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = (), seed: int = 0,
-                    checkpoint_every: int | str | None = "auto", **options: Any) -> SyntheticSet:
+def load_or_distill(
+    config: Any,
+    data: Dataset,
+    callbacks: Iterable[Callback] = (),
+    seed: int = 0,
+    checkpoint_every: int | str | None = "auto",
+    **options: Any,
+) -> SyntheticSet:
     """`distill(config, data, callbacks, seed, **options)`, made once per machine: the finished set
     is kept in the data cache under a digest of everything that decides it (method, config, seed,
     dataset, driver options), and a later call with the same arguments loads it, verified, instead of
@@ -213,24 +268,41 @@ def load_or_distill(config: Any, data: Dataset, callbacks: Iterable[Callback] = 
     key = recordings.run_key(config, data, seed, options)
     path = recordings.run_path(key)
     if profile.current() == "seminar" and (recording := recordings.find(config, data, seed, **options)):
-        recordings.replay(recording, callbacks)     # its evolution in a few seconds, then its set
+        recordings.replay(recording, callbacks)  # its evolution in a few seconds, then its set
         return recording.result(data.device)
     if path.is_file():
         state = cache.read_state(path, "cached run", remedy="; delete it to distil again")
         made = SyntheticSet.from_state(state, data.device)
         history = made.history
-        event = Event(len(history.get("loss", [])), config.iterations, (history.get("loss") or [math.nan])[-1],
-                      (history.get("accuracy") or [None])[-1], made.images, made.labels, made.lrs,
-                      (history.get("time") or [0.0])[-1], True, data.to_pixels)
+        event = Event(
+            len(history.get("loss", [])),
+            config.iterations,
+            (history.get("loss") or [math.nan])[-1],
+            (history.get("accuracy") or [None])[-1],
+            made.images,
+            made.labels,
+            made.lrs,
+            (history.get("time") or [0.0])[-1],
+            True,
+            data.to_pixels,
+        )
         for callback in callbacks:
             callback(event)
         return made
     checkpoint = path.with_name(path.stem + ".checkpoint.pt") if checkpoint_every else None
     resume = checkpoint if checkpoint is not None and checkpoint.is_file() else None
-    recorder = recordings.Recorder() if resume is None else None   # a resumed run saw only its second half
+    recorder = recordings.Recorder() if resume is None else None  # a resumed run saw only its second half
     watchers = [*callbacks, recorder] if recorder is not None else list(callbacks)
-    made = distill(config, data, callbacks=watchers, seed=seed, checkpoint=checkpoint,
-                   checkpoint_every=checkpoint_every, resume=resume, **options)
+    made = distill(
+        config,
+        data,
+        callbacks=watchers,
+        seed=seed,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
+        **options,
+    )
     if not made.interrupted:
         cache.write_state(path, made.state())
         if recorder is not None and recorder.done:

@@ -1,4 +1,5 @@
 """What is this session running on? One call, so notebook 00 can show it and bug reports can quote it."""
+
 from __future__ import annotations
 
 import platform
@@ -12,8 +13,10 @@ from .sources.course_files import FetchError
 
 # Where Linux says how much memory this session may still take: the container's limit and use (cgroup
 # v2, then v1; Binder's 2 GB is such a limit), and the machine's own estimate of what is available.
-CGROUP_LIMITS = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                 ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+CGROUP_LIMITS = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
 MEMINFO = "/proc/meminfo"
 
 
@@ -25,13 +28,17 @@ def describe(data: Dataset | None = None) -> str:
         device = f"GPU: {torch.cuda.get_device_name(0)}"
     else:
         device = f"CPU only, {torch.get_num_threads()} threads (a GPU makes the long runs fly)"
-    lines = [f"Python {platform.python_version()} · PyTorch {torch.__version__}",
-             f"compute: {device}",
-             f"profile: {profile.current()} (budgets chosen by ddlab.profile)",
-             memory_report(available_memory_mib())]
+    lines = [
+        f"Python {platform.python_version()} · PyTorch {torch.__version__}",
+        f"compute: {device}",
+        f"profile: {profile.current()} (budgets chosen by ddlab.profile)",
+        memory_report(available_memory_mib()),
+    ]
     if data is not None:
-        lines.append(f"data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
-                     f"of shape {tuple(data.image_shape)} on {data.device}, source: {data.source}")
+        lines.append(
+            f"data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
+            f"of shape {tuple(data.image_shape)} on {data.device}, source: {data.source}"
+        )
     return "\n".join(lines)
 
 
@@ -46,8 +53,10 @@ def memory_report(free_mib: float | None) -> str:
     if free_mib is None:
         return f"memory: not known on this system; {need}"
     if free_mib < high:
-        verdict = (" — too little for the largest: shut down every other kernel (Kernel > Shut Down All Kernels) "
-                   "before you go on")
+        verdict = (
+            " — too little for the largest: shut down every other kernel (Kernel > Shut Down All Kernels) "
+            "before you go on"
+        )
     elif free_mib < 2 * high:
         verdict = ": room for one notebook at a time; shut down each notebook's kernel before you open the next"
     else:
@@ -61,13 +70,13 @@ def available_memory_mib() -> float | None:
     candidates = []
     for limit_file, usage_file in CGROUP_LIMITS:
         limit, usage = _read_number(limit_file), _read_number(usage_file)
-        if limit is not None and usage is not None and limit < 2 ** 60:   # "max" or a huge number: no limit
-            candidates.append((limit - usage) / 2 ** 20)
+        if limit is not None and usage is not None and limit < 2**60:  # "max" or a huge number: no limit
+            candidates.append((limit - usage) / 2**20)
             break
     try:
         for line in Path(MEMINFO).read_text().splitlines():
             if line.startswith("MemAvailable:"):
-                candidates.append(int(line.split()[1]) / 1024)             # kB
+                candidates.append(int(line.split()[1]) / 1024)  # kB
     except OSError:
         pass
     return min(candidates) if candidates else None

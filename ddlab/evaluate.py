@@ -11,6 +11,7 @@ schedule — each step's batch with its learned step size, for the distilled num
 
 All networks are trained and tested at once (`torch.func.vmap`); nothing here loops over models.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,23 +38,24 @@ class Evaluated:
     """What `evaluate` measured: which set (fingerprints of its pixels and of what the networks
     trained on) under which networks. An exercise reads it to tell an answer from the wrong setting
     (Xavier draws for Kaiming ones, the same set twice) without trusting a typed number."""
-    images: str                     # `fingerprint` of the set's images
-    targets: str                    # `fingerprint` of what the networks trained on: classes or learned labels
-    soft_labels: bool               # whether they trained on learned labels
-    lrs: tuple[float, ...] | None   # the step sizes replayed; None: trained under a protocol
-    method: str                     # the set's method ("dd", "dm", "herding", ...)
-    made_for: str | None            # the init setting the set was distilled for (its config's "init")
-    init_scheme: str                # distribution of the networks' initial weights
-    arch: str                       # the network trained on the set
-    seed: int                       # `evaluate`'s seed: equal seeds and settings, the same networks
-    on_test: bool                   # scored on the test set (False: on given images)
+
+    images: str  # `fingerprint` of the set's images
+    targets: str  # `fingerprint` of what the networks trained on: classes or learned labels
+    soft_labels: bool  # whether they trained on learned labels
+    lrs: tuple[float, ...] | None  # the step sizes replayed; None: trained under a protocol
+    method: str  # the set's method ("dd", "dm", "herding", ...)
+    made_for: str | None  # the init setting the set was distilled for (its config's "init")
+    init_scheme: str  # distribution of the networks' initial weights
+    arch: str  # the network trained on the set
+    seed: int  # `evaluate`'s seed: equal seeds and settings, the same networks
+    on_test: bool  # scored on the test set (False: on given images)
 
 
 @dataclass(frozen=True)
 class Scores:
-    accuracies: Tensor   # (n_models,) accuracy of each evaluated network (test set unless `on`), in [0, 1]
-    setting: str         # which initialisations were evaluated
-    evaluated: Evaluated | None = None   # what `evaluate` measured; None: scores made some other way
+    accuracies: Tensor  # (n_models,) accuracy of each evaluated network (test set unless `on`), in [0, 1]
+    setting: str  # which initialisations were evaluated
+    evaluated: Evaluated | None = None  # what `evaluate` measured; None: scores made some other way
 
     @property
     def mean(self) -> float:
@@ -80,9 +82,16 @@ def format_accuracy(mean: float, std: float, n: int, unit: str = "%", count: boo
     return f"{100 * mean:.1f}{spread}{unit}" + (f" (n={n})" if count else "")
 
 
-def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int | None = None,
-             seed: int = 0, on: tuple[Tensor, Tensor] | None = None,
-             protocol: _protocol.Protocol | None = None, use: str = "test") -> Scores:
+def evaluate(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    init: str | None = None,
+    n_models: int | None = None,
+    seed: int = 0,
+    on: tuple[Tensor, Tensor] | None = None,
+    protocol: _protocol.Protocol | None = None,
+    use: str = "test",
+) -> Scores:
     """Test accuracy of networks trained on `synthetic` under init setting `init` (default: the
     setting it was distilled with), one of `ddlab.inits.INIT_SETTINGS`. "fixed" and
     "fixed_pretrained" evaluate their one network; "random_pretrained" draws `n_models` of the
@@ -102,13 +111,18 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     synthetic.check_fits(data)
     if synthetic.lrs is None or protocol is not None:
         if init not in (None, "random"):
-            raise ValueError(f"init={init!r} is a DD setting; this {synthetic.method!r} set is evaluated "
-                             "on fresh random networks (init=None or 'random')")
+            raise ValueError(
+                f"init={init!r} is a DD setting; this {synthetic.method!r} set is evaluated "
+                "on fresh random networks (init=None or 'random')"
+            )
         budget = recipes.evaluation()
         chosen = protocol or _protocol.sized(synthetic.config, budget, validation=on is not None)
         n = budget.n_models if n_models is None else n_models
-        return Scores(_protocol.accuracies(synthetic, data, chosen, n, _generator(use, seed), on), "random",
-                      _evaluated(synthetic, None, chosen.init_scheme, chosen.arch, seed, on))
+        return Scores(
+            _protocol.accuracies(synthetic, data, chosen, n, _generator(use, seed), on),
+            "random",
+            _evaluated(synthetic, None, chosen.init_scheme, chosen.arch, seed, on),
+        )
     n_models = 20 if n_models is None else n_models
     if n_models <= 0:
         raise ValueError(f"n_models must be positive, got {n_models}")
@@ -122,15 +136,33 @@ def evaluate(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_
     batches, lrs = synthetic.to(data.device).schedule()
     trained = vmap(lambda theta: unroll(net, theta, batches, lrs, create_graph=False))(theta0)
     x, y = on if on is not None else (data.x_test, data.y_test)
-    return Scores(accuracy_many(net, trained, x, y).cpu(), spec.setting,
-                  _evaluated(synthetic, synthetic.lrs, spec.scheme, spec.arch, seed, on))
+    return Scores(
+        accuracy_many(net, trained, x, y).cpu(),
+        spec.setting,
+        _evaluated(synthetic, synthetic.lrs, spec.scheme, spec.arch, seed, on),
+    )
 
 
-def _evaluated(synthetic: SyntheticSet, lrs: Tensor | None, init_scheme: str, arch: str, seed: int,
-               on: tuple[Tensor, Tensor] | None) -> Evaluated:
-    return Evaluated(fingerprint(synthetic.images), fingerprint(synthetic.targets), synthetic.trains_on_soft_labels,
-                     None if lrs is None else tuple(lrs.detach().cpu().tolist()), synthetic.method,
-                     synthetic.config.get("init"), init_scheme, arch, seed, on is None)
+def _evaluated(
+    synthetic: SyntheticSet,
+    lrs: Tensor | None,
+    init_scheme: str,
+    arch: str,
+    seed: int,
+    on: tuple[Tensor, Tensor] | None,
+) -> Evaluated:
+    return Evaluated(
+        fingerprint(synthetic.images),
+        fingerprint(synthetic.targets),
+        synthetic.trains_on_soft_labels,
+        None if lrs is None else tuple(lrs.detach().cpu().tolist()),
+        synthetic.method,
+        synthetic.config.get("init"),
+        init_scheme,
+        arch,
+        seed,
+        on is None,
+    )
 
 
 def check_score(synthetic: SyntheticSet, data: Dataset, check: dict) -> float:
@@ -139,8 +171,14 @@ def check_score(synthetic: SyntheticSet, data: Dataset, check: dict) -> float:
     rounding; cheap enough that CI re-scores every reference set against its recorded check."""
     n = check["test_examples"]
     protocol = _protocol.Protocol(**check["protocol"]) if check["protocol"] else None
-    return evaluate(synthetic.to(data.device), data, n_models=check["n_models"], seed=check["seed"],
-                    protocol=protocol, on=(data.x_test[:n], data.y_test[:n])).mean
+    return evaluate(
+        synthetic.to(data.device),
+        data,
+        n_models=check["n_models"],
+        seed=check["seed"],
+        protocol=protocol,
+        on=(data.x_test[:n], data.y_test[:n]),
+    ).mean
 
 
 def reported_networks(seed: int = 0) -> torch.Generator:

@@ -18,6 +18,7 @@ same inner gradient and both keep the graph back to the synthetic data, but only
 version composes with `vmap`, so "unroll N random initialisations at once" is a one-liner
 (``vmap(lambda p: unroll(net, p, ...))(stacked_inits)``) instead of a Python loop over networks.
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,7 +44,7 @@ def loss(net: nn.Module, params: Params, x: Tensor, y: Tensor, weights: Tensor |
     logits = functional_call(net, params, (x,))
     if weights is None:
         return F.cross_entropy(logits, y)
-    per_example = F.cross_entropy(logits, y, reduction="none")                  # (B,)
+    per_example = F.cross_entropy(logits, y, reduction="none")  # (B,)
     return (weights * per_example).sum() / weights.sum().clamp_min(torch.finfo(weights.dtype).tiny)
 
 
@@ -53,8 +54,14 @@ def sgd_step(net: nn.Module, params: Params, x: Tensor, y: Tensor, lr: Tensor | 
     return {name: p - lr * grads[name] for name, p in params.items()}
 
 
-def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor | Sequence[float],
-           create_graph: bool = True, on_step: Callable[[Params], None] | None = None) -> Params:
+def unroll(
+    net: nn.Module,
+    params: Params,
+    batches: Sequence[Batch],
+    lrs: Tensor | Sequence[float],
+    create_graph: bool = True,
+    on_step: Callable[[Params], None] | None = None,
+) -> Params:
     """Run SGD over `batches` (step i uses batch i with step size lrs[i]) and return the weights.
 
     With ``create_graph=True`` the result stays a differentiable function of the batches, the step
@@ -78,11 +85,12 @@ def unroll(net: nn.Module, params: Params, batches: Sequence[Batch], lrs: Tensor
 @dataclass(frozen=True)
 class Schedule:
     """Minibatch SGD for training fresh networks on a (small) training set."""
-    epochs: int                       # passes over the training set
-    batch_size: int                   # examples per step (capped at the set size)
-    lr: float                         # initial step size
-    momentum: float = 0.0             # heavy-ball momentum
-    weight_decay: float = 0.0         # L2 penalty added to the gradient
+
+    epochs: int  # passes over the training set
+    batch_size: int  # examples per step (capped at the set size)
+    lr: float  # initial step size
+    momentum: float = 0.0  # heavy-ball momentum
+    weight_decay: float = 0.0  # L2 penalty added to the gradient
     decay_at: tuple[float, ...] = ()  # fractions of training after which lr is multiplied by 0.1
 
     def __post_init__(self):
@@ -107,15 +115,16 @@ def batch_grad(net: nn.Module, params: Params, x: Tensor, y: Tensor, weights: Te
         return grad(loss, argnums=1)(net, params, x, y, weights)
     total: Params = {}
     for start in range(0, n, MICRO_BATCH):
-        xs, ys = x[start:start + MICRO_BATCH], y[start:start + MICRO_BATCH]
+        xs, ys = x[start : start + MICRO_BATCH], y[start : start + MICRO_BATCH]
         part = grad(loss, argnums=1)(net, params, xs, ys)
         share = xs.shape[0] / n
         total = {k: share * g + total[k] if total else share * g for k, g in part.items()}
     return total
 
 
-def _momentum_step(net, schedule: Schedule, params: Params, velocity: Params, x: Tensor, y: Tensor,
-                   lr: float, weights: Tensor | None) -> tuple[Params, Params]:
+def _momentum_step(
+    net, schedule: Schedule, params: Params, velocity: Params, x: Tensor, y: Tensor, lr: float, weights: Tensor | None
+) -> tuple[Params, Params]:
     """SGD with momentum and weight decay, PyTorch's convention: v <- mu v + g; theta <- theta - lr v."""
     grads = batch_grad(net, params, x, y, weights)
     new_params, new_velocity = {}, {}
@@ -126,11 +135,19 @@ def _momentum_step(net, schedule: Schedule, params: Params, velocity: Params, x:
     return new_params, new_velocity
 
 
-def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Schedule,
-               generator: torch.Generator, vectorize: bool | None = None,
-               augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
-               weights: Tensor | None = None, same_order: bool = False,
-               on_step: Callable[[int, Params], None] | None = None) -> Params:
+def train_many(
+    net: nn.Module,
+    inits: Params,
+    x: Tensor,
+    y: Tensor,
+    schedule: Schedule,
+    generator: torch.Generator,
+    vectorize: bool | None = None,
+    augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
+    weights: Tensor | None = None,
+    same_order: bool = False,
+    on_step: Callable[[int, Params], None] | None = None,
+) -> Params:
     """Train ``n = len(any init)`` networks, each from its own initialisation in `inits`
     (``{name: (n, *shape)}``), on the same training set `x`, `y` with minibatch SGD.
 
@@ -159,19 +176,20 @@ def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Sc
     params = {k: v.detach().clone() for k, v in inits.items()}
     velocity = {k: torch.zeros_like(v) for k, v in params.items()}
     if weights is not None and weights.shape != (n_models, n_examples):
-        raise ValueError(f"weights must have shape (n_models, n_examples) = {(n_models, n_examples)}, "
-                         f"got {tuple(weights.shape)}")
+        raise ValueError(
+            f"weights must have shape (n_models, n_examples) = {(n_models, n_examples)}, got {tuple(weights.shape)}"
+        )
     step = lambda p, v, xb, yb, lr, wb: _momentum_step(net, schedule, p, v, xb, yb, lr, wb)  # noqa: E731
     batched_step = vmap(step, in_dims=(0, 0, 0, 0, None, None if weights is None else 0))
     t = 0
     for _ in range(schedule.epochs):
         draws = 1 if same_order else n_models
         order = torch.stack([torch.randperm(n_examples, generator=generator) for _ in range(draws)])
-        order = order.expand(n_models, -1).to(x.device)              # (n_models, n_examples)
+        order = order.expand(n_models, -1).to(x.device)  # (n_models, n_examples)
         for start in range(0, n_examples, batch):
-            idx = order[:, start:start + batch]                      # (n_models, B)
+            idx = order[:, start : start + batch]  # (n_models, B)
             lr = schedule.lr * 0.1 ** sum(t >= b for b in boundaries)
-            xb, yb = x[idx], y[idx]                                  # (n_models, B, C, H, W), (n_models, B)
+            xb, yb = x[idx], y[idx]  # (n_models, B, C, H, W), (n_models, B)
             wb = None if weights is None else weights.gather(1, idx)  # (n_models, B)
             if augment is not None:
                 xb = torch.stack([augment(batch, generator) for batch in xb])
@@ -187,18 +205,26 @@ def train_many(net: nn.Module, inits: Params, x: Tensor, y: Tensor, schedule: Sc
 
 def _loop(step, params: Params, velocity: Params, xb: Tensor, yb: Tensor, lr: float, wb: Tensor | None):
     """The reference for the vmapped step: the same update, one network at a time."""
-    outs = [step({k: v[i] for k, v in params.items()}, {k: v[i] for k, v in velocity.items()},
-                 xb[i], yb[i], lr, None if wb is None else wb[i]) for i in range(xb.shape[0])]
+    outs = [
+        step(
+            {k: v[i] for k, v in params.items()},
+            {k: v[i] for k, v in velocity.items()},
+            xb[i],
+            yb[i],
+            lr,
+            None if wb is None else wb[i],
+        )
+        for i in range(xb.shape[0])
+    ]
     stack = lambda j: {k: torch.stack([o[j][k] for o in outs]) for k in params}  # noqa: E731
     return stack(0), stack(1)
 
 
-LOOP_CHUNK = 64    # images per forward pass of one network in predict_many's loop path: a chunk whose
-                   # activations stay near the CPU's caches (benchmarks/predict_chunk.py)
+LOOP_CHUNK = 64  # images per forward pass of one network in predict_many's loop path: a chunk whose
+# activations stay near the CPU's caches (benchmarks/predict_chunk.py)
 
 
-def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,
-                 vectorize: bool | None = None) -> Tensor:
+def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048, vectorize: bool | None = None) -> Tensor:
     """Logits of every stacked network on every example: (n_models, N, classes), no graph.
 
     `x` is processed in chunks so memory stays bounded (about n_models x chunk activations), which
@@ -213,12 +239,13 @@ def predict_many(net: nn.Module, params: Params, x: Tensor, chunk: int = 2048,
         n_models, chunk = next(iter(params.values())).shape[0], min(chunk, LOOP_CHUNK)
         forward = lambda p, xb: torch.stack([one({k: v[i] for k, v in p.items()}, xb) for i in range(n_models)])  # noqa: E731
     with torch.no_grad():
-        return torch.cat([forward(params, x[i:i + chunk]) for i in range(0, x.shape[0], chunk)], dim=1)
+        return torch.cat([forward(params, x[i : i + chunk]) for i in range(0, x.shape[0], chunk)], dim=1)
 
 
 @torch.no_grad()
-def over_chunks(net: nn.Module, params: Params, x: Tensor, chunk: int,
-                reduce: Callable[[Tensor], Tensor] = lambda out: out) -> list[Tensor]:
+def over_chunks(
+    net: nn.Module, params: Params, x: Tensor, chunk: int, reduce: Callable[[Tensor], Tensor] = lambda out: out
+) -> list[Tensor]:
     """``reduce(net(chunk))`` for each `chunk` images of `x` in turn, with weights `params`, no graph:
     a list in the order of the chunks.
 
@@ -235,7 +262,7 @@ def over_chunks(net: nn.Module, params: Params, x: Tensor, chunk: int,
     own = threading.local()
 
     def run(part: Tensor) -> Tensor:
-        if not hasattr(own, "net"):              # functional_call swaps a module's weights: one copy per thread
+        if not hasattr(own, "net"):  # functional_call swaps a module's weights: one copy per thread
             torch.set_num_threads(1)
             own.net = copy.deepcopy(net)
         with torch.no_grad():

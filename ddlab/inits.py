@@ -11,6 +11,7 @@ A setting and everything its networks depend on is an `InitSpec`, a small frozen
 config produces (``DD.inits()``) and that a saved set's config gives back (`InitSpec.of`), so the
 driver, `evaluate` and the experiments all draw networks the same way without knowing the method.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from .nets import Params, init_params, make_net, sample_inits
 from .sources.pretrained import Pool, pretrained_pool
 
 INIT_SETTINGS = ("fixed", "random", "fixed_pretrained", "random_pretrained")
-SINGLE_INIT_SETTINGS = ("fixed", "fixed_pretrained")      # one network, the same at distill and test time
+SINGLE_INIT_SETTINGS = ("fixed", "fixed_pretrained")  # one network, the same at distill and test time
 PRETRAINED_SETTINGS = ("fixed_pretrained", "random_pretrained")
 # What initialisations are drawn for: distilling (or any other training), or evaluation. Only
 # random_pretrained tells them apart, by drawing from disjoint parts of its pool.
@@ -34,13 +35,14 @@ USES = ("distill", "test")
 @dataclass(frozen=True)
 class InitSpec:
     """Which networks a setting draws (the defaults are DD's)."""
-    setting: str = "random"       # one of INIT_SETTINGS
-    arch: str = "lenet"           # network the weights are for
-    scheme: str = "xavier"        # distribution of initial weights: xavier, kaiming, default
-    seed: int = 0                 # which init is "the" fixed one (and the pool's first seed)
-    pool_size: int = 30           # pretrained settings: networks pretrained on the source digits
-    pool_train: int = 10          # the first pool_train serve distilling; the rest only testing
-    source: str = "auto"          # source digits of the pretrained settings: usps, digits or auto
+
+    setting: str = "random"  # one of INIT_SETTINGS
+    arch: str = "lenet"  # network the weights are for
+    scheme: str = "xavier"  # distribution of initial weights: xavier, kaiming, default
+    seed: int = 0  # which init is "the" fixed one (and the pool's first seed)
+    pool_size: int = 30  # pretrained settings: networks pretrained on the source digits
+    pool_train: int = 10  # the first pool_train serve distilling; the rest only testing
+    source: str = "auto"  # source digits of the pretrained settings: usps, digits or auto
 
     def __post_init__(self):
         if self.setting not in INIT_SETTINGS:
@@ -50,12 +52,15 @@ class InitSpec:
     def of(cls, config: Mapping[str, Any], setting: str | None = None) -> InitSpec:
         """The spec of a DD config's fields (a saved set's ``config`` dict), under `setting` if given."""
         defaults = cls()
-        return cls(setting=setting or config.get("init", defaults.setting),
-                   arch=config.get("arch", defaults.arch), scheme=config.get("init_scheme", defaults.scheme),
-                   seed=int(config.get("init_seed", defaults.seed)),
-                   pool_size=int(config.get("pool_size", defaults.pool_size)),
-                   pool_train=int(config.get("pool_train", defaults.pool_train)),
-                   source=config.get("pretrain_source", defaults.source))
+        return cls(
+            setting=setting or config.get("init", defaults.setting),
+            arch=config.get("arch", defaults.arch),
+            scheme=config.get("init_scheme", defaults.scheme),
+            seed=int(config.get("init_seed", defaults.seed)),
+            pool_size=int(config.get("pool_size", defaults.pool_size)),
+            pool_train=int(config.get("pool_train", defaults.pool_train)),
+            source=config.get("pretrain_source", defaults.source),
+        )
 
     @property
     def single(self) -> bool:
@@ -72,8 +77,7 @@ class InitSpec:
         return self.pool_train if use == "distill" else self.pool_size - self.pool_train
 
 
-def draw_inits(spec: InitSpec, data: Dataset, n: int, generator: torch.Generator, *,
-               use: str = "distill") -> Params:
+def draw_inits(spec: InitSpec, data: Dataset, n: int, generator: torch.Generator, *, use: str = "distill") -> Params:
     """`n` initialisations for `spec`, stacked for vmap, for `use` "distill" or "test".
     Only evaluation asks for "test": the unseen networks are never reached by default.
 
@@ -96,8 +100,10 @@ def draw_inits(spec: InitSpec, data: Dataset, n: int, generator: torch.Generator
     part = pool_part(spec, data, use)
     available = next(iter(part.values())).shape[0]
     if n > available:
-        raise ValueError(f"random_pretrained has {available} networks for {use!r} (pool_size={spec.pool_size}, "
-                         f"pool_train={spec.pool_train}); cannot draw {n}")
+        raise ValueError(
+            f"random_pretrained has {available} networks for {use!r} (pool_size={spec.pool_size}, "
+            f"pool_train={spec.pool_train}); cannot draw {n}"
+        )
     pick = torch.randperm(available, generator=generator)[:n].to(data.device)
     return {k: v[pick] for k, v in part.items()}
 
@@ -106,8 +112,10 @@ def pool(spec: InitSpec, data: Dataset) -> Pool:
     """The pretrained pool of `spec` (built on first use, then cached on disk): `pool_size`
     networks of `spec.arch`, network i pretrained from the i-th init of seed `spec.seed`."""
     if data.image_shape != (1, 28, 28) or data.num_classes != 10:
-        raise ValueError(f"pretrained init settings need 1x28x28 images in 10 classes (the source task is "
-                         f"digits); {data.name} has {data.image_shape} in {data.num_classes}")
+        raise ValueError(
+            f"pretrained init settings need 1x28x28 images in 10 classes (the source task is "
+            f"digits); {data.name} has {data.image_shape} in {data.num_classes}"
+        )
     return pretrained_pool(spec.arch, spec.scheme, spec.pool_size, spec.seed, spec.source, device=data.device)
 
 

@@ -34,6 +34,7 @@ Nguyen, Chen & Lee 2021 ("Dataset Meta-Learning from Kernel Ridge-Regression", I
 arXiv:2011.00050) learn the support set (X_s, y_s) itself so that this prediction fits real data
 (KIP: `ddlab.methods.kip`), or solve for the best labels y_s in closed form (`label_solve`).
 """
+
 from __future__ import annotations
 
 import math
@@ -46,24 +47,25 @@ KERNELS = ("ntk", "nngp")
 WEIGHT_VAR, BIAS_VAR = 2.0, 0.01
 
 
-def relu_kernels(x: Tensor, y: Tensor, depth: int = 1, weight_var: float = WEIGHT_VAR,
-                 bias_var: float = BIAS_VAR) -> tuple[Tensor, Tensor]:
+def relu_kernels(
+    x: Tensor, y: Tensor, depth: int = 1, weight_var: float = WEIGHT_VAR, bias_var: float = BIAS_VAR
+) -> tuple[Tensor, Tensor]:
     """(NNGP, NTK) of a ReLU network with `depth` hidden layers between the rows of `x` and `y`:
     two (N, M) float64 matrices for (N, ...) and (M, ...) inputs (images are flattened)."""
     _check(x, y, depth, weight_var, bias_var)
-    x, y = x.flatten(1).double(), y.flatten(1).double()                       # (N, D), (M, D)
+    x, y = x.flatten(1).double(), y.flatten(1).double()  # (N, D), (M, D)
     d = x.shape[1]
-    cov = weight_var * (x @ y.T) / d + bias_var                               # (N, M): K^1
-    var_x = weight_var * (x * x).sum(1) / d + bias_var                        # (N,): K^1(x, x)
-    var_y = weight_var * (y * y).sum(1) / d + bias_var                        # (M,)
+    cov = weight_var * (x @ y.T) / d + bias_var  # (N, M): K^1
+    var_x = weight_var * (x * x).sum(1) / d + bias_var  # (N,): K^1(x, x)
+    var_y = weight_var * (y * y).sum(1) / d + bias_var  # (M,)
     ntk = cov
     for _ in range(depth):
-        norm = torch.sqrt(var_x[:, None] * var_y[None, :])                    # (N, M)
+        norm = torch.sqrt(var_x[:, None] * var_y[None, :])  # (N, M)
         # Clamped inside (-1, 1): arccos has an infinite slope at +-1 (an image with itself).
         cos = (cov / norm).clamp(-1 + 1e-12, 1 - 1e-12)
-        theta = torch.arccos(cos)                                             # (N, M)
+        theta = torch.arccos(cos)  # (N, M)
         cov = weight_var * norm * (torch.sin(theta) + (math.pi - theta) * cos) / (2 * math.pi) + bias_var
-        derivative = weight_var * (math.pi - theta) / (2 * math.pi)           # (N, M)
+        derivative = weight_var * (math.pi - theta) / (2 * math.pi)  # (N, M)
         ntk = cov + ntk * derivative
         # On the diagonal theta = 0, so E[relu(u)^2] = K(x, x) / 2.
         var_x, var_y = weight_var * var_x / 2 + bias_var, weight_var * var_y / 2 + bias_var
@@ -93,13 +95,16 @@ def regularised(k_support_support: Tensor, reg: float) -> Tensor:
 def krr_predict(k_test_support: Tensor, k_support_support: Tensor, targets: Tensor, reg: float = 1e-6) -> Tensor:
     """Kernel ridge regression: K_ts (K_ss + lambda I)^{-1} y_s, (T, C) for (T, S), (S, S), (S, C)."""
     if k_test_support.shape[1] != k_support_support.shape[0] or targets.shape[0] != k_support_support.shape[0]:
-        raise ValueError(f"shapes do not chain: K_ts {tuple(k_test_support.shape)}, K_ss "
-                         f"{tuple(k_support_support.shape)}, targets {tuple(targets.shape)}; need (T, S), (S, S), (S, C)")
+        raise ValueError(
+            f"shapes do not chain: K_ts {tuple(k_test_support.shape)}, K_ss "
+            f"{tuple(k_support_support.shape)}, targets {tuple(targets.shape)}; need (T, S), (S, S), (S, C)"
+        )
     return k_test_support @ torch.linalg.solve(regularised(k_support_support, reg), targets)
 
 
-def label_solve(k_target_support: Tensor, k_support_support: Tensor, target_labels: Tensor,
-                reg: float = 1e-6) -> Tensor:
+def label_solve(
+    k_target_support: Tensor, k_support_support: Tensor, target_labels: Tensor, reg: float = 1e-6
+) -> Tensor:
     """The support labels that minimise the KRR loss on a target set, in closed form (Label Solve,
     Nguyen, Chen & Lee 2021):
 
@@ -113,25 +118,36 @@ def label_solve(k_target_support: Tensor, k_support_support: Tensor, target_labe
     if t < s:
         raise ValueError(f"Label Solve needs at least as many target points as support points, got {t} < {s}")
     if k_support_support.shape != (s, s) or target_labels.shape[0] != t:
-        raise ValueError(f"shapes do not chain: K_ts {(t, s)}, K_ss {tuple(k_support_support.shape)}, "
-                         f"targets {tuple(target_labels.shape)}; need (T, S), (S, S), (T, C)")
+        raise ValueError(
+            f"shapes do not chain: K_ts {(t, s)}, K_ss {tuple(k_support_support.shape)}, "
+            f"targets {tuple(target_labels.shape)}; need (T, S), (S, S), (T, C)"
+        )
     least_squares = torch.linalg.lstsq(k_target_support, target_labels, driver="gelsd").solution  # (S, C)
     return regularised(k_support_support, reg) @ least_squares
 
 
 @torch.no_grad()
-def accuracy(support_images: Tensor, support_targets: Tensor, test_images: Tensor, test_labels: Tensor,
-             name: str = "ntk", depth: int = 1, reg: float = 1e-6, chunk: int = 2000) -> float:
+def accuracy(
+    support_images: Tensor,
+    support_targets: Tensor,
+    test_images: Tensor,
+    test_labels: Tensor,
+    name: str = "ntk",
+    depth: int = 1,
+    reg: float = 1e-6,
+    chunk: int = 2000,
+) -> float:
     """Test accuracy of KRR with kernel `name` trained on the support set: the class of the largest
     predicted target. The support is solved once; the test set goes through in chunks of `chunk`
     images, so memory stays at (chunk, S) kernel entries however large the test set is."""
     if chunk <= 0:
         raise ValueError(f"chunk must be a positive number of images, got {chunk!r}")
-    weights = torch.linalg.solve(regularised(kernel(name, support_images, support_images, depth), reg),
-                                 support_targets.double())                     # (S, C)
+    weights = torch.linalg.solve(
+        regularised(kernel(name, support_images, support_images, depth), reg), support_targets.double()
+    )  # (S, C)
     correct = 0
     for x, y in zip(test_images.split(chunk), test_labels.split(chunk)):
-        predicted = kernel(name, x, support_images, depth) @ weights          # (chunk, C)
+        predicted = kernel(name, x, support_images, depth) @ weights  # (chunk, C)
         correct += (predicted.argmax(1) == y.to(predicted.device)).sum().item()
     return correct / len(test_labels)
 

@@ -28,6 +28,7 @@ Why it is built this way:
   marked ``replayed``: each is drawn and kept whatever the throttle says, since the recording already
   chose (at most a few dozen) frames and the replay paces them; the status line says ``replay``.
 """
+
 from __future__ import annotations
 
 import html
@@ -44,9 +45,9 @@ from .plots import arrange_by_class, grid_png, with_label_strips
 
 @dataclass(frozen=True)
 class Frame:
-    iteration: int   # the outer iteration it shows
-    png: bytes       # the image grid as PNG
-    text: str        # the status line shown under it
+    iteration: int  # the outer iteration it shows
+    png: bytes  # the image grid as PNG
+    text: str  # the status line shown under it
 
 
 def _ipywidgets():
@@ -69,12 +70,12 @@ def _in_notebook() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
-FILMSTRIP_PANELS = 6          # frames in the filmstrip left after a run (fewer if fewer were kept)
-FILMSTRIP_MAX_WIDTH = 600     # pixels: more panels than fit in a row go on to the next row
-FILMSTRIP_GAP = 8             # white pixels between two panels, across and down
-FILMSTRIP_LABEL_HEIGHT = 14   # pixels above each panel for its iteration
-SPARKLINE_SIZE = (120, 24)    # (width, height) in pixels
-SPARKLINE_COLOR = (31, 119, 180, 255)   # matplotlib's first colour, readable on light and dark themes
+FILMSTRIP_PANELS = 6  # frames in the filmstrip left after a run (fewer if fewer were kept)
+FILMSTRIP_MAX_WIDTH = 600  # pixels: more panels than fit in a row go on to the next row
+FILMSTRIP_GAP = 8  # white pixels between two panels, across and down
+FILMSTRIP_LABEL_HEIGHT = 14  # pixels above each panel for its iteration
+SPARKLINE_SIZE = (120, 24)  # (width, height) in pixels
+SPARKLINE_COLOR = (31, 119, 180, 255)  # matplotlib's first colour, readable on light and dark themes
 
 
 def filmstrip_png(frames: list[Frame], scale: int = 1) -> bytes:
@@ -99,8 +100,11 @@ def filmstrip_png(frames: list[Frame], scale: int = 1) -> bytes:
     cell_w, cell_h = max(g.width for g in grids), FILMSTRIP_LABEL_HEIGHT + max(g.height for g in grids)
     cols = min(n, max(1, (FILMSTRIP_MAX_WIDTH + FILMSTRIP_GAP) // (cell_w + FILMSTRIP_GAP)))
     rows = -(-n // cols)
-    strip = Image.new("RGB", (cols * (cell_w + FILMSTRIP_GAP) - FILMSTRIP_GAP,
-                              rows * (cell_h + FILMSTRIP_GAP) - FILMSTRIP_GAP), "white")
+    strip = Image.new(
+        "RGB",
+        (cols * (cell_w + FILMSTRIP_GAP) - FILMSTRIP_GAP, rows * (cell_h + FILMSTRIP_GAP) - FILMSTRIP_GAP),
+        "white",
+    )
     draw, font = ImageDraw.Draw(strip), ImageFont.load_default()
     for k, (i, grid) in enumerate(zip(picks, grids)):
         x, y = (k % cols) * (cell_w + FILMSTRIP_GAP), (k // cols) * (cell_h + FILMSTRIP_GAP)
@@ -142,8 +146,10 @@ def status_text(event: Event) -> str:
     """The status line: 'iteration 12/100 · loss 0.0312 · val acc 87.5% · 4 s', marked ``replay``
     when the event replays a recording (the seconds are then the recorded run's)."""
     acc = "–" if event.accuracy is None else f"{100 * event.accuracy:.1f}%"
-    text = (f"iteration {event.iteration}/{event.iterations} · loss {event.loss:.4g} · "
-            f"val acc {acc} · {event.elapsed:.0f} s")
+    text = (
+        f"iteration {event.iteration}/{event.iterations} · loss {event.loss:.4g} · "
+        f"val acc {acc} · {event.elapsed:.0f} s"
+    )
     if getattr(event, "replayed", False):
         text += " · replay"
     return text + " · done" if event.done else text
@@ -164,8 +170,9 @@ class LiveView:
     the last expression of a cell (or `display(view)`) before the run to place it yourself.
     """
 
-    def __init__(self, every: float = 0.5, nrow: int | None = None, scale: int = 3, title: str = "",
-                 max_frames: int = 300):
+    def __init__(
+        self, every: float = 0.5, nrow: int | None = None, scale: int = 3, title: str = "", max_frames: int = 300
+    ):
         if not every >= 0:
             raise ValueError(f"every must be >= 0 seconds, got {every!r}")
         if nrow is not None and (not isinstance(nrow, int) or nrow < 1):
@@ -176,21 +183,21 @@ class LiveView:
             raise ValueError(f"max_frames must be an int >= 2, got {max_frames!r}")
         self.every, self.nrow, self.scale, self.title, self.max_frames = every, nrow, scale, title, max_frames
         self.frames: list[Frame] = []
-        self.current: Frame | None = None   # the last drawn frame (kept in `frames` or not)
-        self.losses: list[float] = []       # the loss of every event, one per iteration
+        self.current: Frame | None = None  # the last drawn frame (kept in `frames` or not)
+        self.losses: list[float] = []  # the loss of every event, one per iteration
         self.sparkline: bytes | None = None  # PNG of `losses`, redrawn with every frame
         self._last_draw: float | None = None
-        self._drawn = 0                     # frames drawn so far
-        self._stride = 1                    # keep every `_stride`-th drawn frame
+        self._drawn = 0  # frames drawn so far
+        self._stride = 1  # keep every `_stride`-th drawn frame
         self._widget = self._image = self._label = self._sparkline_image = None
-        self._loss_iteration: int | None = None   # the iteration of losses[-1]
+        self._loss_iteration: int | None = None  # the iteration of losses[-1]
         self._displayed = False
 
     def __call__(self, event: Event) -> None:
         self._record_loss(event)
         now = time.monotonic()
         first = self._last_draw is None or event.iteration == 1
-        replayed = getattr(event, "replayed", False)   # a recording's frames: all chosen, already paced
+        replayed = getattr(event, "replayed", False)  # a recording's frames: all chosen, already paced
         if not (first or event.done or replayed or now - self._last_draw >= self.every):
             return
         self._last_draw = now
@@ -207,7 +214,7 @@ class LiveView:
 
     def _record_loss(self, event: Event) -> None:
         if self.losses and self._loss_iteration == event.iteration:
-            self.losses[-1] = event.loss    # the same iteration again (e.g. the final event)
+            self.losses[-1] = event.loss  # the same iteration again (e.g. the final event)
         else:
             self.losses.append(event.loss)
         self._loss_iteration = event.iteration
@@ -216,7 +223,7 @@ class LiveView:
         # Sanitised rather than validated: a picture must never be the thing that kills a run
         # (a diverging run's NaNs are the driver's to report).
         pixels = torch.nan_to_num(event.pixels().float(), nan=0.0, posinf=1.0, neginf=0.0).clamp(0, 1)
-        if event.soft_labels is not None:          # learned labels: a bar chart under each image
+        if event.soft_labels is not None:  # learned labels: a bar chart under each image
             pixels = with_label_strips(pixels, torch.nan_to_num(event.soft_labels.float()))
         nrow = self.nrow
         if nrow is None:
@@ -225,14 +232,14 @@ class LiveView:
 
     def _keep(self, frame: Frame, done: bool) -> None:
         if self.frames and self.frames[-1].iteration == frame.iteration:
-            self.frames[-1] = frame         # the same iteration drawn again (e.g. the final event)
+            self.frames[-1] = frame  # the same iteration drawn again (e.g. the final event)
             return
         self._drawn += 1
         if not (done or self._drawn % self._stride == 0):
             return
         self.frames.append(frame)
         if len(self.frames) > self.max_frames:
-            del self.frames[1:-1:2]         # keeps the first and the latest frame
+            del self.frames[1:-1:2]  # keeps the first and the latest frame
             self._stride *= 2
 
     def _show(self, frame: Frame) -> None:
@@ -246,8 +253,12 @@ class LiveView:
 
         first, last = self.frames[0].iteration, self.frames[-1].iteration
         title = f"**{html.escape(self.title)}** · " if self.title else ""
-        display(Markdown(f"{title}Filmstrip of the synthetic images, iterations {first} to {last} "
-                         f"(left to right), then the final images: {html.escape(self.current.text)}"))
+        display(
+            Markdown(
+                f"{title}Filmstrip of the synthetic images, iterations {first} to {last} "
+                f"(left to right), then the final images: {html.escape(self.current.text)}"
+            )
+        )
         display(Image(data=filmstrip_png(self.frames, self.scale)))
         display(Image(data=self.current.png))
 
@@ -261,7 +272,7 @@ class LiveView:
             if w is None:
                 return None
             self._image, self._label = w.Image(format="png"), w.Label()
-            width, height = SPARKLINE_SIZE   # fixed, or the VBox stretches it across the cell
+            width, height = SPARKLINE_SIZE  # fixed, or the VBox stretches it across the cell
             self._sparkline_image = w.Image(format="png", layout=w.Layout(width=f"{width}px", height=f"{height}px"))
             title = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
             self._widget = w.VBox(title + [self._image, self._label, self._sparkline_image])
@@ -280,9 +291,10 @@ class LiveView:
         return self._label if self.widget is not None else None
 
     def _ipython_display_(self) -> None:
-        self._displayed = True              # also when it cannot: try once, then stay quiet
+        self._displayed = True  # also when it cannot: try once, then stay quiet
         if self.widget is not None:
             from IPython.display import display
+
             display(self.widget)
 
     def replay(self) -> Replay:
@@ -327,8 +339,9 @@ class Replay:
             raise ValueError(f"frame index must be an int in [{-n}, {n - 1}], got {i!r}")
         i %= n
         self.slider.value = i
-        self._draw(i)                       # the slider does not fire if it is already at i
+        self._draw(i)  # the slider does not fire if it is already at i
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
+
         display(self.widget)

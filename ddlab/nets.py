@@ -11,6 +11,7 @@ its weights live in plain ``{name: tensor}`` dicts (``params``) that the functio
 of running statistics (no BatchNorm): stateless nets vmap cleanly and give the same answer whether
 one or twenty of them are trained at once.
 """
+
 from __future__ import annotations
 
 import torch
@@ -40,9 +41,9 @@ class LeNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = F.max_pool2d(F.relu_(self.conv1(x)), 2)  # (B, 6, 14, 14)
         x = F.max_pool2d(F.relu_(self.conv2(x)), 2)  # (B, 16, 5, 5)
-        x = F.relu_(self.fc1(x.flatten(1)))          # (B, 120)
-        x = F.relu_(self.fc2(x))                     # (B, 84)
-        return self.fc3(x)                           # (B, classes)
+        x = F.relu_(self.fc1(x.flatten(1)))  # (B, 120)
+        x = F.relu_(self.fc2(x))  # (B, 84)
+        return self.fc3(x)  # (B, classes)
 
 
 class ConvNet(nn.Module):
@@ -52,15 +53,20 @@ class ConvNet(nn.Module):
     no running buffers. As in the DC code, a 28x28 input's first conv pads by 3, so MNIST maps
     like a 32x32 image (4x4 features at the end, 2048 with width 128)."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28,
-                 width: int = 128, depth: int = 3):
+    def __init__(
+        self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, width: int = 128, depth: int = 3
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         channels, side = in_channels, image_size
         for d in range(depth):
             pad = 3 if d == 0 and image_size == 28 else 1
-            layers += [nn.Conv2d(channels, width, 3, padding=pad), nn.GroupNorm(width, width),
-                       nn.ReLU(inplace=True), nn.AvgPool2d(2)]
+            layers += [
+                nn.Conv2d(channels, width, 3, padding=pad),
+                nn.GroupNorm(width, width),
+                nn.ReLU(inplace=True),
+                nn.AvgPool2d(2),
+            ]
             channels, side = width, (side + 2 * pad - 2) // 2
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Linear(width * side * side, num_classes)
@@ -72,12 +78,16 @@ class ConvNet(nn.Module):
 class MLP(nn.Module):
     """A three-layer perceptron: the simplest architecture for cross-architecture checks."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28,
-                 hidden: int = 128):
+    def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, hidden: int = 128):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size ** 2, hidden),
-                                 nn.ReLU(inplace=True), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
-                                 nn.Linear(hidden, num_classes))
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(in_channels * image_size**2, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, num_classes),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
@@ -86,8 +96,9 @@ class MLP(nn.Module):
 ARCHITECTURES = {"lenet": LeNet, "convnet": ConvNet, "mlp": MLP}
 
 
-def make_net(arch: str, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, *,
-             width: int = 128, depth: int = 3) -> nn.Module:
+def make_net(
+    arch: str, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, *, width: int = 128, depth: int = 3
+) -> nn.Module:
     """The template module for `arch` ("lenet", "convnet" or "mlp"): the one network factory, so every
     part of the course builds a network the same way (``make_net(arch, *data.net_args)``).
     `width` and `depth` shape the ConvNet only (the papers' 128 channels and 3 blocks by default)."""
@@ -132,18 +143,19 @@ def _init_layer(weight: Tensor, bias: Tensor | None, scheme: str, generator: tor
     elif scheme == "kaiming":
         nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=generator)
     else:  # PyTorch's default (what nn.Linear / nn.Conv2d.reset_parameters does)
-        nn.init.kaiming_uniform_(weight, a=5 ** 0.5, generator=generator)
+        nn.init.kaiming_uniform_(weight, a=5**0.5, generator=generator)
         if bias is not None:
             fan_in = weight[0].numel()
-            bound = 1 / fan_in ** 0.5
+            bound = 1 / fan_in**0.5
             bias.uniform_(-bound, bound, generator=generator)
         return
     if bias is not None:
         bias.zero_()
 
 
-def sample_inits(net: nn.Module, n: int, scheme: str, generator: torch.Generator,
-                 device: torch.device | str | None = None) -> Params:
+def sample_inits(
+    net: nn.Module, n: int, scheme: str, generator: torch.Generator, device: torch.device | str | None = None
+) -> Params:
     """`n` independent initialisations stacked along a new leading dim: ``{name: (n, *shape)}``,
     the layout `torch.func.vmap` wants. Drawn on the CPU (so a seed means the same weights on
     every device), then moved."""

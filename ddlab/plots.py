@@ -18,6 +18,7 @@ them: `import ddlab` stays fast and never selects a matplotlib backend behind a 
 The figure functions return Axes, as pandas and seaborn do, so a notebook cell ending in the call
 shows the figure once (returning a pyplot Figure would show it twice).
 """
+
 from __future__ import annotations
 
 import io
@@ -30,8 +31,8 @@ from torch import Tensor
 
 # Float round-off allowed outside [0, 1] (e.g. from x * std + mean) before a value counts as wrong.
 _TOL = 1e-3
-LABEL_STRIP = 0.5            # height of the strip of label bars under each image, as a share of its height
-BAR_COLOR, TOP_BAR_COLOR = "0.65", "C1"   # grey bars, the most likely class's in orange
+LABEL_STRIP = 0.5  # height of the strip of label bars under each image, as a share of its height
+BAR_COLOR, TOP_BAR_COLOR = "0.65", "C1"  # grey bars, the most likely class's in orange
 
 
 def _check_int(name: str, value, minimum: int) -> int:
@@ -52,8 +53,10 @@ def _check_pixels(pixels) -> Tensor:
         raise ValueError("pixels contain NaN or inf; only finite values in [0, 1] can be drawn")
     lo, hi = x.min().item(), x.max().item()
     if lo < -_TOL or hi > 1 + _TOL:
-        raise ValueError(f"pixels must lie in [0, 1], got values in [{lo:.3g}, {hi:.3g}] "
-                         "(map normalised images with dataset.to_pixels first)")
+        raise ValueError(
+            f"pixels must lie in [0, 1], got values in [{lo:.3g}, {hi:.3g}] "
+            "(map normalised images with dataset.to_pixels first)"
+        )
     return x.clamp(0, 1)
 
 
@@ -73,14 +76,14 @@ def image_grid(pixels: Tensor, nrow: int | None = None, pad: int = 1, pad_value:
         raise ValueError(f"pad_value must lie in [0, 1], got {pad_value!r}")
     cols = min(nrow, n)
     rows = math.ceil(n / cols)
-    x = x.expand(-1, 3, -1, -1)                                              # (N, 3, H, W)
+    x = x.expand(-1, 3, -1, -1)  # (N, 3, H, W)
     blank = torch.full((rows * cols - n, 3, h, w), pad_value)
-    x = torch.cat([x, blank])                                                # (rows*cols, 3, H, W)
-    x = F.pad(x, (pad, 0, pad, 0), value=pad_value)                          # pad top/left of each cell
-    x = x.view(rows, cols, 3, h + pad, w + pad).permute(2, 0, 3, 1, 4)       # (3, rows, H+p, cols, W+p)
+    x = torch.cat([x, blank])  # (rows*cols, 3, H, W)
+    x = F.pad(x, (pad, 0, pad, 0), value=pad_value)  # pad top/left of each cell
+    x = x.view(rows, cols, 3, h + pad, w + pad).permute(2, 0, 3, 1, 4)  # (3, rows, H+p, cols, W+p)
     x = x.reshape(3, rows * (h + pad), cols * (w + pad))
-    x = F.pad(x, (0, pad, 0, pad), value=pad_value)                          # close bottom/right edge
-    return (x.permute(1, 2, 0) * 255).round().to(torch.uint8)                # (H', W', 3)
+    x = F.pad(x, (0, pad, 0, pad), value=pad_value)  # close bottom/right edge
+    return (x.permute(1, 2, 0) * 255).round().to(torch.uint8)  # (H', W', 3)
 
 
 def arrange_by_class(pixels: Tensor, labels: Tensor, fill: float = 1.0) -> tuple[Tensor, int, list[int]]:
@@ -93,10 +96,12 @@ def arrange_by_class(pixels: Tensor, labels: Tensor, fill: float = 1.0) -> tuple
     x = torch.as_tensor(pixels).detach().cpu()
     y = torch.as_tensor(labels).detach().cpu().long().flatten()
     if x.ndim != 4 or y.numel() != x.shape[0]:
-        raise ValueError(f"need (N, C, H, W) pixels and N labels, got shapes {tuple(x.shape)} and "
-                         f"{tuple(torch.as_tensor(labels).shape)}")
+        raise ValueError(
+            f"need (N, C, H, W) pixels and N labels, got shapes {tuple(x.shape)} and "
+            f"{tuple(torch.as_tensor(labels).shape)}"
+        )
     where, classes = class_layout(y)
-    out = torch.full((len(where), *x.shape[1:]), fill, dtype=x.dtype)          # (rows * cols, C, H, W)
+    out = torch.full((len(where), *x.shape[1:]), fill, dtype=x.dtype)  # (rows * cols, C, H, W)
     out[where >= 0] = x[where[where >= 0]]
     return out, len(classes), classes
 
@@ -107,7 +112,7 @@ def class_layout(labels: Tensor) -> tuple[Tensor, list[int]]:
     y = torch.as_tensor(labels).detach().cpu().long().flatten()
     classes = y.unique(sorted=True).tolist()
     members = [(y == c).nonzero().flatten() for c in classes]
-    where = torch.full((max(len(m) for m in members), len(classes)), -1, dtype=torch.long)   # (rows, cols)
+    where = torch.full((max(len(m) for m in members), len(classes)), -1, dtype=torch.long)  # (rows, cols)
     for col, idx in enumerate(members):
         where[: len(idx), col] = idx
     return where.flatten(), classes
@@ -125,15 +130,15 @@ def with_label_strips(pixels: Tensor, vectors: Tensor, height: int = 10) -> Tens
         raise ValueError(f"need one label vector per image, got shapes {tuple(v.shape)} and {tuple(x.shape)}")
     n, classes, width = v.shape[0], v.shape[1], x.shape[-1]
     high, low = max(v.max().item(), 1e-6), min(v.min().item(), 0.0)
-    to_row = lambda value: (high - value) / (high - low) * (height - 1)       # noqa: E731  the top row is `high`
-    rows = torch.arange(height, dtype=torch.float32).view(1, height, 1)         # (1, height, 1)
-    bar_rows, zero = to_row(v).unsqueeze(1), to_row(torch.tensor(0.0))         # (N, 1, classes)
+    to_row = lambda value: (high - value) / (high - low) * (height - 1)  # noqa: E731  the top row is `high`
+    rows = torch.arange(height, dtype=torch.float32).view(1, height, 1)  # (1, height, 1)
+    bar_rows, zero = to_row(v).unsqueeze(1), to_row(torch.tensor(0.0))  # (N, 1, classes)
     inside = (rows >= torch.minimum(bar_rows, zero).round()) & (rows <= torch.maximum(bar_rows, zero).round())
-    shade = torch.where(v == v.max(dim=1, keepdim=True).values, 0.0, 0.55).unsqueeze(1)   # (N, 1, classes)
-    bars = torch.where(inside, shade, torch.ones(()))                          # (N, height, classes)
-    column = (torch.arange(width) * classes // width).clamp(max=classes - 1)   # the class under each pixel column
-    gap = torch.arange(width) == ((column + 1) * width + classes - 1) // classes - 1   # a white column between bars
-    strip = torch.where(gap, torch.ones(()), bars[..., column])                # (N, height, width)
+    shade = torch.where(v == v.max(dim=1, keepdim=True).values, 0.0, 0.55).unsqueeze(1)  # (N, 1, classes)
+    bars = torch.where(inside, shade, torch.ones(()))  # (N, height, classes)
+    column = (torch.arange(width) * classes // width).clamp(max=classes - 1)  # the class under each pixel column
+    gap = torch.arange(width) == ((column + 1) * width + classes - 1) // classes - 1  # a white column between bars
+    strip = torch.where(gap, torch.ones(()), bars[..., column])  # (N, height, width)
     return torch.cat([x, strip.unsqueeze(1).expand(n, x.shape[1], height, width)], dim=2)
 
 
@@ -148,17 +153,24 @@ def grid_png(pixels: Tensor, nrow: int | None = None, scale: int = 3, pad: int =
     from PIL import Image
 
     scale = _check_int("scale", scale, 1)
-    grid = image_grid(pixels, nrow, pad)                                     # (H', W', 3)
+    grid = image_grid(pixels, nrow, pad)  # (H', W', 3)
     grid = grid.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
     if torch.equal(grid[..., 0], grid[..., 1]) and torch.equal(grid[..., 0], grid[..., 2]):
-        grid = grid[..., 0]                  # gray: an 8-bit grayscale PNG is a third of the size
+        grid = grid[..., 0]  # gray: an 8-bit grayscale PNG is a third of the size
     buf = io.BytesIO()
     Image.fromarray(grid.numpy()).save(buf, format="png")
     return buf.getvalue()
 
 
-def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[str] | None = None,
-                nrow: int | None = None, title: str | None = None, ax=None, pad: int = 1):
+def show_images(
+    pixels: Tensor,
+    labels: Tensor | None = None,
+    classes: Sequence[str] | None = None,
+    nrow: int | None = None,
+    title: str | None = None,
+    ax=None,
+    pad: int = 1,
+):
     """Draw the image grid; with `labels`, one column per class and its name above it.
 
     `labels` are class indices (N,), or learned label vectors (N, classes), as a set's `targets`:
@@ -185,9 +197,9 @@ def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[
         width = min(12.0, max(3.0, 0.45 * cols + 0.5))
         _, ax = plt.subplots(figsize=(width, width * grid.shape[0] / grid.shape[1] + 0.6))
     ax.imshow(grid.numpy(), interpolation="nearest")
-    if strip:   # bars in the image's pixel coordinates (y grows downwards): one Axes, however many images
+    if strip:  # bars in the image's pixel coordinates (y grows downwards): one Axes, however many images
         low, high = min(0.0, vectors.min().item()), max(0.0, vectors.max().item())
-        unit = -(strip - 2) / ((high - low) or 1.0)                       # pixels per unit of a label entry
+        unit = -(strip - 2) / ((high - low) or 1.0)  # pixels per unit of a label entry
         for cell, index in enumerate(where.tolist()):
             if index >= 0:
                 r, c = divmod(cell, cols)
@@ -216,8 +228,13 @@ def show_images(pixels: Tensor, labels: Tensor | None = None, classes: Sequence[
 def show_set(synthetic, data, title: str | None = None, ax=None):
     """`show_images` of a `SyntheticSet` made on `data` (a `Dataset`): its images as pixels, one
     class per column named by the dataset, and label bars if it trains on learned labels."""
-    return show_images(data.to_pixels(synthetic.images.detach()).cpu(), labels=synthetic.targets.detach(),
-                       classes=data.classes, title=title, ax=ax)
+    return show_images(
+        data.to_pixels(synthetic.images.detach()).cpu(),
+        labels=synthetic.targets.detach(),
+        classes=data.classes,
+        title=title,
+        ax=ax,
+    )
 
 
 def draw_label_bars(ax, vector: Tensor, left: float, width: float, zero: float, unit: float):
@@ -228,15 +245,21 @@ def draw_label_bars(ax, vector: Tensor, left: float, width: float, zero: float, 
     step = width / len(vector)
     colors = [BAR_COLOR] * len(vector)
     colors[int(vector.argmax())] = TOP_BAR_COLOR
-    return ax.bar([left + (k + 0.5) * step for k in range(len(vector))], (vector * unit).tolist(),
-                  0.85 * step, bottom=zero, color=colors)
+    return ax.bar(
+        [left + (k + 0.5) * step for k in range(len(vector))],
+        (vector * unit).tolist(),
+        0.85 * step,
+        bottom=zero,
+        color=colors,
+    )
 
 
 def _check_vectors(vectors: Tensor, n: int) -> Tensor:
     """(N, classes) finite label vectors for N images, as float32."""
     if vectors.shape[0] != n or not vectors.is_floating_point():
-        raise ValueError(f"label vectors must be (N, classes) floats for N = {n} images, got "
-                         f"{tuple(vectors.shape)} {vectors.dtype}")
+        raise ValueError(
+            f"label vectors must be (N, classes) floats for N = {n} images, got {tuple(vectors.shape)} {vectors.dtype}"
+        )
     if not torch.isfinite(vectors).all():
         raise ValueError("label vectors contain NaN or inf; only finite values can be drawn")
     return vectors.float()
@@ -246,9 +269,9 @@ def _with_strips(grid: Tensor, h: int, pad: int, strip: int) -> Tensor:
     """`grid` (from `image_grid`, cells `h` pixels high) with a white strip of `strip` pixels under
     every row of cells, above the row's closing pad line."""
     rows, width = (grid.shape[0] - pad) // (h + pad), grid.shape[1]
-    body = grid[:rows * (h + pad)].view(rows, h + pad, width, 3)                 # each: pad line + cells
+    body = grid[: rows * (h + pad)].view(rows, h + pad, width, 3)  # each: pad line + cells
     white = torch.full((rows, strip, width, 3), 255, dtype=grid.dtype)
-    return torch.cat([torch.cat([body, white], 1).flatten(0, 1), grid[rows * (h + pad):]])
+    return torch.cat([torch.cat([body, white], 1).flatten(0, 1), grid[rows * (h + pad) :]])
 
 
 def plot_history(history: dict, ax=None):
@@ -264,8 +287,10 @@ def plot_history(history: dict, ax=None):
 
     for a, b in (("iteration", "loss"), ("eval_iteration", "accuracy")):
         if len(history.get(a, [])) != len(history.get(b, [])):
-            raise ValueError(f"history[{a!r}] and history[{b!r}] must have equal lengths, got "
-                             f"{len(history.get(a, []))} and {len(history.get(b, []))}")
+            raise ValueError(
+                f"history[{a!r}] and history[{b!r}] must have equal lengths, got "
+                f"{len(history.get(a, []))} and {len(history.get(b, []))}"
+            )
     it, loss = list(history.get("iteration", [])), list(history.get("loss", []))
     eit, acc = list(history.get("eval_iteration", [])), list(history.get("accuracy", []))
     if any(not 0 <= a <= 1 for a in acc):
@@ -274,7 +299,7 @@ def plot_history(history: dict, ax=None):
     twin = False
     if ax is None:
         _, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
-    elif isinstance(ax, (list, tuple)) or getattr(ax, "ndim", 0) == 1:   # a pair, e.g. from subplots
+    elif isinstance(ax, (list, tuple)) or getattr(ax, "ndim", 0) == 1:  # a pair, e.g. from subplots
         loss_ax, acc_ax = ax
     else:
         loss_ax, acc_ax, twin = ax, ax.twinx(), True
@@ -310,11 +335,11 @@ def plot_lrs(lrs: Tensor, steps: int, epochs: int, ax=None):
         _, ax = plt.subplots(figsize=(min(12.0, max(4.0, 0.3 * lr.numel() + 1.5)), 3))
     ticks, names = [], []
     for e in range(epochs):
-        xs = [e * (steps + 1) + s for s in range(steps)]          # a gap of one bar between epochs
-        ax.bar(xs, lr[e * steps:(e + 1) * steps].tolist(), color=f"C{e % 10}", label=f"epoch {e + 1}")
+        xs = [e * (steps + 1) + s for s in range(steps)]  # a gap of one bar between epochs
+        ax.bar(xs, lr[e * steps : (e + 1) * steps].tolist(), color=f"C{e % 10}", label=f"epoch {e + 1}")
         ticks += xs
         names += [str(s + 1) for s in range(steps)]
-    if len(ticks) <= 40:                                          # beyond that the labels would collide
+    if len(ticks) <= 40:  # beyond that the labels would collide
         ax.set_xticks(ticks, names)
     ax.axhline(0, color="k", lw=0.5)
     ax.set(xlabel="inner step (grouped by epoch)", ylabel="learned step size")
@@ -333,16 +358,25 @@ def plot_transfer(matrix, ax=None):
     std = 100 * torch.as_tensor(matrix.std).detach().cpu().double()
     rows, columns = list(matrix.rows), list(matrix.columns)
     if mean.shape != (len(rows), len(columns)) or std.shape != mean.shape:
-        raise ValueError(f"mean and std must be {len(rows)} x {len(columns)} (rows x columns), got "
-                         f"{tuple(mean.shape)} and {tuple(std.shape)}")
+        raise ValueError(
+            f"mean and std must be {len(rows)} x {len(columns)} (rows x columns), got "
+            f"{tuple(mean.shape)} and {tuple(std.shape)}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(1.4 * len(columns) + 3, 0.7 * len(rows) + 1.8), constrained_layout=True)
-    image = ax.imshow(mean.numpy(), cmap="viridis", vmin=0, vmax=100, aspect="auto")   # cells fill the figure
+    image = ax.imshow(mean.numpy(), cmap="viridis", vmin=0, vmax=100, aspect="auto")  # cells fill the figure
     for i in range(len(rows)):
         for j in range(len(columns)):
             spread = f"\n± {std[i, j]:.1f}" if std[i, j] > 0 else ""
-            ax.text(j, i, f"{mean[i, j]:.1f}{spread}", ha="center", va="center", fontsize="small",
-                    color="black" if mean[i, j] > 60 else "white")
+            ax.text(
+                j,
+                i,
+                f"{mean[i, j]:.1f}{spread}",
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="black" if mean[i, j] > 60 else "white",
+            )
     ax.set_xticks(range(len(columns)), [c.replace("_", "\n") for c in columns])
     ax.set_yticks(range(len(rows)), [r.replace("_", " ") for r in rows])
     ax.set(xlabel="evaluated under", ylabel="distilled under")
@@ -365,9 +399,15 @@ def plot_sweep(sweep, x: str, hue: str | None = None, ax=None):
         groups.setdefault(None if hue is None else point[hue], []).append(point)
     for i, (value, points) in enumerate(groups.items()):
         points = sorted(points, key=lambda p: p[x])
-        ax.errorbar([p[x] for p in points], [100 * p["accuracy"] for p in points],
-                    yerr=[100 * p["std"] for p in points], color=f"C{i % 10}", marker="o", capsize=3,
-                    label=None if hue is None else f"{hue} = {value}")
+        ax.errorbar(
+            [p[x] for p in points],
+            [100 * p["accuracy"] for p in points],
+            yerr=[100 * p["std"] for p in points],
+            color=f"C{i % 10}",
+            marker="o",
+            capsize=3,
+            label=None if hue is None else f"{hue} = {value}",
+        )
     ax.set(xlabel=x, ylabel="test accuracy (%)")
     ax.set_xticks(sorted({p[x] for p in sweep.points}))
     if hue is not None:
@@ -383,7 +423,7 @@ def plot_bars(groups: dict, ylabel: str = "test accuracy (%)", ax=None):
 
     if not groups or not all(groups.values()):
         raise ValueError("plot_bars needs at least one group, each with at least one bar")
-    names = list(dict.fromkeys(name for bars in groups.values() for name in bars))   # bar names, first-seen order
+    names = list(dict.fromkeys(name for bars in groups.values() for name in bars))  # bar names, first-seen order
     width = 0.8 / len(names)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(groups) * len(names) + 1.5), 3.4), constrained_layout=True)

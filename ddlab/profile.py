@@ -14,6 +14,7 @@
 Notebooks never read the variable themselves: they ask `pick`, so their text is the same in every
 profile and only the numbers change.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-PROFILES = ("quick", "seminar", "default", "full")   # shortest to longest
+PROFILES = ("quick", "seminar", "default", "full")  # shortest to longest
 ENV_VAR = "DDLAB_PROFILE"
 
 

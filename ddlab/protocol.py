@@ -30,6 +30,7 @@ Cross-architecture generalisation is the same call with another network:
 The driver's validation check (``evaluate(..., on=slice)``) uses `sized(..., validation=True)`:
 no augmentation and the set's ``validation_epochs``, because it only has to rank sets, often.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -45,38 +46,53 @@ from .methods import training_set
 from .nets import ARCHITECTURES, INIT_SCHEMES, Params, make_net, sample_inits
 from .synthetic import SyntheticSet
 
-AUGMENTATIONS = {"none": None, "dsa": augment.DSA, "dc": augment.DC_MNIST,
-                 "idc": augment.Augmentation(ops=("color", "crop", "scale", "rotate"), one_per="image"),
-                 "idc_i": augment.Augmentation(ops=("color", "crop", "cutout", "scale", "rotate"), one_per="image")}
-VALIDATION_EPOCHS = 50   # for sets whose config names no validation_epochs
+AUGMENTATIONS = {
+    "none": None,
+    "dsa": augment.DSA,
+    "dc": augment.DC_MNIST,
+    "idc": augment.Augmentation(ops=("color", "crop", "scale", "rotate"), one_per="image"),
+    "idc_i": augment.Augmentation(ops=("color", "crop", "cutout", "scale", "rotate"), one_per="image"),
+}
+VALIDATION_EPOCHS = 50  # for sets whose config names no validation_epochs
 
 
 @dataclass(frozen=True)
 class Protocol:
     """How fresh networks are trained on a synthetic set (the defaults: DSA/DM/MTT's protocol)."""
-    arch: str = "convnet"           # network trained on the set: convnet, lenet or mlp
-    width: int = 128                # ConvNet channels (the papers' 128)
-    augmentation: str = "dsa"       # per-minibatch augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_i"
-    epochs: int = 1000              # passes over the set: 300 without augmentation, 1000 with
-    batch_size: int = 256           # images per SGD step (capped at the set's size)
-    lr: float = 0.01                # SGD step size, x 0.1 after half the epochs
-    momentum: float = 0.9           # SGD momentum
-    weight_decay: float = 5e-4      # L2 penalty
-    init_scheme: str = "default"    # PyTorch's default init, as the papers' code
+
+    arch: str = "convnet"  # network trained on the set: convnet, lenet or mlp
+    width: int = 128  # ConvNet channels (the papers' 128)
+    augmentation: str = "dsa"  # per-minibatch augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_i"
+    epochs: int = 1000  # passes over the set: 300 without augmentation, 1000 with
+    batch_size: int = 256  # images per SGD step (capped at the set's size)
+    lr: float = 0.01  # SGD step size, x 0.1 after half the epochs
+    momentum: float = 0.9  # SGD momentum
+    weight_decay: float = 5e-4  # L2 penalty
+    init_scheme: str = "default"  # PyTorch's default init, as the papers' code
 
     def __post_init__(self):
-        for name, allowed in (("arch", tuple(ARCHITECTURES)), ("augmentation", tuple(AUGMENTATIONS)),
-                              ("init_scheme", INIT_SCHEMES)):
+        for name, allowed in (
+            ("arch", tuple(ARCHITECTURES)),
+            ("augmentation", tuple(AUGMENTATIONS)),
+            ("init_scheme", INIT_SCHEMES),
+        ):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"Protocol.{name}={getattr(self, name)!r} is not allowed; "
-                                 f"use one of: {', '.join(allowed)}")
+                raise ValueError(
+                    f"Protocol.{name}={getattr(self, name)!r} is not allowed; use one of: {', '.join(allowed)}"
+                )
         for name in ("width", "epochs", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Protocol.{name} must be a positive integer, got {getattr(self, name)!r}")
 
     def schedule(self) -> Schedule:
-        return Schedule(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, momentum=self.momentum,
-                        weight_decay=self.weight_decay, decay_at=(0.5,))
+        return Schedule(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            decay_at=(0.5,),
+        )
 
 
 def paper(config: dict) -> Protocol:
@@ -87,8 +103,12 @@ def paper(config: dict) -> Protocol:
         return Protocol(width=int(config.get("width", 128)), augmentation=augmentation, epochs=300, batch_size=64)
     dc_code_on_mnist = config.get("method") == "dc" and not config.get("dsa", False)
     augmentation = "dc" if dc_code_on_mnist else "dsa"
-    return Protocol(width=int(config.get("width", 128)), augmentation=augmentation, epochs=1000,
-                    lr=float(config.get("learned_lr", Protocol.lr)))
+    return Protocol(
+        width=int(config.get("width", 128)),
+        augmentation=augmentation,
+        epochs=1000,
+        lr=float(config.get("learned_lr", Protocol.lr)),
+    )
 
 
 def as_published(config: dict) -> Protocol:
@@ -101,13 +121,13 @@ def as_published(config: dict) -> Protocol:
 @dataclass(frozen=True)
 class Budget:
     """How much of a paper's protocol a profile affords (the instances live in `ddlab.recipes`)."""
-    epoch_fraction: float             # share of the paper's epochs (1.0: all of them)
-    n_models: int                     # fresh networks per evaluation: mean ± std over them
-    width: int | None = None          # ConvNet channels; None: the width the set was made at
+
+    epoch_fraction: float  # share of the paper's epochs (1.0: all of them)
+    n_models: int  # fresh networks per evaluation: mean ± std over them
+    width: int | None = None  # ConvNet channels; None: the width the set was made at
 
 
-def sized(config: dict, budget: Budget | None = None, *, validation: bool = False,
-          arch: str | None = None) -> Protocol:
+def sized(config: dict, budget: Budget | None = None, *, validation: bool = False, arch: str | None = None) -> Protocol:
     """The one place an evaluation protocol is sized: the paper's protocol of a set (`paper`, from
     its ``SyntheticSet.config``) cut to `budget` (width, share of epochs), on `arch` if given.
 
@@ -115,16 +135,22 @@ def sized(config: dict, budget: Budget | None = None, *, validation: bool = Fals
     the config's ``validation_epochs``, whatever the budget."""
     chosen = paper(config)
     if validation:
-        chosen = replace(chosen, augmentation="none",
-                         epochs=int(config.get("validation_epochs", VALIDATION_EPOCHS)))
+        chosen = replace(chosen, augmentation="none", epochs=int(config.get("validation_epochs", VALIDATION_EPOCHS)))
     elif budget is not None:
-        chosen = replace(chosen, width=budget.width or chosen.width,
-                         epochs=max(1, round(budget.epoch_fraction * chosen.epochs)))
+        chosen = replace(
+            chosen, width=budget.width or chosen.width, epochs=max(1, round(budget.epoch_fraction * chosen.epochs))
+        )
     return chosen if arch is None else replace(chosen, arch=arch)
 
 
-def accuracies(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: int,
-               generator: torch.Generator, on: tuple[Tensor, Tensor] | None = None) -> Tensor:
+def accuracies(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    protocol: Protocol,
+    n_models: int,
+    generator: torch.Generator,
+    on: tuple[Tensor, Tensor] | None = None,
+) -> Tensor:
     """Accuracy of each of `n_models` fresh networks trained on `synthetic` under `protocol`,
     on the test set (or on `on` = (images, labels)): (n_models,), on the CPU. Initialisations,
     minibatch orders and augmentations all come from `generator`."""
@@ -133,8 +159,9 @@ def accuracies(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_mod
     return accuracy_many(net, trained, x, y).cpu()
 
 
-def train(synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: int,
-          generator: torch.Generator) -> tuple[nn.Module, Params]:
+def train(
+    synthetic: SyntheticSet, data: Dataset, protocol: Protocol, n_models: int, generator: torch.Generator
+) -> tuple[nn.Module, Params]:
     """`n_models` fresh networks trained on `synthetic` under `protocol`: the template network and
     the trained weights, stacked (the analyses of `ddlab.analysis` need the networks themselves)."""
     if n_models <= 0:

@@ -5,6 +5,7 @@ per profile; notebook 00 reads them to say how long each route runs, and its env
 (`ddlab.environment`) compares the session's free memory with the measured peaks. The tables are
 course files (`ddlab.sources.course_files`): read in a clone, fetched once by an installed ddlab.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,15 +43,18 @@ def route_times() -> str:
             continue
         picked = {name: t for name, t in table["notebooks"].items() if wanted is None or name[:2] in wanted}
         if wanted is not None and len(picked) != len(wanted):
-            raise ValueError(f"the {profile} timings lack notebooks of the {route} route {wanted}: they have "
-                             f"{sorted(picked)}")
+            raise ValueError(
+                f"the {profile} timings lack notebooks of the {route} route {wanted}: they have {sorted(picked)}"
+            )
         minutes = sum(t["wall_s"] for t in picked.values()) / 60
         slowest = max(picked, key=lambda name: picked[name]["wall_s"])
         dates = sorted({t["date"] for t in picked.values() if "date" in t})
         when = "" if not dates else f", {dates[0]}" if len(dates) == 1 else f", {dates[0]} to {dates[-1]}"
-        lines.append(f"{route} route ({len(picked)} notebooks, {profile} profile): {minutes:.0f} min of running "
-                     f"in all, the longest {slowest} at {picked[slowest]['wall_s'] / 60:.1f} min "
-                     f"(measured on {table['machine']}{when})")
+        lines.append(
+            f"{route} route ({len(picked)} notebooks, {profile} profile): {minutes:.0f} min of running "
+            f"in all, the longest {slowest} at {picked[slowest]['wall_s'] / 60:.1f} min "
+            f"(measured on {table['machine']}{when})"
+        )
     return "\n".join(lines)
 
 

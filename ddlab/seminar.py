@@ -13,6 +13,7 @@ the seminar profile (*Run All*: every long run replayed from its recording), the
 exercise or discussion over its sections. Talk minutes are a teacher's estimate; compute minutes are
 rounded up from the measurement with room for a slower laptop.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,20 +24,20 @@ from dataclasses import dataclass
 from . import profile, routes
 from .callbacks import Event
 
-LENGTH = 90                 # minutes of the seminar
+LENGTH = 90  # minutes of the seminar
 KINDS = ("talk", "exercise", "discuss", "break")
 SLIDES = "teaching/seminar_slides.ipynb"
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str                        # one of KINDS
+    kind: str  # one of KINDS
     minutes: int
-    sections: tuple[str, ...]        # headings shown: a notebook's "## " headings or the deck's slide titles
-    what: str                        # what the teacher does, one line
-    replay: str | None = None        # the course run (`recipes.live_runs` name) replayed on screen, if any
-    exercise: str | None = None      # the exercise the room does (`ddlab.exercises` id), if any
-    question: int | None = None      # the discussion question asked (1-based, of QUESTIONS), if any
+    sections: tuple[str, ...]  # headings shown: a notebook's "## " headings or the deck's slide titles
+    what: str  # what the teacher does, one line
+    replay: str | None = None  # the course run (`recipes.live_runs` name) replayed on screen, if any
+    exercise: str | None = None  # the exercise the room does (`ddlab.exercises` id), if any
+    question: int | None = None  # the discussion question asked (1-based, of QUESTIONS), if any
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -47,8 +48,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Block:
-    notebook: str | None             # "01" (the notebook whose name starts so), or None for the slides
-    compute_minutes: int             # the slot for running the notebook top to bottom (0 for the slides)
+    notebook: str | None  # "01" (the notebook whose name starts so), or None for the slides
+    compute_minutes: int  # the slot for running the notebook top to bottom (0 for the slides)
     steps: tuple[Step, ...]
 
     @property
@@ -61,66 +62,152 @@ def _talk(minutes: int, sections: list[str], what: str, **extra: str) -> Step:
 
 
 PLAN: tuple[Block, ...] = (
-    Block(None, 0, (
-        _talk(5, ["Can ten images teach a network to read digits?", "The bilevel objective"],
-              "Open the deck in RISE; pose the question and write the objective: training inside an optimisation."),
-    )),
-    Block("00", 1, (
-        _talk(3, ["2. The real thing: 60,000 digits", "3. The question of this course"],
-              "Meet MNIST and the budget: 60,000 training images against 10."),
-    )),
-    Block("01", 1, (
-        _talk(5, ["1. The objective", "2. The meta-gradient"],
-              "Derive the meta-gradient: the chain rule runs back through every training step."),
-        _talk(3, ["3. The computation graph, and what it costs"],
-              "Read the measured memory and time against unroll length: why later methods avoid the unroll."),
-        _talk(3, ["4. Distil", "5. What did it learn?"],
-              "The live view replays the recorded run; the ten images, their step sizes, the test accuracy.",
-              replay="dd_fixed_mnist_10"),
-        Step("exercise", 5, ("7. Exercises",), "Pairs predict first, then run the check: images or initialisation?",
-             exercise="01.1"),
-    )),
-    Block("02", 2, (
-        _talk(6, ["1. Recall: images distilled for one network", "2. Four settings, one objective",
-                  "3. Distil for random initialisations"],
-              "Distil for many networks at once: one objective, averaged over fresh initialisations.",
-              replay="dd_random_mnist_10"),
-        Step("discuss", 3, ("3. Distil for random initialisations",), "The room answers, the teacher asks back.",
-             question=1),
-    )),
-    Block(None, 0, (
-        Step("break", 5, ("Three ways around the unroll",), "Leave this slide up: what comes after the break."),
-    )),
-    Block("05", 1, (
-        _talk(5, ['1. From "train, then test" to "match every step"', "2. The distance $D$"],
-              "Match gradients layer by layer instead of unrolling training; read the distance on the page."),
-        Step("exercise", 5, ("10. Exercises",), "Pairs predict, then compute: which gradient is closer under D?",
-             exercise="05.1"),
-        _talk(2, ["8. Replay"], "Replay DC's run: the same ten images, a cheaper road.", replay="dc_mnist_1"),
-    )),
-    Block("07", 2, (
-        _talk(5, ["1. Match what a random network sees", "4. Distil one image per class"],
-              "Match mean embeddings of random networks: no inner training at all.", replay="dm_mnist_1"),
-        _talk(2, ["7. How cheap is an iteration?"], "Read the measured cost of one iteration against DC's."),
-        Step("discuss", 3, ("7. How cheap is an iteration?",), "The room answers, the teacher asks back.",
-             question=2),
-    )),
-    Block("09", 2, (
-        _talk(4, ["4. The table — and what the papers found"],
-              "Every method under one protocol, beside the papers' numbers; the live DD run is replayed.",
-              replay="leaderboard_dd_1"),
-        Step("exercise", 4, ("6. Exercises",), "Pairs collect the rows and predict: coreset or distilled?",
-             exercise="09.1"),
-    )),
-    Block("12", 1, (
-        _talk(5, ["1. Leave one out", "4. Is it nameable?"],
-              "What one distilled image carries: exact leave-one-out influence on every test image."),
-        Step("discuss", 4, ("4. Is it nameable?",), "The room answers; then the room's own questions.",
-             question=3),
-    )),
-    Block(None, 0, (
-        _talk(3, ["Where next"], "The self-study route: notebooks 03, 04, 06, 08, 10, 11 and 13."),
-    )),
+    Block(
+        None,
+        0,
+        (
+            _talk(
+                5,
+                ["Can ten images teach a network to read digits?", "The bilevel objective"],
+                "Open the deck in RISE; pose the question and write the objective: training inside an optimisation.",
+            ),
+        ),
+    ),
+    Block(
+        "00",
+        1,
+        (
+            _talk(
+                3,
+                ["2. The real thing: 60,000 digits", "3. The question of this course"],
+                "Meet MNIST and the budget: 60,000 training images against 10.",
+            ),
+        ),
+    ),
+    Block(
+        "01",
+        1,
+        (
+            _talk(
+                5,
+                ["1. The objective", "2. The meta-gradient"],
+                "Derive the meta-gradient: the chain rule runs back through every training step.",
+            ),
+            _talk(
+                3,
+                ["3. The computation graph, and what it costs"],
+                "Read the measured memory and time against unroll length: why later methods avoid the unroll.",
+            ),
+            _talk(
+                3,
+                ["4. Distil", "5. What did it learn?"],
+                "The live view replays the recorded run; the ten images, their step sizes, the test accuracy.",
+                replay="dd_fixed_mnist_10",
+            ),
+            Step(
+                "exercise",
+                5,
+                ("7. Exercises",),
+                "Pairs predict first, then run the check: images or initialisation?",
+                exercise="01.1",
+            ),
+        ),
+    ),
+    Block(
+        "02",
+        2,
+        (
+            _talk(
+                6,
+                [
+                    "1. Recall: images distilled for one network",
+                    "2. Four settings, one objective",
+                    "3. Distil for random initialisations",
+                ],
+                "Distil for many networks at once: one objective, averaged over fresh initialisations.",
+                replay="dd_random_mnist_10",
+            ),
+            Step(
+                "discuss",
+                3,
+                ("3. Distil for random initialisations",),
+                "The room answers, the teacher asks back.",
+                question=1,
+            ),
+        ),
+    ),
+    Block(
+        None,
+        0,
+        (Step("break", 5, ("Three ways around the unroll",), "Leave this slide up: what comes after the break."),),
+    ),
+    Block(
+        "05",
+        1,
+        (
+            _talk(
+                5,
+                ['1. From "train, then test" to "match every step"', "2. The distance $D$"],
+                "Match gradients layer by layer instead of unrolling training; read the distance on the page.",
+            ),
+            Step(
+                "exercise",
+                5,
+                ("10. Exercises",),
+                "Pairs predict, then compute: which gradient is closer under D?",
+                exercise="05.1",
+            ),
+            _talk(2, ["8. Replay"], "Replay DC's run: the same ten images, a cheaper road.", replay="dc_mnist_1"),
+        ),
+    ),
+    Block(
+        "07",
+        2,
+        (
+            _talk(
+                5,
+                ["1. Match what a random network sees", "4. Distil one image per class"],
+                "Match mean embeddings of random networks: no inner training at all.",
+                replay="dm_mnist_1",
+            ),
+            _talk(2, ["7. How cheap is an iteration?"], "Read the measured cost of one iteration against DC's."),
+            Step(
+                "discuss", 3, ("7. How cheap is an iteration?",), "The room answers, the teacher asks back.", question=2
+            ),
+        ),
+    ),
+    Block(
+        "09",
+        2,
+        (
+            _talk(
+                4,
+                ["4. The table — and what the papers found"],
+                "Every method under one protocol, beside the papers' numbers; the live DD run is replayed.",
+                replay="leaderboard_dd_1",
+            ),
+            Step(
+                "exercise",
+                4,
+                ("6. Exercises",),
+                "Pairs collect the rows and predict: coreset or distilled?",
+                exercise="09.1",
+            ),
+        ),
+    ),
+    Block(
+        "12",
+        1,
+        (
+            _talk(
+                5,
+                ["1. Leave one out", "4. Is it nameable?"],
+                "What one distilled image carries: exact leave-one-out influence on every test image.",
+            ),
+            Step("discuss", 4, ("4. Is it nameable?",), "The room answers; then the room's own questions.", question=3),
+        ),
+    ),
+    Block(None, 0, (_talk(3, ["Where next"], "The self-study route: notebooks 03, 04, 06, 08, 10, 11 and 13."),)),
 )
 
 QUESTIONS: tuple[str, ...] = (
@@ -134,6 +221,7 @@ QUESTIONS: tuple[str, ...] = (
 
 
 # --- reading the plan ------------------------------------------------------------------------------
+
 
 def measured_seconds() -> dict[str, float]:
     """Each notebook's measured seminar-profile time top to bottom, by its two-digit prefix."""
@@ -153,11 +241,15 @@ def timing_problems(plan: tuple[Block, ...] = PLAN, seconds: dict[str, float] | 
         if block.notebook is None:
             continue
         if block.notebook not in seconds:
-            found.append(f"notebook {block.notebook} has no measured seminar time (benchmarks/notebook_times.py "
-                         f"--profile seminar --save measures it)")
+            found.append(
+                f"notebook {block.notebook} has no measured seminar time (benchmarks/notebook_times.py "
+                f"--profile seminar --save measures it)"
+            )
         elif block.compute_minutes * 60 < seconds[block.notebook]:
-            found.append(f"notebook {block.notebook} runs {seconds[block.notebook]:.0f} s in the seminar profile, "
-                         f"longer than its {block.compute_minutes} min slot")
+            found.append(
+                f"notebook {block.notebook} runs {seconds[block.notebook]:.0f} s in the seminar profile, "
+                f"longer than its {block.compute_minutes} min slot"
+            )
     return found
 
 
@@ -177,21 +269,24 @@ def plan_markdown(plan: tuple[Block, ...] = PLAN, seconds: dict[str, float] | No
     """The plan as a markdown page: one row per slot, minute by minute, then the questions."""
     seconds = measured_seconds() if seconds is None else seconds
     total = sum(block.minutes for block in plan)
-    rows = ["| minutes | show | sections | what happens | replayed run | room exercise |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| minutes | show | sections | what happens | replayed run | room exercise |", "|---|---|---|---|---|---|"]
     for start, block, step in schedule(plan):
         where = "slides" if block.notebook is None else f"notebook {block.notebook}"
         if step is None:
-            rows.append(f"| {start}–{start + block.compute_minutes} | {where} | all | *Run All* in the seminar "
-                        f"profile (measured {seconds[block.notebook]:.0f} s); the room reads the learning goals "
-                        f"| | |")
+            rows.append(
+                f"| {start}–{start + block.compute_minutes} | {where} | all | *Run All* in the seminar "
+                f"profile (measured {seconds[block.notebook]:.0f} s); the room reads the learning goals "
+                f"| | |"
+            )
             continue
         doing = step.what if step.kind == "talk" else f"**{step.kind}**: {step.what}"
         if step.question is not None:
             doing = f"**discuss** question {step.question}: *{QUESTIONS[step.question - 1]}* {step.what}"
-        rows.append(f"| {start}–{start + step.minutes} | {where} | {'; '.join(step.sections)} | {doing} | "
-                    f"{f'`{step.replay}`' if step.replay else ''} | "
-                    f"{f'`{step.exercise}`' if step.exercise else ''} |")
+        rows.append(
+            f"| {start}–{start + step.minutes} | {where} | {'; '.join(step.sections)} | {doing} | "
+            f"{f'`{step.replay}`' if step.replay else ''} | "
+            f"{f'`{step.exercise}`' if step.exercise else ''} |"
+        )
     compute = sum(block.compute_minutes for block in plan)
     questions = "\n".join(f"{i}. {question}" for i, question in enumerate(QUESTIONS, 1))
     return f"""# A 90-minute seminar on dataset distillation
@@ -215,6 +310,7 @@ Each notebook's first slot is its *Run All*, sized from its measured seminar-pro
 
 
 # --- replaying a course run on a slide -------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _profile(name: str) -> Iterator[None]:
@@ -243,8 +339,9 @@ def recording(run: str):
     made = runs[run]
     found = recordings.find(made.config, made.dataset, 0, **made.options)
     if found is None:
-        raise FileNotFoundError(f"course run {run!r} has no recording here; make it with "
-                                f"benchmarks/make_recordings.py {run}")
+        raise FileNotFoundError(
+            f"course run {run!r} has no recording here; make it with benchmarks/make_recordings.py {run}"
+        )
     return found
 
 
@@ -258,11 +355,11 @@ class SlideView:
     show. When the run ends it leaves the same static trace as `LiveView`: a caption, the filmstrip
     of the frames it drew and the final images."""
 
-    def __init__(self, scale: int = 2):   # 2, not LiveView's 3: ten digits then fit a slide's width
+    def __init__(self, scale: int = 2):  # 2, not LiveView's 3: ten digits then fit a slide's width
         if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
             raise ValueError(f"scale must be an int >= 1, got {scale!r}")
         self.scale = scale
-        self.frames: list = []          # the `ddlab.live.Frame` of every event, oldest first
+        self.frames: list = []  # the `ddlab.live.Frame` of every event, oldest first
         self._picture = self._status = None
 
     def __call__(self, event: Event) -> None:
@@ -281,8 +378,12 @@ class SlideView:
             self._picture.update(Image(data=frame.png))
             self._status.update(Markdown(frame.text))
         if event.done:
-            display(Markdown(f"Filmstrip of the synthetic images, iterations {self.frames[0].iteration} to "
-                             f"{frame.iteration} (left to right)"))
+            display(
+                Markdown(
+                    f"Filmstrip of the synthetic images, iterations {self.frames[0].iteration} to "
+                    f"{frame.iteration} (left to right)"
+                )
+            )
             display(Image(data=filmstrip_png(self.frames, self.scale)))
 
 

@@ -8,6 +8,7 @@ config that made it and the run's history, so a saved set says exactly how to re
 Saving uses only tensors, numbers, strings, lists and dicts, so `load` can use
 ``torch.load(weights_only=True)``: opening a set downloaded from someone else never runs code.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,7 @@ from torch import Tensor
 from .sources.cache import write_atomic
 
 FORMAT_VERSION = 1
-REGRESSION_TARGETS = ("kip",)   # methods whose learned labels are kernel regression targets (see `targets`)
-
+REGRESSION_TARGETS = ("kip",)  # methods whose learned labels are kernel regression targets (see `targets`)
 
 
 def fingerprint(tensor: Tensor | None) -> str:
@@ -39,15 +39,16 @@ def fingerprint(tensor: Tensor | None) -> str:
     digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
     return digest.hexdigest()
 
+
 @dataclass
 class SyntheticSet:
-    images: Tensor                 # (N, C, H, W) normalised images, N = steps * images per step
-    labels: Tensor                 # (N,) class indices
-    lrs: Tensor | None = None      # (steps * epochs,) learned step sizes (DD), else None
+    images: Tensor  # (N, C, H, W) normalised images, N = steps * images per step
+    labels: Tensor  # (N,) class indices
+    lrs: Tensor | None = None  # (steps * epochs,) learned step sizes (DD), else None
     config: dict[str, Any] = field(default_factory=dict)  # the method config's fields + "method"
     history: dict[str, list] = field(default_factory=dict)  # per-iteration metrics of the run
-    seed: int = 0                  # the seed of the run that made it
-    interrupted: bool = False      # True if the run was stopped early (Ctrl-C)
+    seed: int = 0  # the seed of the run that made it
+    interrupted: bool = False  # True if the run was stopped early (Ctrl-C)
     soft_labels: Tensor | None = None  # (N, classes) learned labels: DD's label vectors or KIP's regression targets
 
     @property
@@ -98,25 +99,37 @@ class SyntheticSet:
     def to(self, device: torch.device | str) -> SyntheticSet:
         lrs = None if self.lrs is None else self.lrs.to(device)
         soft_labels = None if self.soft_labels is None else self.soft_labels.to(device)
-        return replace(self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs,
-                       soft_labels=soft_labels)
+        return replace(
+            self, images=self.images.to(device), labels=self.labels.to(device), lrs=lrs, soft_labels=soft_labels
+        )
 
     def state(self) -> dict[str, Any]:
         """The set as plain tensors, numbers, strings, lists and dicts (what `save` writes)."""
-        return {"format": FORMAT_VERSION, "images": self.images.detach().cpu(),
-                "labels": self.labels.detach().cpu(),
-                "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
-                "config": plain(self.config), "history": plain(self.history),
-                "seed": self.seed, "interrupted": self.interrupted,
-                "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu()}
+        return {
+            "format": FORMAT_VERSION,
+            "images": self.images.detach().cpu(),
+            "labels": self.labels.detach().cpu(),
+            "lrs": None if self.lrs is None else self.lrs.detach().cpu(),
+            "config": plain(self.config),
+            "history": plain(self.history),
+            "seed": self.seed,
+            "interrupted": self.interrupted,
+            "soft_labels": None if self.soft_labels is None else self.soft_labels.detach().cpu(),
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], device: torch.device | str = "cpu") -> SyntheticSet:
         """The set `state` describes (see `state`), on `device`."""
-        made = cls(images=state["images"], labels=state["labels"], lrs=state["lrs"],
-                   config=current_config(state["config"]), history=state["history"], seed=state["seed"],
-                   interrupted=state["interrupted"],
-                   soft_labels=state.get("soft_labels"))  # sets saved before soft labels existed have none
+        made = cls(
+            images=state["images"],
+            labels=state["labels"],
+            lrs=state["lrs"],
+            config=current_config(state["config"]),
+            history=state["history"],
+            seed=state["seed"],
+            interrupted=state["interrupted"],
+            soft_labels=state.get("soft_labels"),
+        )  # sets saved before soft labels existed have none
         return made.to(device)
 
     def save(self, path: str | Path) -> Path:
@@ -135,17 +148,20 @@ class SyntheticSet:
         if not path.is_file():
             raise FileNotFoundError(f"no synthetic set at {path}")
         try:
-            with warnings.catch_warnings():   # PyTorch warns about foreign pickles before refusing them
+            with warnings.catch_warnings():  # PyTorch warns about foreign pickles before refusing them
                 warnings.simplefilter("ignore")
                 state = torch.load(path, map_location=device, weights_only=True)
         except Exception:  # pickle errors, truncated zips, foreign objects: say what the file is instead
-            raise ValueError(f"{path} is not a readable synthetic set: it is {describe_file(path)}; "
-                             f"{_WHAT_LOADS}") from None
+            raise ValueError(
+                f"{path} is not a readable synthetic set: it is {describe_file(path)}; {_WHAT_LOADS}"
+            ) from None
         if isinstance(state, dict) and state.get("format") == FORMAT_VERSION:
             return cls.from_state(state, device)
         if isinstance(state, dict) and "format" in state:
-            raise ValueError(f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION} "
-                             f"(format={state['format']!r}); {_WHAT_LOADS}")
+            raise ValueError(
+                f"{path} is not a ddlab synthetic set of format {FORMAT_VERSION} "
+                f"(format={state['format']!r}); {_WHAT_LOADS}"
+            )
         raise ValueError(f"{path} is not a ddlab synthetic set: it is {describe_state(state)}; {_WHAT_LOADS}")
 
     def check_fits(self, data: Any) -> None:
@@ -154,16 +170,21 @@ class SyntheticSet:
         shape error from deep inside a convolution, which names neither the set nor the data."""
         made_on = self.config.get("dataset")
         if made_on is not None and made_on != data.name:
-            raise ValueError(f"this {self.method} set was made on {made_on!r}, not {data.name!r}; "
-                             f"evaluate it on {made_on}")
+            raise ValueError(
+                f"this {self.method} set was made on {made_on!r}, not {data.name!r}; evaluate it on {made_on}"
+            )
         shape = tuple(self.images.shape[1:])
         if shape != tuple(data.image_shape):
-            raise ValueError(f"this {self.method} set has images of shape {shape}, but {data.name} has "
-                             f"{tuple(data.image_shape)}; use a set made on {data.name}")
+            raise ValueError(
+                f"this {self.method} set has images of shape {shape}, but {data.name} has "
+                f"{tuple(data.image_shape)}; use a set made on {data.name}"
+            )
         classes = self.soft_labels.shape[1] if self.soft_labels is not None else int(self.labels.max()) + 1
         if classes > data.num_classes:
-            raise ValueError(f"this {self.method} set has {classes} classes, but {data.name} has "
-                             f"{data.num_classes}; use a set made on {data.name}")
+            raise ValueError(
+                f"this {self.method} set has {classes} classes, but {data.name} has "
+                f"{data.num_classes}; use a set made on {data.name}"
+            )
 
 
 _WHAT_LOADS = "give a file saved by SyntheticSet.save or `python -m ddlab distill`"

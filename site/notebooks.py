@@ -10,6 +10,7 @@ own. After the build the hook copies jupyter-server-mathjax's MathJax 2 into the
 folder, with the course's settings (mathjax_config.js) as its local config, which mkdocs.yml's
 custom_mathjax_url loads.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,9 +22,9 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-MATHJAX_DIR = "mathjax"   # in the site; mkdocs.yml's custom_mathjax_url points into it
+MATHJAX_DIR = "mathjax"  # in the site; mkdocs.yml's custom_mathjax_url points into it
 MATHJAX_CONFIG = Path(__file__).resolve().parent / "mathjax_config.js"
-MATHJAX_LOCAL_CONFIG = "config/local/ddlab.js"   # the name mathjax_config.js announces itself by
+MATHJAX_LOCAL_CONFIG = "config/local/ddlab.js"  # the name mathjax_config.js announces itself by
 
 
 def chosen(notebooks: list[Path], prefixes: list[str]) -> list[Path]:
@@ -34,14 +35,20 @@ def chosen(notebooks: list[Path], prefixes: list[str]) -> list[Path]:
     return picked
 
 
-@event_priority(100)   # before mkdocs-jupyter's on_files, which turns .ipynb files into pages
+@event_priority(100)  # before mkdocs-jupyter's on_files, which turns .ipynb files into pages
 def on_files(files, config):
     prefixes = os.environ.get("DDLAB_SITE_NOTEBOOKS", "").split()
     for notebook in chosen(sorted(NOTEBOOKS.glob("*.ipynb")), prefixes):
         # A plain File rooted in notebooks/ (not File.generated): mkdocs-jupyter finds the source
         # through src_dir, which a generated file lacks.
-        files.append(File(notebook.name, src_dir=str(NOTEBOOKS), dest_dir=config.site_dir,
-                          use_directory_urls=config.use_directory_urls))
+        files.append(
+            File(
+                notebook.name,
+                src_dir=str(NOTEBOOKS),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
+        )
     return files
 
 
@@ -49,8 +56,10 @@ def on_post_build(config):
     try:
         from jupyter_server_mathjax.app import STATIC_ASSETS_PATH
     except ImportError:
-        raise PluginError("ddlab site: jupyter-server-mathjax is not installed, so the pages' "
-                          "equations cannot be typeset (pip install -r requirements.txt)") from None
+        raise PluginError(
+            "ddlab site: jupyter-server-mathjax is not installed, so the pages' "
+            "equations cannot be typeset (pip install -r requirements.txt)"
+        ) from None
     mathjax = Path(config.site_dir) / MATHJAX_DIR
     shutil.copytree(STATIC_ASSETS_PATH, mathjax, dirs_exist_ok=True)
     (mathjax / MATHJAX_LOCAL_CONFIG).parent.mkdir(exist_ok=True)

@@ -1,8 +1,9 @@
 """Set-up shared by all tests: headless matplotlib, MNIST loaded once per session, and the notebooks
 run by nbval, solved (tests/solved_notebooks.py)."""
+
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")   # before anything imports pyplot: no display in CI
+os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports pyplot: no display in CI
 
 import pytest
 

@@ -9,6 +9,7 @@ A picture is named by the sha256 of its PNG bytes: a browser gives every widget 
 URL even when the bytes are the same, so URLs would count changes that a learner cannot see.
 Each check returns a list of problems (empty: passed) so that one failure message says all of them.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,16 +20,18 @@ ITERATION = re.compile(r"iteration (\d+)/(\d+)")
 
 class Sample(NamedTuple):
     """What the live view showed at one moment (one per change, in time order)."""
-    time: float             # seconds, from any fixed origin
-    picture: str | None     # sha256 hex of the PNG bytes shown; None: no picture (yet)
-    status: str | None      # the status line under the picture; None: none (yet)
+
+    time: float  # seconds, from any fixed origin
+    picture: str | None  # sha256 hex of the PNG bytes shown; None: no picture (yet)
+    status: str | None  # the status line under the picture; None: none (yet)
 
 
 class ReplayStep(NamedTuple):
     """What the replay showed at one slider position."""
-    slider: int             # the slider's value
-    picture: str | None     # as in Sample
-    status: str | None      # as in Sample
+
+    slider: int  # the slider's value
+    picture: str | None  # as in Sample
+    status: str | None  # as in Sample
 
 
 def iteration(status: str | None) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ read everything through ddlab (data root, caches, assets), never a path relative
 and a run that needed one would fail here. nbval runs in lax mode (pyproject's addopts): a cell fails
 when it raises, and outputs are compared only in cells marked `# NBVAL_CHECK_OUTPUT`.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,7 @@ from test_exercises import exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-HARNESS = "test_notebooks_run.py"       # the test module whose collector adds the solved notebooks
+HARNESS = "test_notebooks_run.py"  # the test module whose collector adds the solved notebooks
 
 
 def solved_copy(path: Path, folder: Path) -> Path:

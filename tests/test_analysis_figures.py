@@ -1,4 +1,5 @@
 """The analyses' figures draw what their results hold (built by hand here: no training)."""
+
 import pytest
 import torch
 
@@ -19,7 +20,9 @@ def test_mixing_figure_has_one_line_per_arm_with_mean_accuracies():
 
 def test_pixel_figure_names_the_fraction_outside(mnist):
     pixels = torch.tensor([-0.5, 0.5]).view(2, 1, 1, 1).expand(2, 1, 28, 28)
-    ax = plot_pixels({"real": pixel_stats(mnist.x_test[:10], mnist), "odd": pixel_stats(mnist.normalize(pixels), mnist)})
+    ax = plot_pixels(
+        {"real": pixel_stats(mnist.x_test[:10], mnist), "odd": pixel_stats(mnist.normalize(pixels), mnist)}
+    )
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "real: 0% outside" in labels and "odd: 50% outside" in labels
 
@@ -35,9 +38,12 @@ def test_curves_along_training_are_averaged_over_networks():
 def test_agreement_figure_has_a_dot_per_network_and_a_bar_at_each_mean():
     from ddlab.analysis.agreement import Agreement
     from ddlab.analysis.figures import plot_agreement
-    a = Agreement(torch.tensor([0.8, 0.8]), torch.tensor([0.6, 0.7]), torch.tensor([0.9, 0.8]), torch.zeros(2), torch.zeros(2))
+
+    a = Agreement(
+        torch.tensor([0.8, 0.8]), torch.tensor([0.6, 0.7]), torch.tensor([0.9, 0.8]), torch.zeros(2), torch.zeros(2)
+    )
     ax = plot_agreement({"dm": a, "dd": a})
-    assert len(ax.collections) == 8                                   # 2 sets x 2 kinds x (dots + mean bar)
+    assert len(ax.collections) == 8  # 2 sets x 2 kinds x (dots + mean bar)
     early_bar = ax.collections[1].get_segments()[0]
     assert early_bar[0][1] == pytest.approx(85.0) and [t.get_text() for t in ax.get_xticklabels()] == ["dm", "dd"]
 
@@ -47,6 +53,7 @@ def test_influence_and_semantics_figures_show_one_row_per_distilled_image(mnist)
     from ddlab.analysis.influence import Influence
     from ddlab.analysis.semantic import semantics
     from ddlab.synthetic import SyntheticSet
+
     synthetic = SyntheticSet(mnist.x_train[:3], mnist.y_train[:3])
     on = (mnist.x_test[:50], mnist.y_test[:50])
     influence = Influence(torch.randn(3, 50, generator=torch.Generator().manual_seed(0)), 0.5, synthetic.labels)

@@ -1,4 +1,5 @@
 """The paper-vs-ours lines: each rule decides agree/differ from the numbers it is given."""
+
 import pytest
 import torch
 
@@ -12,8 +13,9 @@ from ddlab.analysis.recognition import Recognition, RecognitionCurve
 def _inputs(dip=True):
     distilled = torch.tensor([[0.80], [0.70 if dip else 0.85], [0.95]])
     mix = Mixing((0, 2, 50), 1, distilled, torch.tensor([[0.5], [0.6], [0.94]]))
-    recognised = Recognition(("mlp", "lenet"), ("dm", "dd"), torch.tensor([[[0.9], [0.2]], [[0.7], [0.1]]]),
-                             torch.full((2, 1), 0.95))
+    recognised = Recognition(
+        ("mlp", "lenet"), ("dm", "dd"), torch.tensor([[[0.9], [0.2]], [[0.7], [0.1]]]), torch.full((2, 1), 0.95)
+    )
     return mix, recognised
 
 
@@ -41,14 +43,26 @@ def test_substitution_checks_its_inputs():
 
 
 def test_early_dynamics_follows_each_set_through_its_three_measurements():
-    agreements = {"dm": Agreement(*torch.tensor([[0.8, 0.8], [0.70, 0.72], [0.85, 0.83], [0.8, 0.8], [0.8, 0.8]])),
-                  "dd": Agreement(*torch.tensor([[0.5, 0.5], [0.60, 0.60], [0.55, 0.55], [0.5, 0.5], [0.5, 0.5]]))}
-    recognition = RecognitionCurve([0, 10, 20, 30], {"dm": torch.tensor([[0.1], [0.95], [0.97], [1.0]]),
-                                                     "dd": torch.tensor([[0.1], [0.1], [0.2], [1.0]]),
-                                                     "test": torch.tensor([[0.1], [0.5], [0.8], [0.9]])})
-    curvature = CurvatureCurve([0, 10, 20, 30], {"real": torch.tensor([[1.0], [9.0], [4.0], [3.0]]),
-                                                 "dm": torch.tensor([[2.0], [8.0], [3.0], [1.0]]),
-                                                 "dd": torch.tensor([[1.0], [2.0], [5.0], [7.0]])})
+    agreements = {
+        "dm": Agreement(*torch.tensor([[0.8, 0.8], [0.70, 0.72], [0.85, 0.83], [0.8, 0.8], [0.8, 0.8]])),
+        "dd": Agreement(*torch.tensor([[0.5, 0.5], [0.60, 0.60], [0.55, 0.55], [0.5, 0.5], [0.5, 0.5]])),
+    }
+    recognition = RecognitionCurve(
+        [0, 10, 20, 30],
+        {
+            "dm": torch.tensor([[0.1], [0.95], [0.97], [1.0]]),
+            "dd": torch.tensor([[0.1], [0.1], [0.2], [1.0]]),
+            "test": torch.tensor([[0.1], [0.5], [0.8], [0.9]]),
+        },
+    )
+    curvature = CurvatureCurve(
+        [0, 10, 20, 30],
+        {
+            "real": torch.tensor([[1.0], [9.0], [4.0], [3.0]]),
+            "dm": torch.tensor([[2.0], [8.0], [3.0], [1.0]]),
+            "dd": torch.tensor([[1.0], [2.0], [5.0], [7.0]]),
+        },
+    )
     findings = early_dynamics(agreements, recognition, curvature)
     assert [f.agree for f in findings] == [True, False, True, True, True, False]
     assert "early 84.0% vs subset 71.0%" in str(findings[0])
@@ -59,8 +73,13 @@ def test_early_dynamics_follows_each_set_through_its_three_measurements():
 def test_pointwise_agrees_when_helped_images_share_label_and_look():
     from ddlab.analysis.findings import pointwise
     from ddlab.analysis.semantic import Semantics
-    pure = Semantics(torch.zeros(4, 5), torch.zeros(4, 8), torch.tensor([0.9, 0.6, 0.5, 0.8]),
-                     torch.tensor([0.05, 0.02, -0.01, 0.03]))
+
+    pure = Semantics(
+        torch.zeros(4, 5),
+        torch.zeros(4, 8),
+        torch.tensor([0.9, 0.6, 0.5, 0.8]),
+        torch.tensor([0.05, 0.02, -0.01, 0.03]),
+    )
     assert [f.agree for f in pointwise(pure, 8)] == [True, True]
     assert "70% share its label" in str(pointwise(pure, 8)[0]) and "3 of 4 above" in str(pointwise(pure, 8)[1])
     mixed = Semantics(torch.zeros(2, 5), torch.zeros(2, 8), torch.tensor([0.2, 0.3]), torch.tensor([0.05, -0.06]))

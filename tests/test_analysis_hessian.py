@@ -1,4 +1,5 @@
 """Hutchinson's Hessian trace against the exact trace, and the curvature study's bookkeeping."""
+
 import pytest
 import torch
 from torch.func import hessian
@@ -57,8 +58,9 @@ def test_hessian_trace_rejects_no_probes():
 def test_curvature_along_real_training_has_one_row_per_measured_step(mnist):
     g = torch.Generator().manual_seed(0)
     distilled = SyntheticSet(torch.randn(10, 1, 28, 28, generator=g), torch.arange(10))
-    curve = curvature_during_training({"noise": distilled}, mnist, arch="mlp", steps=4, every=2, probes=2,
-                                      real_examples=32, n_models=2)
+    curve = curvature_during_training(
+        {"noise": distilled}, mnist, arch="mlp", steps=4, every=2, probes=2, real_examples=32, n_models=2
+    )
     assert curve.steps == [0, 2, 4]
     assert set(curve.traces) == {"real", "noise"}
     assert all(t.shape == (3, 2) and torch.isfinite(t).all() for t in curve.traces.values())

@@ -1,5 +1,6 @@
 """Leave-one-out influence: the batched retraining equals N separate ones, a zero weight is a
 missing example, and removing a class's only image hurts that class's test images."""
+
 import pytest
 import torch
 
@@ -26,11 +27,20 @@ def test_batched_leave_one_out_equals_a_loop_of_separate_trainings():
     keep = torch.ones(len(x) + 1, len(x))
     keep[1:].fill_diagonal_(0)
     for i in range(len(x) + 1):
-        alone = train_many(net, init, x, y, schedule, torch.Generator().manual_seed(5), vectorize=False,
-                           weights=keep[i:i + 1], same_order=True)
+        alone = train_many(
+            net,
+            init,
+            x,
+            y,
+            schedule,
+            torch.Generator().manual_seed(5),
+            vectorize=False,
+            weights=keep[i : i + 1],
+            same_order=True,
+        )
         for name in alone:
             torch.testing.assert_close(batched[name][i], alone[name][0], rtol=1e-5, atol=1e-6)
-    assert not torch.allclose(batched["3.weight"][0], batched["3.weight"][1])   # leaving out changed something
+    assert not torch.allclose(batched["3.weight"][0], batched["3.weight"][1])  # leaving out changed something
 
 
 def test_a_zero_weight_trains_as_if_the_example_were_absent():
@@ -66,7 +76,7 @@ def test_leaving_out_the_only_image_of_a_class_hurts_that_class_most(mnist):
     on = (mnist.x_test[:1000], mnist.y_test[:1000])
     influence = leave_one_out(one_per_class, mnist, protocol, on=on)
     assert influence.loss_change.shape == (10, 1000)
-    assert influence.accuracy > 0.2                                    # one real image per class, chance is 0.1
+    assert influence.accuracy > 0.2  # one real image per class, chance is 0.1
     for c in range(10):
         helped = on[1][influence.helped(c, 20)]
         assert (helped == c).float().mean() >= 0.9, (c, helped.tolist())
@@ -98,8 +108,13 @@ def test_a_dd_schedule_is_left_out_of_by_replaying_it(mnist):
     from ddlab.nets import make_net
 
     full = ddlab.assets.load("dd_random_mnist_100", mnist.device)
-    dd = dataclasses.replace(full, images=full.images[:20], labels=full.labels[:20], lrs=full.lrs[:6],
-                             config={**full.config, "ipc": 2, "steps": 2})              # 2 steps x 3 epochs
+    dd = dataclasses.replace(
+        full,
+        images=full.images[:20],
+        labels=full.labels[:20],
+        lrs=full.lrs[:6],
+        config={**full.config, "ipc": 2, "steps": 2},
+    )  # 2 steps x 3 epochs
     on = (mnist.x_test[:300], mnist.y_test[:300])
     influence = leave_one_out(dd, mnist, on=on)
     assert influence.loss_change.shape == (20, 300)
@@ -108,10 +123,11 @@ def test_a_dd_schedule_is_left_out_of_by_replaying_it(mnist):
     theta = {k: p[0] for k, p in inits.draw_inits(spec, mnist, 1, _generator("test", 0), use="test").items()}
     net = make_net(spec.arch, *mnist.net_args)
     test_loss = lambda p: F.cross_entropy(torch.func.functional_call(net, p, (on[0],)), on[1], reduction="none")  # noqa: E731
-    i = 13                                                                                 # step 1, its 4th image
+    i = 13  # step 1, its 4th image
     keep = torch.arange(20) != i
-    batches = [(x[keep[s * 10:(s + 1) * 10]], y[keep[s * 10:(s + 1) * 10]])
-               for s, (x, y) in enumerate(dd.batches())] * dd.epochs
+    batches = [
+        (x[keep[s * 10 : (s + 1) * 10]], y[keep[s * 10 : (s + 1) * 10]]) for s, (x, y) in enumerate(dd.batches())
+    ] * dd.epochs
     without = unroll(net, theta, batches, dd.lrs, create_graph=False)
     whole = unroll(net, theta, dd.schedule()[0], dd.lrs, create_graph=False)
     expected = test_loss(without) - test_loss(whole)

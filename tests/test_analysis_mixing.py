@@ -1,5 +1,6 @@
 """Mixing distilled and real images: noise posing as a distilled set teaches nothing until real
 images are added, while the same number of real images does; bad sets are refused."""
+
 import pytest
 import torch
 
@@ -16,10 +17,10 @@ def test_noise_helps_nobody_and_real_images_added_to_it_do(mnist):
     result = mixing(noise, mnist, ks=(0, 5), protocol=TINY, n_models=2)
     assert result.ipc == 2 and result.ks == (0, 5)
     assert result.distilled.shape == result.real.shape == (2, 2)
-    assert result.distilled[0].max() < 0.2                    # noise alone: about chance (0.1)
-    assert result.real[0].min() > 0.3                         # 2 real images per class instead
-    assert result.distilled[1].min() > 0.3                    # noise + 5 real per class learns
-    assert result.real[1].mean() > result.real[0].mean()      # 7 real per class beat 2
+    assert result.distilled[0].max() < 0.2  # noise alone: about chance (0.1)
+    assert result.real[0].min() > 0.3  # 2 real images per class instead
+    assert result.distilled[1].min() > 0.3  # noise + 5 real per class learns
+    assert result.real[1].mean() > result.real[0].mean()  # 7 real per class beat 2
     assert "distilled + k real" in result.summary()
 
 

@@ -1,5 +1,6 @@
 """Reading single distilled images: nearest real images, label purity and resemblance of the test
 images they help, and the map of what those share (Influence built by hand: no training)."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """Reference sets in assets/: verified before use, reproducible from their recorded command."""
+
 import json
 import os
 import shlex
@@ -49,30 +50,36 @@ def test_reference_check_score_is_what_its_summary_says(name, mnist):
     `python -m ddlab assets --record-check`) must come out as recorded. The full accuracy is
     re-scored by the slow test below."""
     check = assets.summary(name)["check"]
-    assert check["test_examples"] <= 2000 and check["n_models"] <= 2   # a check, not the full protocol
+    assert check["test_examples"] <= 2000 and check["n_models"] <= 2  # a check, not the full protocol
     assert check_score(assets.load(name), mnist, check) == pytest.approx(check["accuracy"], abs=0.003)
     assert {k: v for k, v in check.items() if k != "accuracy"} == assets.check_settings(name)
 
 
-@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dm_mnist_10"])   # replayed schedule; trained on
+@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dm_mnist_10"])  # replayed schedule; trained on
 def test_the_check_score_notices_a_changed_image(name, mnist):
     """The check is honest only if it fails when the set changes: one image blanked moves it by far
     more than the check's tolerance."""
     reference = assets.load(name)
-    reference.images[0] = 0.0     # one class loses its (first) image
+    reference.images[0] = 0.0  # one class loses its (first) image
     check = assets.summary(name)["check"]
     assert abs(check_score(reference, mnist, check) - check["accuracy"]) > 0.01
 
 
-@pytest.mark.skipif(not os.environ.get("DDLAB_SLOW_TESTS"),
-                    reason="the full re-score takes minutes per set; DDLAB_SLOW_TESTS=1 runs it")
+@pytest.mark.skipif(
+    not os.environ.get("DDLAB_SLOW_TESTS"), reason="the full re-score takes minutes per set; DDLAB_SLOW_TESTS=1 runs it"
+)
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_accuracy_is_what_its_summary_says(name, mnist):
     reference = assets.load(name)
     summary = json.loads((assets.ASSETS_DIR / f"{name}.json").read_text())
-    recorded = summary.get("protocol")   # sets without step sizes: the training protocol it was scored under
-    scores = evaluate(reference, mnist, n_models=summary["n_models"], seed=summary["seed"],
-                      protocol=Protocol(**recorded) if recorded else None)
+    recorded = summary.get("protocol")  # sets without step sizes: the training protocol it was scored under
+    scores = evaluate(
+        reference,
+        mnist,
+        n_models=summary["n_models"],
+        seed=summary["seed"],
+        protocol=Protocol(**recorded) if recorded else None,
+    )
     assert scores.mean == pytest.approx(summary["accuracy"], abs=0.003)
 
 
@@ -112,7 +119,7 @@ def test_cli_lists_assets_with_their_accuracy(capsys):
         assert f"{name}: {100 * made['accuracy']:.1f}%" in out and made["command"] in out
 
 
-@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dd_random_mnist_100"])   # one run; a staged one
+@pytest.mark.parametrize("name", ["dd_fixed_mnist_10", "dd_random_mnist_100"])  # one run; a staged one
 def test_cli_regenerates_an_asset_from_its_recorded_command(tmp_path, mnist, name):
     """The full-length runs take 20 min to nearly two hours on a CPU; shortened to 2 iterations, the same
     command must produce a set with the reference's config (but for the iteration count)."""
@@ -147,7 +154,9 @@ def test_convnet_references_were_scored_by_the_default_profiles_judge(monkeypatc
             assert Protocol(**summary["protocol"]) == sized(summary["config"], recipes.evaluation()), name
 
 
-ONE_PER_CLASS_CONVNET = [n for n in NAMES if assets.summary(n).get("protocol") and assets.summary(n)["config"]["ipc"] == 1]
+ONE_PER_CLASS_CONVNET = [
+    n for n in NAMES if assets.summary(n).get("protocol") and assets.summary(n)["config"]["ipc"] == 1
+]
 
 
 @pytest.mark.parametrize("name", ONE_PER_CLASS_CONVNET)
@@ -158,7 +167,7 @@ def test_one_per_class_references_carry_their_paper_score(name):
     settings = {k: recorded[k] for k in ("n_models", "seed", "protocol")}
     assert settings == assets.paper_score_settings(name)
     assert recorded["n_models"] >= 5 and len(recorded["accuracies"]) == recorded["n_models"]
-    epochs = as_published(assets.summary(name)["config"]).epochs     # 1,000; IDC's code trains 300
+    epochs = as_published(assets.summary(name)["config"]).epochs  # 1,000; IDC's code trains 300
     assert (recorded["protocol"]["width"], recorded["protocol"]["epochs"]) == (128, epochs)
     assert recorded["command"] == f"python -m ddlab assets --paper-score {name}"
     score = assets.recorded_score(name, paper=True)
@@ -181,8 +190,11 @@ def test_cli_records_a_paper_score_in_the_sets_json(tmp_path, mnist, monkeypatch
     for suffix in (".pt", ".json"):
         (tmp_path / f"dm_mnist_10{suffix}").write_bytes((assets.ASSETS_DIR / f"dm_mnist_10{suffix}").read_bytes())
     monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
-    tiny = {"n_models": 2, "seed": 0, "protocol": {**assets.paper_score_settings("dm_mnist_10")["protocol"],
-                                                    "width": 8, "epochs": 3}}
+    tiny = {
+        "n_models": 2,
+        "seed": 0,
+        "protocol": {**assets.paper_score_settings("dm_mnist_10")["protocol"], "width": 8, "epochs": 3},
+    }
     monkeypatch.setattr(assets, "paper_score_settings", lambda name: tiny)
     assert main(["assets", "--paper-score", "dm_mnist_10", "--device", "cpu"]) == 0
     recorded = assets.summary("dm_mnist_10")["paper_score"]

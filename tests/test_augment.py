@@ -1,5 +1,6 @@
 """DSA's augmentations: siamese (one draw for both batches), seeded, shape-preserving, correct on
 hand-made images, and differentiable w.r.t. the pixels (gradcheck in float64)."""
+
 import pytest
 import torch
 
@@ -22,7 +23,7 @@ def test_siamese_applies_the_same_transform_to_both_batches(op):
     real, syn = augment.siamese(x, x.clone(), _gen(), only)
     assert real.shape == syn.shape == x.shape
     torch.testing.assert_close(real, syn, rtol=0, atol=0)
-    assert not torch.equal(real, x)                       # it did transform
+    assert not torch.equal(real, x)  # it did transform
     # one draw for the whole batch: a batch of one image repeated stays identical rows
     same = x[:1].expand(5, -1, -1, -1)
     out, _ = augment.siamese(same, x[:2], _gen(), only)
@@ -64,7 +65,7 @@ def test_siamese_gradient_flows_to_the_synthetic_batch_only_through_its_own_imag
 
 def test_translate_moves_whole_pixels_and_fills_with_zero():
     x = torch.arange(16.0).view(1, 1, 4, 4)
-    out = augment.translate(x, torch.tensor([1]), torch.tensor([-2]))   # one down, two left
+    out = augment.translate(x, torch.tensor([1]), torch.tensor([-2]))  # one down, two left
     expected = torch.zeros_like(x)
     expected[..., 1:, :2] = x[..., :3, 2:]
     assert torch.equal(out, expected)
@@ -74,7 +75,7 @@ def test_cutout_zeroes_a_square_clipped_at_the_border():
     x = torch.ones(2, 1, 10, 10)
     out = augment.cutout(x, torch.tensor([5, 0]), torch.tensor([5, 9]), size=4)
     assert (out[0] == 0).sum() == 16 and torch.all(out[0, 0, 3:7, 3:7] == 0)
-    assert (out[1] == 0).sum() == 2 * 3 and torch.all(out[1, 0, :2, 7:] == 0)   # rows -2..1, cols 7..10
+    assert (out[1] == 0).sum() == 2 * 3 and torch.all(out[1, 0, :2, 7:] == 0)  # rows -2..1, cols 7..10
 
 
 def test_affine_rotation_by_90_degrees_is_rot90():
@@ -87,7 +88,7 @@ def test_affine_rotation_by_90_degrees_is_rot90():
 
 def test_color_on_one_channel_is_brightness_and_contrast():
     x = _images(3)
-    assert torch.equal(augment.saturation(x, torch.tensor([1.7])), x)    # a digit is its own channel mean
+    assert torch.equal(augment.saturation(x, torch.tensor([1.7])), x)  # a digit is its own channel mean
     out = augment.contrast(augment.brightness(x, torch.tensor([0.25])), torch.tensor([2.0]))
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     torch.testing.assert_close(out, (x - mean) * 2 + mean + 0.25)
@@ -97,7 +98,7 @@ def test_dc_mnist_augmentation_picks_a_family_per_image():
     x = _images(1).expand(64, -1, -1, -1)
     out = augment.augment(x, _gen(0), DC_MNIST)
     assert out.shape == x.shape
-    assert len({tuple(row.flatten()[:50].tolist()) for row in out}) > 32   # nearly every image differs
+    assert len({tuple(row.flatten()[:50].tolist()) for row in out}) > 32  # nearly every image differs
 
 
 def test_bad_settings_are_rejected():

@@ -8,6 +8,7 @@ code: every module the notebooks, the seminar deck and the package import, other
 library's and ddlab's own, must come from a distribution listed there or from repo2docker's base
 environment. `benchmarks/binder_image.py` shows the Dockerfile repo2docker generates from these files.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,9 +22,20 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
-BASE_ENVIRONMENT = {"ipython", "ipykernel", "jupyterlab", "notebook", "jupyter-server"}   # repo2docker's own
-NEVER_IN_THE_IMAGE = {"pytest", "playwright", "mkdocs", "mkdocs-jupyter", "mkdocs-material", "nbval", "ruff",
-                      "nbclient", "jupyter-server-mathjax", "pre-commit", "nbstripout"}
+BASE_ENVIRONMENT = {"ipython", "ipykernel", "jupyterlab", "notebook", "jupyter-server"}  # repo2docker's own
+NEVER_IN_THE_IMAGE = {
+    "pytest",
+    "playwright",
+    "mkdocs",
+    "mkdocs-jupyter",
+    "mkdocs-material",
+    "nbval",
+    "ruff",
+    "nbclient",
+    "jupyter-server-mathjax",
+    "pre-commit",
+    "nbstripout",
+}
 
 
 def requirement_names(path: Path) -> set[str]:
@@ -41,9 +53,12 @@ def canonical(name: str) -> str:
 
 def imported_modules() -> set[str]:
     """Top-level modules imported by the notebooks, the seminar deck and the package."""
-    sources = [TransformerManager().transform_cell(cell.source)                          # %pip -> plain Python
-               for path in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("teaching/*.ipynb")]
-               for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    sources = [
+        TransformerManager().transform_cell(cell.source)  # %pip -> plain Python
+        for path in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("teaching/*.ipynb")]
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code"
+    ]
     sources += [path.read_text() for path in (ROOT / "ddlab").rglob("*.py")]
     modules = set()
     for source in sources:
@@ -52,7 +67,7 @@ def imported_modules() -> set[str]:
                 modules |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 modules.add(node.module.split(".")[0])
-    return modules - set(sys.stdlib_module_names) - {"ddlab", "google", "__future__"}   # google: Colab's own
+    return modules - set(sys.stdlib_module_names) - {"ddlab", "google", "__future__"}  # google: Colab's own
 
 
 def test_binder_installs_every_distribution_the_course_imports():
@@ -68,7 +83,8 @@ def test_ddlab_s_own_dependencies_are_there_too_since_postbuild_installs_it_with
 
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert {canonical(re.split(r"[<>=!~\[; ]", d)[0]) for d in dependencies} <= requirement_names(
-        BINDER / "requirements.txt")
+        BINDER / "requirements.txt"
+    )
 
 
 def test_no_test_or_site_tool_and_nothing_from_the_repository_in_the_image_s_requirements():

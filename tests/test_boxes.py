@@ -1,5 +1,6 @@
 """`ddlab.boxes.full_float32`: TF32 is off inside and as it was after (also after an error), and its
 comparison passes float32 rounding but names a real difference in one line."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,8 +40,8 @@ def test_float32_rounding_passes():
     x = torch.randn(64, 64, generator=torch.Generator().manual_seed(0))
     with full_float32() as assert_same:
         float32, float64 = (x @ x).sum(0), (x.double() @ x.double()).sum(0).float()
-        assert not torch.equal(float32, float64)                   # rounded differently...
-        assert_same(float32, float64, "a sum rounded another way")   # ...but within float32 rounding
+        assert not torch.equal(float32, float64)  # rounded differently...
+        assert_same(float32, float64, "a sum rounded another way")  # ...but within float32 rounding
         assert_same(torch.tensor(2.0), torch.tensor(2.0), "a scalar")
 
 

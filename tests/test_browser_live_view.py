@@ -13,6 +13,7 @@ Screenshots for a person land in build/browser/. Without Chromium or Playwright 
 with the reason, except where the variable CI is set (.ci/run sets it): there it fails, as CI
 must run it (.ci/run installs Chromium, requirements.txt has Playwright).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,15 +38,23 @@ from live_view_checks import ReplayStep, Sample, live_view_problems, replay_prob
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_mnist_one_image_per_class.ipynb"
 SHOTS = ROOT / "build" / "browser"
-LIVE_CELL = "ddlab.LiveView("      # text of the one cell that distils with a live view
-REPLAY_CELL = ".replay()"          # text of the one cell that shows the replay
-TIMEOUT_MS = 120_000               # longest wait for one thing on the page (page load: ~10-20 s)
-RUN_TIMEOUT_MS = 300_000           # longest wait for Run All (quick profile: ~15 s idle, ~50 s loaded)
+LIVE_CELL = "ddlab.LiveView("  # text of the one cell that distils with a live view
+REPLAY_CELL = ".replay()"  # text of the one cell that shows the replay
+TIMEOUT_MS = 120_000  # longest wait for one thing on the page (page load: ~10-20 s)
+RUN_TIMEOUT_MS = 300_000  # longest wait for Run All (quick profile: ~15 s idle, ~50 s loaded)
 # Chromium must stay off the closed network: no background services, no name lookups but loopback
 # (the notebook's Colab badge would otherwise be fetched).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 # JupyterLab user settings for the test: every cell in the DOM (no windowing, so the observed
 # outputs exist before they scroll into view) and no news or update checks.
 LAB_SETTINGS = {
@@ -186,7 +195,7 @@ def data_root_without_runs(root: Path) -> Path:
     then have nothing to show evolving, and this test would fail on a machine that is fine."""
     from ddlab.data import data_root, load
 
-    load("mnist")                   # fetched into the shared root once, as a learner's first notebook does
+    load("mnist")  # fetched into the shared root once, as a learner's first notebook does
     root.mkdir()
     for entry in data_root().iterdir():
         if entry.name not in ("runs", "recordings"):
@@ -204,22 +213,40 @@ def lab(tmp_path):
         path = tmp_path / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    env = {**os.environ, "DDLAB_PROFILE": "quick", "DDLAB_DATA": str(data_root_without_runs(tmp_path / "ddlab")),
-           # Jupyter's own state goes to the temporary folder, not the user's home.
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    env.pop("MPLBACKEND", None)   # conftest's Agg would hide the notebook's figures; a learner has inline
+    env = {
+        **os.environ,
+        "DDLAB_PROFILE": "quick",
+        "DDLAB_DATA": str(data_root_without_runs(tmp_path / "ddlab")),
+        # Jupyter's own state goes to the temporary folder, not the user's home.
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    env.pop("MPLBACKEND", None)  # conftest's Agg would hide the notebook's figures; a learner has inline
     port, token = free_port(), secrets.token_hex(16)
     log = tmp_path / "jupyterlab.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}", "--allow-root",
-             "--ServerApp.terminals_enabled=False",
-             "--LabApp.extension_manager=readonly"],   # no extension manager queries to PyPI
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={notebooks}",
+                "--allow-root",
+                "--ServerApp.terminals_enabled=False",
+                "--LabApp.extension_manager=readonly",
+            ],  # no extension manager queries to PyPI
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_serving(url, token, server, log)
@@ -251,7 +278,7 @@ def page(chromium):
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         except Error as error:
             lines = str(error).splitlines()
-            said = [line for line in lines if "[err]" in line] or lines[:1]   # Chromium's own stderr first
+            said = [line for line in lines if "[err]" in line] or lines[:1]  # Chromium's own stderr first
             unavailable(f"Chromium at {chromium} does not start: {said[-1].strip()}")
         try:
             tab = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -278,8 +305,9 @@ def test_learner_sees_the_live_view_and_can_scrub_it(chromium, lab, page):
 
     url, token = lab
     page.goto(f"{url}/lab/tree/{NOTEBOOK.name}?token={token}")
-    page.wait_for_function("text => document.querySelector('.jp-Notebook')?.textContent.includes(text)",
-                           arg=REPLAY_CELL)
+    page.wait_for_function(
+        "text => document.querySelector('.jp-Notebook')?.textContent.includes(text)", arg=REPLAY_CELL
+    )
     page.evaluate(RECORDER)
     page.wait_for_function("() => ddlabTest.kernelReady()")
     page.evaluate("text => ddlabTest.watch(text)", LIVE_CELL)
@@ -287,35 +315,42 @@ def test_learner_sees_the_live_view_and_can_scrub_it(chromium, lab, page):
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # A view that never changes gets this screenshot after the run; the checks below say what is wrong.
-    page.wait_for_function("text => ddlabTest.pictures(text) >= 2 || ddlabTest.finished()", arg=LIVE_CELL,
-                           timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function(
+        "text => ddlabTest.pictures(text) >= 2 || ddlabTest.finished()", arg=LIVE_CELL, timeout=RUN_TIMEOUT_MS
+    )
     save("live-view-during-run.png", code_cell(page, LIVE_CELL).screenshot())
     page.wait_for_function("() => ddlabTest.finished()", timeout=RUN_TIMEOUT_MS)
     not_run = cells_not_run(page)
     errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     assert not not_run, f"code cells {not_run} did not run; stderr:\n" + "\n".join(errors.all_inner_texts())[-3000:]
 
-    live = [Sample(s["time"], s["picture"], s["status"])
-            for s in page.evaluate("text => ddlabTest.recorded(text)", LIVE_CELL)]
+    live = [
+        Sample(s["time"], s["picture"], s["status"])
+        for s in page.evaluate("text => ddlabTest.recorded(text)", LIVE_CELL)
+    ]
     save("live-view-after-run.png", code_cell(page, LIVE_CELL).screenshot())
     problems = live_view_problems(live)
     assert not problems, "; ".join(problems) + f"\nstatus lines seen: {[s.status for s in live]}"
-    image = code_cell(page, LIVE_CELL).locator("img.widget-image").first   # the picture; the loss sparkline is second
-    assert image.is_visible() and image.evaluate("img => img.complete && img.naturalWidth > 0"), \
+    image = code_cell(page, LIVE_CELL).locator("img.widget-image").first  # the picture; the loss sparkline is second
+    assert image.is_visible() and image.evaluate("img => img.complete && img.naturalWidth > 0"), (
         "the live view's picture is in the page but not visible, or not a decodable image"
+    )
 
     # Scrub the replay with the keyboard: two steps right, then to the last frame.
     handle = code_cell(page, REPLAY_CELL).locator(".noUi-handle")
     steps = [page.evaluate("text => ddlabTest.now(text)", REPLAY_CELL)]
     for key in ["ArrowRight", "ArrowRight", "End"]:
         handle.press(key)
-        with contextlib.suppress(PageTimeout):   # nothing changed: replay_problems says what
+        with contextlib.suppress(PageTimeout):  # nothing changed: replay_problems says what
             page.wait_for_function(
                 "([text, before]) => { const now = ddlabTest.state(text); "
                 "return now.src !== before.src && now.status !== before.status; }",
-                arg=[REPLAY_CELL, steps[-1]], timeout=30_000)
+                arg=[REPLAY_CELL, steps[-1]],
+                timeout=30_000,
+            )
         steps.append(page.evaluate("text => ddlabTest.now(text)", REPLAY_CELL))
     save("replay-after-scrub.png", code_cell(page, REPLAY_CELL).screenshot())
-    problems = replay_problems([ReplayStep(s["slider"], s["picture"], s["status"]) for s in steps],
-                               last_live_picture=live[-1].picture)
+    problems = replay_problems(
+        [ReplayStep(s["slider"], s["picture"], s["status"]) for s in steps], last_live_picture=live[-1].picture
+    )
     assert not problems, "; ".join(problems) + f"\nsteps: {steps}"

@@ -2,6 +2,7 @@
 uninterrupted run with the same seed ends (bit-identical on the CPU), for every kind of state a
 method keeps; a killed process loses nothing but the iterations since its last checkpoint; and a
 checkpoint of another run, or a bad path, is refused before any iteration."""
+
 import dataclasses
 import os
 import signal
@@ -17,11 +18,12 @@ from ddlab.methods import config_for
 from ddlab.sources.cache import sidecar
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=5)
-CONFIGS = {   # one per kind of state: Adam + learned step sizes; random draws; a followed network; SGD
+CONFIGS = {  # one per kind of state: Adam + learned step sizes; random draws; a followed network; SGD
     "dd_fixed": TINY,
     "dd_random": dataclasses.replace(TINY, init="random", n_nets=2, iterations=4),
-    "dc": config_for("dc", ipc=1, iterations=5, width=8, real_batch=16, outer_loop=3, inner_loop=1,
-                     validation_epochs=2),
+    "dc": config_for(
+        "dc", ipc=1, iterations=5, width=8, real_batch=16, outer_loop=3, inner_loop=1, validation_epochs=2
+    ),
     "dm": config_for("dm", ipc=1, iterations=4, width=8, real_batch=16, validation_epochs=2),
 }
 
@@ -30,6 +32,7 @@ def _stop_after(n):
     def stop(event):
         if event.iteration == n and not event.done:
             raise KeyboardInterrupt
+
     return stop
 
 
@@ -39,28 +42,54 @@ def test_a_resumed_run_is_bit_identical_to_an_uninterrupted_one(mnist, tmp_path,
     whole = distill(config, mnist, seed=1, eval_every=2, progress=False)
     checkpoint = tmp_path / "run.checkpoint.pt"
     # stopped one iteration after the checkpoint at 2: iteration 3 is lost and must be redone the same
-    stopped = distill(config, mnist, seed=1, eval_every=2, progress=False, callbacks=[_stop_after(3)],
-                      checkpoint=checkpoint, checkpoint_every=2)
+    stopped = distill(
+        config,
+        mnist,
+        seed=1,
+        eval_every=2,
+        progress=False,
+        callbacks=[_stop_after(3)],
+        checkpoint=checkpoint,
+        checkpoint_every=2,
+    )
     assert stopped.interrupted and checkpoint.is_file() and sidecar(checkpoint).is_file()
     events = []
-    resumed = distill(config, mnist, seed=1, eval_every=2, progress=False, resume=checkpoint,
-                      callbacks=[events.append])
+    resumed = distill(config, mnist, seed=1, eval_every=2, progress=False, resume=checkpoint, callbacks=[events.append])
     assert torch.equal(resumed.images, whole.images)
     assert (resumed.lrs is None and whole.lrs is None) or torch.equal(resumed.lrs, whole.lrs)
     assert resumed.history["loss"] == whole.history["loss"]
     assert resumed.history["accuracy"] == whole.history["accuracy"]
-    assert [e.iteration for e in events][0] == 3          # it went on from the checkpoint, not from 1
+    assert [e.iteration for e in events][0] == 3  # it went on from the checkpoint, not from 1
     assert not resumed.interrupted
 
 
 def test_a_resumed_mtt_run_keeps_its_learned_step_size(mnist, tmp_path, monkeypatch):
-    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))       # the tiny experts are built into a scratch cache
-    config = config_for("mtt", ipc=1, syn_steps=2, expert_epochs_matched=1, max_start_epoch=1, n_experts=2,
-                        expert_epochs=2, expert_examples=256, width=8, iterations=4, lr_lr=10.0)
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))  # the tiny experts are built into a scratch cache
+    config = config_for(
+        "mtt",
+        ipc=1,
+        syn_steps=2,
+        expert_epochs_matched=1,
+        max_start_epoch=1,
+        n_experts=2,
+        expert_epochs=2,
+        expert_examples=256,
+        width=8,
+        iterations=4,
+        lr_lr=10.0,
+    )
     whole = distill(config, mnist, seed=0, validate=False, progress=False)
     checkpoint = tmp_path / "mtt.checkpoint.pt"
-    distill(config, mnist, seed=0, validate=False, progress=False, callbacks=[_stop_after(3)],
-            checkpoint=checkpoint, checkpoint_every=2)
+    distill(
+        config,
+        mnist,
+        seed=0,
+        validate=False,
+        progress=False,
+        callbacks=[_stop_after(3)],
+        checkpoint=checkpoint,
+        checkpoint_every=2,
+    )
     resumed = distill(config, mnist, seed=0, validate=False, progress=False, resume=checkpoint)
     assert torch.equal(resumed.images, whole.images)
     assert resumed.config["learned_lr"] == whole.config["learned_lr"] != config.inner_lr
@@ -83,7 +112,9 @@ def test_a_checkpoint_of_another_run_is_refused(mnist, tmp_path):
 def test_a_bad_checkpoint_path_fails_before_any_iteration(mnist, tmp_path):
     (tmp_path / "file").write_text("")
     events = []
-    with pytest.raises(ValueError, match=r"cannot write the checkpoint to .*file/c\.pt: .*file is a file, not a folder"):
+    with pytest.raises(
+        ValueError, match=r"cannot write the checkpoint to .*file/c\.pt: .*file is a file, not a folder"
+    ):
         distill(TINY, mnist, progress=False, callbacks=[events.append], checkpoint=tmp_path / "file" / "c.pt")
     assert events == []
     with pytest.raises(ValueError, match="checkpoint_every=2 needs a checkpoint path"):
@@ -91,9 +122,32 @@ def test_a_bad_checkpoint_path_fails_before_any_iteration(mnist, tmp_path):
 
 
 def _command(out, *extra):
-    return [sys.executable, "-m", "ddlab", "distill", "dd", "--init", "fixed", "--steps", "1", "--epochs", "2",
-            "--iterations", "6", "--real-batch", "64", "--eval-every", "2", "--n-models", "1",
-            "--out", str(out), "--device", "cpu", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "ddlab",
+        "distill",
+        "dd",
+        "--init",
+        "fixed",
+        "--steps",
+        "1",
+        "--epochs",
+        "2",
+        "--iterations",
+        "6",
+        "--real-batch",
+        "64",
+        "--eval-every",
+        "2",
+        "--n-models",
+        "1",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        *extra,
+    ]
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_same_images(tmp_path):
@@ -103,8 +157,9 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_images(tmp_path):
     killed_out, checkpoint = tmp_path / "killed.pt", tmp_path / "killed.checkpoint.pt"
     # A callback cannot be injected into a subprocess; instead each iteration is made slow enough
     # (a full real batch) that the kill lands between the first checkpoint and the end of the run.
-    run = subprocess.Popen(_command(killed_out, "--checkpoint-every", "2"), env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        _command(killed_out, "--checkpoint-every", "2"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     while not sidecar(checkpoint).is_file() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -113,8 +168,13 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_images(tmp_path):
     if run.returncode == 0:
         pytest.skip("the run finished before it could be killed (a very fast machine)")
     assert run.returncode == -signal.SIGKILL and checkpoint.is_file() and not killed_out.exists()
-    resumed = subprocess.run(_command(killed_out, "--checkpoint-every", "2", "--resume", str(checkpoint)),
-                             env=env, capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        _command(killed_out, "--checkpoint-every", "2", "--resume", str(checkpoint)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert not checkpoint.exists(), "a finished run removes its checkpoint"
     whole_out = tmp_path / "whole.pt"

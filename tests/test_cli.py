@@ -1,4 +1,5 @@
 """`python -m ddlab`: distil from a shell, evaluate a saved set, fail with one clear line."""
+
 import dataclasses
 import json
 
@@ -14,8 +15,24 @@ from ddlab.synthetic import SyntheticSet
 
 def test_distill_writes_set_png_and_summary_then_evaluate_reads_it(mnist, tmp_path, capsys):
     out = tmp_path / "run" / "dd.pt"
-    argv = ["distill", "dd", "--init", "fixed", "--steps", "1", "--epochs", "2", "--iterations", "2",
-            "--real-batch", "32", "--out", str(out), "--device", "cpu"]
+    argv = [
+        "distill",
+        "dd",
+        "--init",
+        "fixed",
+        "--steps",
+        "1",
+        "--epochs",
+        "2",
+        "--iterations",
+        "2",
+        "--real-batch",
+        "32",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     result = SyntheticSet.load(out)
     assert result.config["command"] == "python -m ddlab " + " ".join(argv)
@@ -43,7 +60,7 @@ def test_options_become_the_config_on_top_of_the_course_recipe_or_the_paper():
     assert config_from_args(args) == dataclasses.replace(recipes.dd_fixed_mnist_10(), betas=(0.9, 0.99))
     args = parse(["distill", "dd", "--init", "fixed", "--paper-defaults"])
     assert config_from_args(args) == config_for("dd", init="fixed")
-    args = parse(["distill", "dd", "--init", "random", "--steps", "5"])     # steps alone: 1 per class per step
+    args = parse(["distill", "dd", "--init", "random", "--steps", "5"])  # steps alone: 1 per class per step
     assert config_from_args(args) == dataclasses.replace(recipes.dd_init_settings_mnist_10(), steps=5, ipc=5)
     args = parse(["distill", "dd", "--init", "random", "--steps", "5", "--paper-defaults"])
     assert config_from_args(args) == config_for("dd", init="random", steps=5, ipc=5)
@@ -56,26 +73,52 @@ def test_the_shell_command_reproduces_notebook_01(mnist, tmp_path, monkeypatch):
     (both cut to 20 iterations: the first ones already tell two runs apart)."""
     monkeypatch.setenv("DDLAB_PROFILE", "quick")
     out = tmp_path / "dd.pt"
-    assert main(["distill", "dd", "--ipc", "1", "--init", "fixed", "--iterations", "20", "--out", str(out),
-                 "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "distill",
+                "dd",
+                "--ipc",
+                "1",
+                "--init",
+                "fixed",
+                "--iterations",
+                "20",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     from_shell = SyntheticSet.load(out)
-    in_notebook = distill(dataclasses.replace(recipes.dd_fixed_mnist_10(), iterations=20), mnist, seed=0,
-                          progress=False)
+    in_notebook = distill(
+        dataclasses.replace(recipes.dd_fixed_mnist_10(), iterations=20), mnist, seed=0, progress=False
+    )
     assert torch.equal(from_shell.images, in_notebook.images)
     assert torch.equal(from_shell.lrs, in_notebook.lrs)
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["distill", "dd", "--init", "bogus", "--out", "x.pt"], "DD.init='bogus' is not allowed; use one of: fixed, random"),
-    (["distill", "dd", "--ipc", "0", "--out", "x.pt"], "DD.ipc must be a positive integer, got 0"),
-    (["evaluate", "does/not/exist.pt"], "no synthetic set at does/not/exist.pt"),
-    (["distill", "dd", "--eval-models", "0", "--out", "x.pt"], "eval_models must be a positive integer, got 0"),
-    (["distill", "dd", "--eval-every", "-5", "--out", "x.pt"], "eval_every must be a positive integer, got -5"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["distill", "dd", "--init", "bogus", "--out", "x.pt"],
+            "DD.init='bogus' is not allowed; use one of: fixed, random",
+        ),
+        (["distill", "dd", "--ipc", "0", "--out", "x.pt"], "DD.ipc must be a positive integer, got 0"),
+        (["evaluate", "does/not/exist.pt"], "no synthetic set at does/not/exist.pt"),
+        (["distill", "dd", "--eval-models", "0", "--out", "x.pt"], "eval_models must be a positive integer, got 0"),
+        (["distill", "dd", "--eval-every", "-5", "--out", "x.pt"], "eval_every must be a positive integer, got -5"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"ddlab: error: {message}" or (err.startswith("ddlab: error: ") and message in err and "\n" not in err)
+    assert err == f"ddlab: error: {message}" or (
+        err.startswith("ddlab: error: ") and message in err and "\n" not in err
+    )
 
 
 def test_unknown_option_exits_2():
@@ -102,11 +145,34 @@ def test_a_background_run_stopped_with_kill_saves_its_best_set(tmp_path):
     import time
 
     out = tmp_path / "dd.pt"
-    command = [sys.executable, "-m", "ddlab", "distill", "dd", "--init", "fixed", "--steps", "1",
-               "--iterations", "100000", "--real-batch", "32", "--eval-every", "2", "--out", str(out),
-               "--device", "cpu"]
-    run = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    command = [
+        sys.executable,
+        "-m",
+        "ddlab",
+        "distill",
+        "dd",
+        "--init",
+        "fixed",
+        "--steps",
+        "1",
+        "--iterations",
+        "100000",
+        "--real-batch",
+        "32",
+        "--eval-every",
+        "2",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
+    run = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     os.set_blocking(run.stderr.fileno(), False)
     seen, deadline = b"", time.monotonic() + 120
     while b"acc=" not in seen and run.poll() is None and time.monotonic() < deadline:
@@ -125,23 +191,29 @@ def test_a_bad_output_path_fails_before_any_iteration(tmp_path, capsys, monkeypa
     """A path whose folder is a file used to fail only after the whole run; now it fails first."""
     import importlib
 
-    driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
+    driver = importlib.import_module("ddlab.distill")  # the module (ddlab.distill is the function)
 
     def no_run(*args, **kwargs):
         raise AssertionError("distilled although the output path is bad")
+
     monkeypatch.setattr(driver, "distill", no_run)
     (tmp_path / "file").write_text("")
-    for out, why in [(tmp_path / "file" / "dd.pt", f"{tmp_path / 'file'} is a file, not a folder"),
-                     (tmp_path, "it is a folder; give a file path such as")]:
+    for out, why in [
+        (tmp_path / "file" / "dd.pt", f"{tmp_path / 'file'} is a file, not a folder"),
+        (tmp_path, "it is a folder; give a file path such as"),
+    ]:
         assert main(["distill", "dd", "--init", "fixed", "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"ddlab: error: cannot write the set to {out}: {why}") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("content,what", [
-    (b"", "it is an empty file"),
-    (b"weights: none\n", "it is a text file"),
-])
+@pytest.mark.parametrize(
+    "content,what",
+    [
+        (b"", "it is an empty file"),
+        (b"weights: none\n", "it is a text file"),
+    ],
+)
 def test_evaluating_a_file_that_is_not_a_set_is_one_line_and_exit_2(tmp_path, capsys, content, what):
     path = tmp_path / "given.pt"
     path.write_bytes(content)
@@ -152,19 +224,46 @@ def test_evaluating_a_file_that_is_not_a_set_is_one_line_and_exit_2(tmp_path, ca
 
 
 def test_evaluating_a_set_of_another_shape_is_one_line_and_exit_2(tmp_path, capsys):
-    path = SyntheticSet(torch.zeros(10, 3, 32, 32), torch.arange(10), torch.full((2,), 0.02),
-                        {"method": "dd", "init": "fixed", "steps": 1, "epochs": 2}).save(tmp_path / "colour.pt")
+    path = SyntheticSet(
+        torch.zeros(10, 3, 32, 32),
+        torch.arange(10),
+        torch.full((2,), 0.02),
+        {"method": "dd", "init": "fixed", "steps": 1, "epochs": 2},
+    ).save(tmp_path / "colour.pt")
     assert main(["evaluate", str(path), "--device", "cpu"]) == 2
-    assert capsys.readouterr().err == ("ddlab: error: this dd set has images of shape (3, 32, 32), but mnist has "
-                                       "(1, 28, 28); use a set made on mnist\n")
+    assert capsys.readouterr().err == (
+        "ddlab: error: this dd set has images of shape (3, 32, 32), but mnist has "
+        "(1, 28, 28); use a set made on mnist\n"
+    )
 
 
 def test_resuming_with_other_settings_is_one_line_and_exit_2(mnist, tmp_path, capsys):
-    common = ["distill", "dd", "--init", "fixed", "--steps", "1", "--epochs", "2", "--real-batch", "32",
-              "--iterations", "2", "--eval-every", "2", "--n-models", "1", "--device", "cpu"]
+    common = [
+        "distill",
+        "dd",
+        "--init",
+        "fixed",
+        "--steps",
+        "1",
+        "--epochs",
+        "2",
+        "--real-batch",
+        "32",
+        "--iterations",
+        "2",
+        "--eval-every",
+        "2",
+        "--n-models",
+        "1",
+        "--device",
+        "cpu",
+    ]
     checkpoint = tmp_path / "a.checkpoint.pt"
     config = config_from_args(build_parser().parse_args(common))
     distill(config, mnist, eval_every=2, progress=False, checkpoint=checkpoint, checkpoint_every=1)
     assert main(common + ["--lr", "0.5", "--resume", str(checkpoint), "--out", str(tmp_path / "a.pt")]) == 2
     err = capsys.readouterr().err
-    assert err == f"ddlab: error: checkpoint {checkpoint} was made with setting lr={config.lr}, not 0.5; resume with the run's own settings\n"
+    assert (
+        err
+        == f"ddlab: error: checkpoint {checkpoint} was made with setting lr={config.lr}, not 0.5; resume with the run's own settings\n"
+    )

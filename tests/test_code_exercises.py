@@ -1,6 +1,7 @@
 """Write-it-yourself exercises: for every one, the stub is "not yet", the registered wrong
 implementation fails, the worked solution passes on several seeds, and each way of failing prints
 its own one-line message. DM's reference loss is checked equal to the package's DM loss on MNIST."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,11 @@ def solved(id: str):
     """The function the exercise's worked solution defines, run as the notebook would run it."""
     exercise = code.find(id)
     namespace = {}
-    exec("import torch\nfrom torch.func import functional_call\nfrom torch.nn import functional as F\n"
-         "from ddlab.functional import loss\ncheck_code = lambda id, fn: None\n" + exercise.solution, namespace)
+    exec(
+        "import torch\nfrom torch.func import functional_call\nfrom torch.nn import functional as F\n"
+        "from ddlab.functional import loss\ncheck_code = lambda id, fn: None\n" + exercise.solution,
+        namespace,
+    )
     return namespace[exercise.name]
 
 
@@ -30,8 +34,8 @@ def verdict(id, fn, capsys, seeds=SEEDS) -> tuple[bool, str]:
 
 @pytest.mark.parametrize("id", code.ids())
 def test_the_stub_fails_as_not_yet(id, capsys):
-    def stub(*arguments):
-        ...
+    def stub(*arguments): ...
+
     passed, printed = verdict(id, stub, capsys)
     assert not passed and printed.startswith("🤔 Not yet: complete the function")
     assert code.results(id)[-1] == "not yet"
@@ -55,7 +59,7 @@ def test_the_solution_agrees_with_the_package_far_inside_the_tolerance(id):
     """The float64 tolerance (rtol 1e-7) is tight, yet a right answer computed another way sits far inside it."""
     exercise = code.find(id)
     for seed in SEEDS:
-        theirs, mine = code._draw(exercise, seed), code._draw(exercise, seed)     # inputs in `wrt` require grad
+        theirs, mine = code._draw(exercise, seed), code._draw(exercise, seed)  # inputs in `wrt` require grad
         expected, got = exercise.reference(*theirs.values()), solved(id)(*mine.values())
         for a, b in zip(*(v.values() if isinstance(v, dict) else [v] for v in (expected, got))):
             torch.testing.assert_close(b, a, rtol=1e-10, atol=1e-12)
@@ -73,7 +77,7 @@ def test_each_way_of_failing_says_which(capsys):
         raise RuntimeError("shapes cannot be multiplied\nsecond line")
 
     def wrong_shape(g_syn, g_real):
-        return (1 - torch.cosine_similarity(g_syn.flatten(1), g_real.flatten(1)))        # per row: not summed
+        return 1 - torch.cosine_similarity(g_syn.flatten(1), g_real.flatten(1))  # per row: not summed
 
     def no_gradient(g_syn, g_real):
         return code.find("05.w1").reference(g_syn.detach(), g_real.detach())
@@ -81,9 +85,12 @@ def test_each_way_of_failing_says_which(capsys):
     def not_a_tensor(g_syn, g_real):
         return 3.2
 
-    expected = {raising: "your matching_distance raised RuntimeError: shapes cannot be multiplied (",
-                wrong_shape: "has shape", no_gradient: "no gradient reaches g_syn",
-                not_a_tensor: "should return a tensor, got float"}
+    expected = {
+        raising: "your matching_distance raised RuntimeError: shapes cannot be multiplied (",
+        wrong_shape: "has shape",
+        no_gradient: "no gradient reaches g_syn",
+        not_a_tensor: "should return a tensor, got float",
+    }
     for fn, words in expected.items():
         passed, printed = verdict("05.w1", fn, capsys, seeds=(0,))
         assert not passed and words in printed, printed
@@ -94,7 +101,8 @@ def test_each_way_of_failing_says_which(capsys):
 def test_a_right_value_with_a_wrong_gradient_is_named(capsys):
     def value_right_gradient_wrong(k_ts, k_ss, y_s, reg):
         right = code.find("13.w1").reference(k_ts, k_ss, y_s, reg)
-        return right.detach() + 0 * k_ts.sum()                 # the same numbers; d/dk_ts is 0, not K's
+        return right.detach() + 0 * k_ts.sum()  # the same numbers; d/dk_ts is 0, not K's
+
     passed, printed = verdict("13.w1", value_right_gradient_wrong, capsys, seeds=(0,))
     assert not passed and "returns the right value, but its gradient w.r.t. k_ts differs" in printed
 

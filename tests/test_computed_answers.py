@@ -4,6 +4,7 @@ the same object twice, the wrong setting and a tensor that is not what its objec
 worked solution passes and its wrong-setting counterfeit fails in the notebook's kernel is tested where
 the notebooks run (`core.solved_cell_checks`, tests/test_notebooks_run.py); here a few exercises run
 end to end on small real objects."""
+
 from __future__ import annotations
 
 import re
@@ -51,18 +52,30 @@ def test_typed_numbers_never_pass_and_need_no_data(id, verdicts, monkeypatch, ca
 
 def test_every_typed_counterfeit_is_plain_numbers():
     """Typed means typed: numbers (and names) in a dict or list, nothing a ddlab call made."""
+
     def plain(value) -> bool:
         if isinstance(value, dict):
             return all(plain(v) for v in value.values())
         if isinstance(value, (list, tuple)):
             return all(plain(v) for v in value)
         return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
     assert all(plain(core.get(id).typed) for id in core.ids())
 
 
 def scores(accuracies, setting="random", **fields) -> Scores:
-    recorded = dict(images="a", targets="t", soft_labels=False, lrs=None, method="dd", made_for="random",
-                    init_scheme="xavier", arch="lenet", seed=0, on_test=True)
+    recorded = dict(
+        images="a",
+        targets="t",
+        soft_labels=False,
+        lrs=None,
+        method="dd",
+        made_for="random",
+        init_scheme="xavier",
+        arch="lenet",
+        seed=0,
+        on_test=True,
+    )
     return Scores(torch.tensor(accuracies), setting, Evaluated(**{**recorded, **fields}))
 
 
@@ -70,8 +83,9 @@ def test_scores_of_refuses_hand_made_scores_the_wrong_setting_and_other_images()
     good = {"xavier": scores([0.8]), "kaiming": scores([0.3], init_scheme="kaiming")}
     assert provenance.scores_of(good, ("xavier", "kaiming"), scheme={"kaiming": "kaiming"}, same_images=True) is good
     with pytest.raises(NotYet, match="does not record which set"):
-        provenance.scores_of({"xavier": Scores(torch.tensor([0.8]), "random"), "kaiming": good["kaiming"]},
-                             ("xavier", "kaiming"))
+        provenance.scores_of(
+            {"xavier": Scores(torch.tensor([0.8]), "random"), "kaiming": good["kaiming"]}, ("xavier", "kaiming")
+        )
     with pytest.raises(NotYet, match="xavier init scheme; it should be kaiming"):
         provenance.scores_of({**good, "kaiming": good["xavier"]}, ("xavier", "kaiming"), scheme={"kaiming": "kaiming"})
     with pytest.raises(NotYet, match="init='random'; evaluate it under init='fixed'"):
@@ -124,7 +138,9 @@ def test_the_mmd_check_recomputes_both_numbers_from_the_embeddings():
     outcome = core.get("07.1").outcome
     assert outcome({"a": a, "b": b, "mmd": mmd, "mean distance": means}) == "equal"
     with pytest.raises(NotYet, match="check the sign of the cross term"):
-        outcome({"a": a, "b": b, "mmd": (a @ a.T).mean() + (b @ b.T).mean() + 2 * (a @ b.T).mean(), "mean distance": means})
+        outcome(
+            {"a": a, "b": b, "mmd": (a @ a.T).mean() + (b @ b.T).mean() + 2 * (a @ b.T).mean(), "mean distance": means}
+        )
     with pytest.raises(NotYet, match="the same embeddings"):
         outcome({"a": a, "b": a, "mmd": 0.0, "mean distance": 0.0})
 
@@ -140,9 +156,15 @@ def test_the_background_check_compares_the_mask_with_mnist(mnist):
 def test_the_kaiming_exercise_tells_the_init_scheme_from_the_scores_alone(mnist):
     """02.2 on a small DD set: the Xavier scores twice are refused, Xavier and Kaiming draws are read."""
     images = torch.cat([mnist.x_train[mnist.y_train == c][:1] for c in range(10)])
-    made = ddlab.SyntheticSet(images, torch.arange(10), torch.tensor([0.01]),
-                              {"method": "dd", "init": "random", "steps": 1, "epochs": 1, "ipc": 1})
-    kaiming = ddlab.SyntheticSet(images, torch.arange(10), torch.tensor([0.01]), {**made.config, "init_scheme": "kaiming"})
+    made = ddlab.SyntheticSet(
+        images,
+        torch.arange(10),
+        torch.tensor([0.01]),
+        {"method": "dd", "init": "random", "steps": 1, "epochs": 1, "ipc": 1},
+    )
+    kaiming = ddlab.SyntheticSet(
+        images, torch.arange(10), torch.tensor([0.01]), {**made.config, "init_scheme": "kaiming"}
+    )
     xavier = ddlab.evaluate(made, mnist, n_models=2)
     outcome = core.get("02.2").outcome
     assert outcome({"xavier": xavier, "kaiming": ddlab.evaluate(kaiming, mnist, n_models=2)}) in ("falls", "holds")

@@ -1,5 +1,6 @@
 """The one download of the package: retried where a retry helps, verified before it is kept, and a
 failure in one line naming the URL and the fix. A real HTTP server on localhost plays GitHub."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,10 +47,11 @@ def server():
 def test_a_refused_request_is_retried_with_growing_pauses_and_the_servers_retry_after(server, tmp_path):
     server.replies.extend([(429, {"Retry-After": "7"}), (503, {}), (502, {})])
     pauses = []
-    path = fetch(f"{server.url}/assets/x.pt", tmp_path / "x.pt", hashlib.sha256(CONTENT).hexdigest(),
-                 sleep=pauses.append)
+    path = fetch(
+        f"{server.url}/assets/x.pt", tmp_path / "x.pt", hashlib.sha256(CONTENT).hexdigest(), sleep=pauses.append
+    )
     assert path.read_bytes() == CONTENT and len(server.requests) == 4
-    assert pauses == [7.0, 4.0, 8.0]                 # Retry-After first, then the back-off's 2nd and 3rd pauses
+    assert pauses == [7.0, 4.0, 8.0]  # Retry-After first, then the back-off's 2nd and 3rd pauses
 
 
 def test_what_a_retry_cannot_mend_fails_at_once_in_one_line_naming_the_url_and_the_fix(server, tmp_path):
@@ -79,7 +81,8 @@ def test_bytes_that_do_not_match_the_recorded_digest_are_never_kept(server, tmp_
 
 
 def test_without_the_repository_a_reference_set_is_fetched_once_verified_and_then_read_from_the_cache(
-        server, tmp_path, monkeypatch):
+    server, tmp_path, monkeypatch
+):
     """What an installed ddlab does: no assets/ beside the package, the file fetched from the course's URL."""
     name = "dm_mnist_10"
     shipped = assets.ASSETS_DIR / f"{name}.pt"
@@ -104,11 +107,13 @@ def test_without_the_repository_a_reference_set_is_fetched_once_verified_and_the
     loaded = assets.load(name)
     assert loaded.images.shape == (10, 1, 28, 28)
     assert assets.path(name) == tmp_path / "data" / "course" / "assets" / f"{name}.pt"
-    assert server.requests == [f"/assets/{name}.pt"]                                # once, not per use
+    assert server.requests == [f"/assets/{name}.pt"]  # once, not per use
     copy = tmp_path / "data" / "course" / "assets" / f"{name}.pt"
     copy.write_bytes(b"tampered")
-    assert course_file(f"assets/{name}.pt", assets.SHA256[name], in_clone=Path("/nowhere")).read_bytes() == \
-        shipped.read_bytes()                                                        # a bad copy is fetched again
+    assert (
+        course_file(f"assets/{name}.pt", assets.SHA256[name], in_clone=Path("/nowhere")).read_bytes()
+        == shipped.read_bytes()
+    )  # a bad copy is fetched again
     assert len(server.requests) == 2
 
 

@@ -1,6 +1,7 @@
 """One run, reused: every set a notebook distils goes through `ddlab.load_or_distill`, so it is made
 once per machine and a later notebook (or the same one run again) loads it; the course's live runs
 are listed once each in `recipes.live_runs`, which is what the seminar's recordings are made from."""
+
 import re
 from pathlib import Path
 
@@ -24,14 +25,18 @@ def code_without_comments(path: Path) -> str:
 def test_a_notebook_distils_through_load_or_distill(path):
     plain = re.findall(r"(?<!load_or_)distill\(", code_without_comments(path))
     allowed = 1 if path.stem in NOT_A_SET else 0
-    assert len(plain) == allowed, (f"{path.name} calls ddlab.distill {len(plain)} time(s): use load_or_distill, "
-                                   f"so the set is made once per machine and later notebooks load it")
+    assert len(plain) == allowed, (
+        f"{path.name} calls ddlab.distill {len(plain)} time(s): use load_or_distill, "
+        f"so the set is made once per machine and later notebooks load it"
+    )
 
 
 def test_every_live_run_is_listed_once(monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "default")
-    keys = [recordings.run_name(recordings.run_key(run.config, run.dataset, 0, run.options))
-            for run in recipes.live_runs().values()]
+    keys = [
+        recordings.run_name(recordings.run_key(run.config, run.dataset, 0, run.options))
+        for run in recipes.live_runs().values()
+    ]
     assert len(keys) == len(set(keys)), "two names in recipes.live_runs are the same run"
 
 

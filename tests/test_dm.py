@@ -1,5 +1,6 @@
 """Distribution matching (DM): the loss is the paper's formula on a random ConvNet's features,
 the driver learns with it on a tiny budget, and bad input is refused."""
+
 import dataclasses
 
 import pytest
@@ -24,24 +25,24 @@ def test_loss_is_the_squared_distance_of_class_mean_embeddings(mnist):
     net.load_state_dict(method.fresh_network())
     expected = 0
     for c in range(10):
-        real = net.features(method.real_images(c)).flatten(1)                 # (32, 8*4*4)
-        syn = net.features(method.images[2 * c:2 * c + 2].detach()).flatten(1)
+        real = net.features(method.real_images(c)).flatten(1)  # (32, 8*4*4)
+        syn = net.features(method.images[2 * c : 2 * c + 2].detach()).flatten(1)
         expected += ((real.mean(0) - syn.mean(0)) ** 2).sum()
     assert real.shape == (32, 128)
     torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
-    images_grad, = torch.autograd.grad(loss, method.images)
+    (images_grad,) = torch.autograd.grad(loss, method.images)
     assert images_grad.abs().sum() > 0
 
 
 def test_one_pass_for_all_classes_and_chunked_real_images_change_neither_loss_nor_gradient(mnist, monkeypatch):
     """`outer_loss` embeds the real images a few at a time and every class's synthetic images in
     one pass; against the per-class formulation (whole real batch, one class at a time), under DSA."""
-    monkeypatch.setattr(dm, "CHUNK_BYTES", 5 * 4 * 8 * 28 * 28)       # 5 images per pass: 32 = 6 x 5 + 2
+    monkeypatch.setattr(dm, "CHUNK_BYTES", 5 * 4 * 8 * 28 * 28)  # 5 images per pass: 32 = 6 x 5 + 2
     config = dataclasses.replace(TINY, ipc=3)
     method = DistributionMatching(config, mnist, torch.Generator().manual_seed(0))
     state = method.generator.get_state()
     loss = method.outer_loss()
-    images_grad, = torch.autograd.grad(loss, method.images)
+    (images_grad,) = torch.autograd.grad(loss, method.images)
 
     method.generator.set_state(state)
     net = method.net
@@ -52,7 +53,7 @@ def test_one_pass_for_all_classes_and_chunked_real_images_change_neither_loss_no
         with torch.no_grad():
             mean_real = net.features(x_real).flatten(1).mean(0)
         expected = expected + ((mean_real - net.features(x_syn).flatten(1).mean(0)) ** 2).sum()
-    expected_grad, = torch.autograd.grad(expected, method.images)
+    (expected_grad,) = torch.autograd.grad(expected, method.images)
     torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(images_grad, expected_grad, rtol=1e-4, atol=1e-6)
     assert images_grad.abs().sum() > 0
@@ -69,25 +70,36 @@ def test_dm_distillation_learns_from_noise(mnist):
 
 def test_defaults_are_the_papers():
     config = DM()
-    assert (config.init, config.dsa, config.lr, config.momentum, config.real_batch, config.iterations) == \
-        ("real", True, 1.0, 0.5, 256, 20000)
+    assert (config.init, config.dsa, config.lr, config.momentum, config.real_batch, config.iterations) == (
+        "real",
+        True,
+        1.0,
+        0.5,
+        256,
+        20000,
+    )
     assert method_for(config).name == "dm"
 
 
 def test_init_real_starts_from_real_images_of_each_class(mnist):
-    method = DistributionMatching(dataclasses.replace(TINY, init="real", ipc=3), mnist, torch.Generator().manual_seed(0))
+    method = DistributionMatching(
+        dataclasses.replace(TINY, init="real", ipc=3), mnist, torch.Generator().manual_seed(0)
+    )
     assert torch.equal(method.labels, torch.arange(10).repeat_interleave(3))
-    five = method.class_images(5).detach()                                   # (3, 1, 28, 28)
+    five = method.class_images(5).detach()  # (3, 1, 28, 28)
     train_fives = mnist.per_class(5)
     assert all((train_fives == image).flatten(1).all(1).any() for image in five)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"ipc": 0}, "DM.ipc must be positive, got 0"),
-    ({"ipc": -3}, "DM.ipc must be positive, got -3"),
-    ({"init": "zeros"}, "DM.init='zeros' is not allowed; use one of: real, noise"),
-    ({"real_batch": 0}, "DM.real_batch must be positive, got 0"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"ipc": 0}, "DM.ipc must be positive, got 0"),
+        ({"ipc": -3}, "DM.ipc must be positive, got -3"),
+        ({"init": "zeros"}, "DM.init='zeros' is not allowed; use one of: real, noise"),
+        ({"real_batch": 0}, "DM.real_batch must be positive, got 0"),
+    ],
+)
 def test_bad_configs_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         DM(**overrides)

@@ -1,5 +1,6 @@
 """Where a user's input meets the package, a mistake ends in one line in ddlab's words that names
 the value and what is allowed, never in PyTorch's message from deep inside a layer."""
+
 import dataclasses
 import pickle
 import zipfile
@@ -28,8 +29,9 @@ def test_a_set_of_another_image_shape_is_named(mnist):
     colour = _set(torch.zeros(10, 3, 32, 32), torch.arange(10))
     with pytest.raises(ValueError) as error:
         evaluate(colour, mnist, protocol=QUICK, n_models=1)
-    assert _one_line(error) == ("this dm set has images of shape (3, 32, 32), but mnist has (1, 28, 28); "
-                                "use a set made on mnist")
+    assert _one_line(error) == (
+        "this dm set has images of shape (3, 32, 32), but mnist has (1, 28, 28); use a set made on mnist"
+    )
 
 
 def test_a_set_of_more_classes_is_named(mnist):
@@ -48,10 +50,22 @@ def test_a_set_made_on_another_dataset_is_named(mnist):
 
 def test_a_dd_set_on_a_dataset_of_another_shape_is_named(mnist):
     """DD sets go through another protocol (the replayed unroll); the same check guards it."""
-    small = Dataset("tiny", torch.zeros(20, 1, 8, 8), torch.arange(20) % 10, torch.zeros(10, 1, 8, 8),
-                    torch.arange(10), mnist.mean, mnist.std, mnist.classes)
-    dd = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), torch.full((2,), 0.02),
-                      {"method": "dd", "init": "fixed", "steps": 1, "epochs": 2})
+    small = Dataset(
+        "tiny",
+        torch.zeros(20, 1, 8, 8),
+        torch.arange(20) % 10,
+        torch.zeros(10, 1, 8, 8),
+        torch.arange(10),
+        mnist.mean,
+        mnist.std,
+        mnist.classes,
+    )
+    dd = SyntheticSet(
+        torch.zeros(10, 1, 28, 28),
+        torch.arange(10),
+        torch.full((2,), 0.02),
+        {"method": "dd", "init": "fixed", "steps": 1, "epochs": 2},
+    )
     with pytest.raises(ValueError, match=r"^this dd set has images of shape \(1, 28, 28\), but tiny has \(1, 8, 8\)"):
         evaluate(dd, small)
 
@@ -78,16 +92,19 @@ def _pickle(path):
     path.write_bytes(pickle.dumps(dataclasses.replace))
 
 
-@pytest.mark.parametrize("make,what", [
-    (lambda p: p.write_bytes(b""), "it is an empty file"),
-    (lambda p: p.write_text("images: 10\n"), "it is a text file"),
-    (_zip, "it is a zip archive of 1 file, not a PyTorch file"),
-    (_model_checkpoint, "it is a PyTorch model checkpoint (it has 'model_state_dict')"),
-    (_state_dict, "it is a state_dict of 2 tensors (a model's weights)"),
-    (_whole_model, "it is a PyTorch file holding Python objects that ddlab does not unpickle"),
-    (_pickle, "it is a Python pickle, which ddlab does not unpickle"),
-    (lambda p: torch.save(torch.zeros(3, 4), p), "it is a tensor of shape (3, 4)"),
-])
+@pytest.mark.parametrize(
+    "make,what",
+    [
+        (lambda p: p.write_bytes(b""), "it is an empty file"),
+        (lambda p: p.write_text("images: 10\n"), "it is a text file"),
+        (_zip, "it is a zip archive of 1 file, not a PyTorch file"),
+        (_model_checkpoint, "it is a PyTorch model checkpoint (it has 'model_state_dict')"),
+        (_state_dict, "it is a state_dict of 2 tensors (a model's weights)"),
+        (_whole_model, "it is a PyTorch file holding Python objects that ddlab does not unpickle"),
+        (_pickle, "it is a Python pickle, which ddlab does not unpickle"),
+        (lambda p: torch.save(torch.zeros(3, 4), p), "it is a tensor of shape (3, 4)"),
+    ],
+)
 def test_a_file_that_is_not_a_set_is_said_for_what_it_is(tmp_path, make, what):
     path = tmp_path / "given.pt"
     make(path)

@@ -1,6 +1,7 @@
 """Exercises: every check fails on its stub and on a bad prediction, every exercise is used by a
 notebook, and no hint or solution sits in one. That every solution passes its own check and fails on
 the other outcome is tested where the notebooks run: tests/test_notebooks_run.py."""
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,14 @@ CHECK = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)|check_code\("(
 
 def exercise_cells(nb) -> dict[int, str]:
     """{cell index: exercise id} of the notebook's predict-then-check and write-it-yourself cells."""
-    return {i: m.group(1) or m.group(2) for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and (m := CHECK.search(cell.source))}
+    return {
+        i: m.group(1) or m.group(2)
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (m := CHECK.search(cell.source))
+    }
 
 
-NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb")
-                   if exercise_cells(nbformat.read(p, as_version=4)))
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if exercise_cells(nbformat.read(p, as_version=4)))
 
 
 def test_every_exercise_in_a_notebook_is_registered_and_every_registered_one_is_used():
@@ -48,8 +51,9 @@ def test_hints_and_solutions_never_sit_in_the_notebooks(id):
     notebook = next(p for p in NOTEBOOKS if id in exercise_cells(nbformat.read(p, as_version=4)).values())
     text = notebook.read_text()
     assert exercise.hint not in text
-    solved_lines = [line.strip() for line in exercise.solution.splitlines()
-                    if line.strip().startswith(("prediction =", "answer ="))]
+    solved_lines = [
+        line.strip() for line in exercise.solution.splitlines() if line.strip().startswith(("prediction =", "answer ="))
+    ]
     assert not any(line in text for line in solved_lines), f"{id}: a solution line is in {notebook.name}"
 
 
@@ -60,6 +64,9 @@ def test_no_solution_of_a_function_sits_in_its_notebook(id):
     notebook = next(p for p in NOTEBOOKS if id in exercise_cells(nbformat.read(p, as_version=4)).values())
     text = "\n".join(cell.source for cell in nbformat.read(notebook, as_version=4).cells)
     assert exercise.hint not in text
-    body = [line.strip() for line in exercise.solution.splitlines()
-            if line.startswith(" ") and not line.strip().startswith(("def ", '"""'))]
+    body = [
+        line.strip()
+        for line in exercise.solution.splitlines()
+        if line.startswith(" ") and not line.strip().startswith(("def ", '"""'))
+    ]
     assert body and not any(line in text for line in body), f"{id}: a line of its solution is in {notebook.name}"

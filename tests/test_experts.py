@@ -1,4 +1,5 @@
 """Expert trajectories: they learn, they are cached, and a cache that is not what it claims is refused."""
+
 import dataclasses
 import hashlib
 
@@ -28,13 +29,14 @@ def test_trajectories_hold_every_epoch_of_every_expert(tiny, mnist):
     start, end = tiny.at(0, 0), tiny.at(0, 2)
     assert not torch.equal(start["classifier.weight"], tiny.at(1, 0)["classifier.weight"])
     moved = {k for k in start if (start[k] - tiny.at(0, 1)[k]).abs().max() > 1e-4}
-    assert moved == {k for k in start if k.endswith("weight")} | {f"features.{i}.bias" for i in (1, 5, 9)} \
-        | {"classifier.bias"}
+    assert moved == {k for k in start if k.endswith("weight")} | {f"features.{i}.bias" for i in (1, 5, 9)} | {
+        "classifier.bias"
+    }
     assert count_params(end) == count_params(dict(net.named_parameters()))
 
 
 def test_experts_accuracy_improves_with_epochs(tiny, mnist):
-    accuracy = experts.accuracy_per_epoch(tiny, mnist, examples=1000)     # (2 experts, 3 epochs)
+    accuracy = experts.accuracy_per_epoch(tiny, mnist, examples=1000)  # (2 experts, 3 epochs)
     assert accuracy.shape == (2, 3)
     mean = accuracy.mean(0)
     assert mean[0] < 0.25, f"untrained networks should be near chance, got {mean[0]:.2f}"
@@ -70,19 +72,21 @@ def test_cache_is_keyed_by_settings(mnist, tmp_path):
 def test_corrupt_cache_is_refused_and_rebuilt_only_on_request(tiny, mnist, tmp_path):
     path = experts.save(tiny, experts.cache_path(TINY, mnist, tmp_path), mnist)
     blob = bytearray(path.read_bytes())
-    blob[len(blob) // 2] ^= 0xFF                          # one flipped byte inside the tensors
+    blob[len(blob) // 2] ^= 0xFF  # one flipped byte inside the tensors
     path.write_bytes(bytes(blob))
     with pytest.raises(ValueError, match=r"fails its sha256 check .*rebuild=True"):
         experts.load_or_build(TINY, mnist, root=tmp_path)
     small = dataclasses.replace(TINY, n_experts=1, epochs=1, train_examples=128)
-    small_path = experts.save(experts.build(small, mnist, progress=False),
-                              experts.cache_path(small, mnist, tmp_path), mnist)
+    small_path = experts.save(
+        experts.build(small, mnist, progress=False), experts.cache_path(small, mnist, tmp_path), mnist
+    )
     small_path.write_bytes(small_path.read_bytes()[:-10])  # truncated
     with pytest.raises(ValueError, match="fails its sha256 check"):
         experts.load(small_path, small, mnist)
     rebuilt = experts.load_or_build(small, mnist, root=tmp_path, rebuild=True, progress=False)
-    assert torch.equal(experts.load(small_path, small, mnist).params["classifier.bias"],
-                       rebuilt.params["classifier.bias"])
+    assert torch.equal(
+        experts.load(small_path, small, mnist).params["classifier.bias"], rebuilt.params["classifier.bias"]
+    )
 
 
 def test_cache_without_digest_is_refused(tiny, mnist, tmp_path):
@@ -100,7 +104,7 @@ def test_cache_is_loaded_with_weights_only(mnist, tmp_path):
     path = experts.cache_path(TINY, mnist, tmp_path)
     path.parent.mkdir(parents=True)
     torch.save({"format": experts.FORMAT_VERSION, "params": _NotATensor()}, path)
-    _record_digest(path)                                   # a digest that vouches for the file
+    _record_digest(path)  # a digest that vouches for the file
     with pytest.raises(ValueError, match="is not readable"):
         experts.load(path, TINY, mnist)
 
@@ -144,6 +148,7 @@ def _record_digest(path):
 def test_the_default_profiles_experts_are_shipped_verified_and_used_without_building(mnist, tmp_path, monkeypatch):
     from ddlab import recipes
     from ddlab.methods.mtt import expert_spec
+
     monkeypatch.setenv("DDLAB_PROFILE", "default")
     spec = expert_spec(recipes.mtt_mnist(1))
     shipped = experts.shipped_path(spec, mnist)
@@ -152,15 +157,17 @@ def test_the_default_profiles_experts_are_shipped_verified_and_used_without_buil
 
     def no_build(*args, **kwargs):
         raise AssertionError("shipped experts must not be rebuilt")
+
     monkeypatch.setattr(experts, "build", no_build)
-    loaded = experts.load_or_build(spec, mnist, root=tmp_path)        # an empty data root: nothing cached
+    loaded = experts.load_or_build(spec, mnist, root=tmp_path)  # an empty data root: nothing cached
     assert loaded.params["features.0.weight"].shape[:2] == (spec.n_experts, spec.epochs + 1)
-    assert experts.shipped_path(TINY, mnist) is None                   # other settings: built as before
+    assert experts.shipped_path(TINY, mnist) is None  # other settings: built as before
 
 
 def test_a_changed_shipped_expert_file_is_refused_in_one_line(mnist, tmp_path, monkeypatch):
     from ddlab import recipes
     from ddlab.methods.mtt import expert_spec
+
     monkeypatch.setenv("DDLAB_PROFILE", "default")
     spec = expert_spec(recipes.mtt_mnist(1))
     name = experts.cache_path(spec, mnist).name

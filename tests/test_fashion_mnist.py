@@ -6,6 +6,7 @@ from the data root, else Debian's package dataset-fashion-mnist (`.ci/run` insta
 torchvision's download. Where none of them can be had, those tests skip with the reason, except
 under CI (the variable CI is set), where they fail.
 """
+
 import gzip
 import hashlib
 import os
@@ -26,8 +27,9 @@ CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 
 # ----------------------------------------------------------------- sources, on tiny files of our own
 
-TINY_FILES = {name: struct.pack(">I", 2049 + 2 * name.startswith(("train-i", "t10k-i"))) + name.encode()
-              for name in fm.SHA256}
+TINY_FILES = {
+    name: struct.pack(">I", 2049 + 2 * name.startswith(("train-i", "t10k-i"))) + name.encode() for name in fm.SHA256
+}
 TINY_SHA = {name: hashlib.sha256(data).hexdigest() for name, data in TINY_FILES.items()}
 TINY_SIZES = {name: len(data) for name, data in TINY_FILES.items()}
 
@@ -60,7 +62,7 @@ def read(root, source="auto", **kwargs):
 def test_debian_package_is_read_in_place_then_a_data_root_copy_wins(tmp_path, offline):
     debian = debian_copy(tmp_path / "debian")
     assert read(tmp_path / "root", debian_dir=debian) == (fm.DEBIAN, TINY_FILES)
-    assert not (tmp_path / "root").exists() and offline == []   # nothing copied, no download tried
+    assert not (tmp_path / "root").exists() and offline == []  # nothing copied, no download tried
     raw = fm.raw_dir(tmp_path / "root")
     raw.mkdir(parents=True)
     for name, data in TINY_FILES.items():
@@ -82,13 +84,15 @@ def test_a_corrupt_debian_file_is_refused_in_one_line_naming_it(tmp_path, offlin
 
 
 def test_without_the_package_or_internet_the_error_says_what_to_do(tmp_path, offline):
-    with pytest.raises(fm.FashionMNISTUnavailable,
-                       match=r"dataset-fashion-mnist is not installed \(no .*train-images-idx3-ubyte.gz\).*"
-                             r"torchvision download failed \(offline\).*apt-get install dataset-fashion-mnist"):
+    with pytest.raises(
+        fm.FashionMNISTUnavailable,
+        match=r"dataset-fashion-mnist is not installed \(no .*train-images-idx3-ubyte.gz\).*"
+        r"torchvision download failed \(offline\).*apt-get install dataset-fashion-mnist",
+    ):
         read(tmp_path / "root", debian_dir=tmp_path / "none")
     with pytest.raises(fm.FashionMNISTUnavailable, match="not installed"):
         read(tmp_path / "root", "debian", debian_dir=tmp_path / "none")
-    assert len(offline) == 1   # the second time only Debian's package was tried
+    assert len(offline) == 1  # the second time only Debian's package was tried
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped"])
@@ -110,15 +114,17 @@ def test_a_damaged_data_root_copy_is_removed_and_replaced(tmp_path, offline, cap
 def test_an_archive_that_expands_too_far_is_refused(tmp_path, offline):
     debian = debian_copy(tmp_path / "debian")
     (debian / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(10_000_000)))
-    with pytest.raises(fm.FashionMNISTUnavailable,
-                       match=rf"train-images-idx3-ubyte has {TINY_SIZES['train-images-idx3-ubyte'] + 1}\+ bytes"):
+    with pytest.raises(
+        fm.FashionMNISTUnavailable,
+        match=rf"train-images-idx3-ubyte has {TINY_SIZES['train-images-idx3-ubyte'] + 1}\+ bytes",
+    ):
         read(tmp_path / "root", "debian", debian_dir=debian)
 
 
 def test_torchvision_download_is_checked(tmp_path, monkeypatch):
     import torchvision
 
-    class FakeFashionMNIST:   # "downloads" the files, one with a wrong byte
+    class FakeFashionMNIST:  # "downloads" the files, one with a wrong byte
         def __init__(self, root, train, download):
             raw = fm.raw_dir(root)
             raw.mkdir(parents=True, exist_ok=True)
@@ -154,8 +160,10 @@ def fashion():
         pytest.skip(str(error))
 
 
-needs_debian = pytest.mark.skipif(not (fm.DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz").is_file() and not os.environ.get("CI"),
-                                  reason="needs Debian's package dataset-fashion-mnist (.ci/run installs it)")
+needs_debian = pytest.mark.skipif(
+    not (fm.DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz").is_file() and not os.environ.get("CI"),
+    reason="needs Debian's package dataset-fashion-mnist (.ci/run installs it)",
+)
 
 
 def test_shapes_counts_and_classes(fashion):
@@ -166,18 +174,18 @@ def test_shapes_counts_and_classes(fashion):
     assert torch.bincount(fashion.y_train).tolist() == [6000] * 10
     assert torch.bincount(fashion.y_test).tolist() == [1000] * 10
     assert [len(fashion.per_class(c)) for c in range(10)] == [6000] * 10 and fashion.smallest_class == 6000
-    assert fashion.y_train[:5].tolist() == [9, 0, 0, 3, 0]   # the publisher's order, not shuffled
+    assert fashion.y_train[:5].tolist() == [9, 0, 0, 3, 0]  # the publisher's order, not shuffled
     assert fashion.source in (fm.CACHE, fm.DEBIAN, fm.TORCHVISION)
-    assert load("FASHION_MNIST", device=torch.device("cpu")) is fashion   # any case, loaded once
-    assert fm.raw_dir("r").parts[-2:] == ("FashionMNIST", "raw")   # torchvision's layout, beside MNIST/raw
+    assert load("FASHION_MNIST", device=torch.device("cpu")) is fashion  # any case, loaded once
+    assert fm.raw_dir("r").parts[-2:] == ("FashionMNIST", "raw")  # torchvision's layout, beside MNIST/raw
 
 
 def test_normalisation_constants_are_the_training_sets_own(fashion):
-    pixels = fashion.to_pixels(fashion.x_train, clamp=False)   # back to [0, 1]
+    pixels = fashion.to_pixels(fashion.x_train, clamp=False)  # back to [0, 1]
     first = pixels[:1000] * 255
-    torch.testing.assert_close(first, first.round(), atol=1e-3, rtol=0)   # k / 255: the constants undo the loading
-    assert round(pixels.mean().item(), 4) == FASHION_MNIST_MEAN[0]   # 0.286041
-    assert round(pixels.std(correction=0).item(), 4) == FASHION_MNIST_STD[0]   # 0.353024
+    torch.testing.assert_close(first, first.round(), atol=1e-3, rtol=0)  # k / 255: the constants undo the loading
+    assert round(pixels.mean().item(), 4) == FASHION_MNIST_MEAN[0]  # 0.286041
+    assert round(pixels.std(correction=0).item(), 4) == FASHION_MNIST_STD[0]  # 0.353024
     assert (fashion.mean, fashion.std) == (FASHION_MNIST_MEAN, FASHION_MNIST_STD)
     p = fashion.to_pixels(fashion.x_test[:100])
     assert p.min() == 0 and p.max() == 1
@@ -189,12 +197,16 @@ def test_checksums_agree_with_torchvisions_md5_list():
     files are byte for byte the ones torchvision's md5s name, and they hold the bytes `SHA256` names."""
     from torchvision.datasets import FashionMNIST
 
-    gzip_times = {"train-images-idx3-ubyte": 1504176606, "train-labels-idx1-ubyte": 1504176606,  # 2017-08-31
-                  "t10k-images-idx3-ubyte": 1504176627, "t10k-labels-idx1-ubyte": 1504176627}
+    gzip_times = {
+        "train-images-idx3-ubyte": 1504176606,
+        "train-labels-idx1-ubyte": 1504176606,  # 2017-08-31
+        "t10k-images-idx3-ubyte": 1504176627,
+        "t10k-labels-idx1-ubyte": 1504176627,
+    }
     for file, md5 in FashionMNIST.resources:
         name = file.removesuffix(".gz")
         debian = (fm.DEBIAN_DIR / file).read_bytes()
-        assert debian[:4] == b"\x1f\x8b\x08\x00"   # gzip, deflate, no flags: no stored name
+        assert debian[:4] == b"\x1f\x8b\x08\x00"  # gzip, deflate, no flags: no stored name
         header = b"\x1f\x8b\x08\x08" + struct.pack("<I", gzip_times[name]) + debian[8:10] + name.encode() + b"\0"
         assert hashlib.md5(header + debian[10:]).hexdigest() == md5, file
         data = gzip.decompress(debian)
@@ -206,14 +218,14 @@ def test_a_corrupt_copy_of_the_real_files_is_refused_from_the_command_line(tmp_p
     debian = tmp_path / "debian"
     shutil.copytree(fm.DEBIAN_DIR, debian, ignore=lambda folder, names: [n for n in names if n.startswith("train")])
     labels = bytearray(gzip.decompress((debian / "t10k-labels-idx1-ubyte.gz").read_bytes()))
-    labels[8], labels[9] = labels[9], labels[8]   # two test labels swapped: a valid archive, wrong data
+    labels[8], labels[9] = labels[9], labels[8]  # two test labels swapped: a valid archive, wrong data
     assert labels[8] != labels[9]
     (debian / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
-        os.symlink(fm.DEBIAN_DIR / f"{name}.gz", debian / f"{name}.gz")   # the big ones, as they are
+        os.symlink(fm.DEBIAN_DIR / f"{name}.gz", debian / f"{name}.gz")  # the big ones, as they are
     monkeypatch.setattr(fm, "DEBIAN_DIR", debian)
     assert main(["data", "--dataset", "fashion_mnist", "--root", str(tmp_path / "root"), "--source", "debian"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]   # progress lines ("ddlab: ...") may come first
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # progress lines ("ddlab: ...") may come first
     assert err.startswith("ddlab: error: could not get Fashion-MNIST")
     assert f"{debian / 't10k-labels-idx1-ubyte.gz'} fails its sha256 check" in err
     assert "apt-get install dataset-fashion-mnist" in err
@@ -221,15 +233,25 @@ def test_a_corrupt_copy_of_the_real_files_is_refused_from_the_command_line(tmp_p
 
 # ----------------------------------------------------------------- every method, and the command line
 
-TINY = {   # each method at its smallest: 2 iterations in a second or two on a CPU (DC/DSA: more when cold)
+TINY = {  # each method at its smallest: 2 iterations in a second or two on a CPU (DC/DSA: more when cold)
     "dc": DC(width=8, real_batch=32, outer_loop=1, inner_loop=1, iterations=2, validation_epochs=2),
     "dsa": DSA(width=8, real_batch=32, outer_loop=1, inner_loop=1, iterations=2, validation_epochs=2),
     "dd": DD(init="fixed", ipc=1, steps=1, epochs=1, real_batch=32, iterations=2),
     "dm": DM(width=8, real_batch=32, iterations=2, validation_epochs=2),
     "idc": IDC(width=8, real_batch=32, net_examples=64, inner_loop=1, iterations=2, validation_epochs=2),
     "kip": KIP(real_batch=100, iterations=2),
-    "mtt": MTT(ipc=1, syn_steps=2, expert_epochs_matched=1, max_start_epoch=1, n_experts=1, expert_epochs=2,
-               width=8, expert_examples=256, expert_batch=128, iterations=2),
+    "mtt": MTT(
+        ipc=1,
+        syn_steps=2,
+        expert_epochs_matched=1,
+        max_start_epoch=1,
+        n_experts=1,
+        expert_epochs=2,
+        width=8,
+        expert_examples=256,
+        expert_batch=128,
+        iterations=2,
+    ),
     "sre2l": SRe2L(width=8, teacher_epochs=1, teacher_examples=512, iterations=2, validation_epochs=2),
 }
 
@@ -241,7 +263,7 @@ def test_every_method_has_a_tiny_config_here():
 
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_every_method_distils_fashion_mnist(fashion, name, tmp_path, monkeypatch):
-    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))   # MTT's experts are cached there, not in the real cache
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))  # MTT's experts are cached there, not in the real cache
     events = []
     # validate=False: the validation checks train networks at the method's full width (KIP's alone
     # takes 15 s); evaluating a Fashion-MNIST set is the command-line test's job, below
@@ -256,14 +278,35 @@ def test_every_method_distils_fashion_mnist(fashion, name, tmp_path, monkeypatch
 
 def test_the_command_line_distils_and_evaluates_on_fashion_mnist(fashion, tmp_path, capsys):
     out = tmp_path / "dd.pt"
-    argv = ["distill", "dd", "--dataset", "fashion_mnist", "--init", "fixed", "--steps", "1", "--epochs", "1",
-            "--iterations", "2", "--real-batch", "32", "--n-models", "1", "--eval-models", "1", "--out", str(out),
-            "--device", "cpu"]
+    argv = [
+        "distill",
+        "dd",
+        "--dataset",
+        "fashion_mnist",
+        "--init",
+        "fixed",
+        "--steps",
+        "1",
+        "--epochs",
+        "1",
+        "--iterations",
+        "2",
+        "--real-batch",
+        "32",
+        "--n-models",
+        "1",
+        "--eval-models",
+        "1",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     made = SyntheticSet.load(out)
     assert made.config["dataset"] == "fashion_mnist" and "--dataset fashion_mnist" in made.config["command"]
     capsys.readouterr()
-    assert main(["evaluate", str(out), "--n-models", "1", "--device", "cpu"]) == 0   # on the set's own dataset
+    assert main(["evaluate", str(out), "--n-models", "1", "--device", "cpu"]) == 0  # on the set's own dataset
     assert capsys.readouterr().out.startswith(f"{out}: ")
     assert main(["evaluate", str(out), "--dataset", "mnist", "--n-models", "1", "--device", "cpu"]) == 2
     assert "made on 'fashion_mnist', not 'mnist'" in capsys.readouterr().err
@@ -278,8 +321,29 @@ def test_an_mnist_set_is_refused_on_fashion_mnist(fashion, tmp_path, capsys):
     assert main(["evaluate", path, "--dataset", "FASHION_MNIST", "--n-models", "1", "--device", "cpu"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "made on 'mnist', not 'fashion_mnist'" in err
-    assert main(["distill", "dd", "--dataset", "fashion_mnist", "--init", "fixed", "--ipc", "1", "--steps", "1",
-                 "--start-from", "dd_fixed_mnist_10", "--out", str(tmp_path / "dd.pt"), "--device", "cpu"]) == 2
+    assert (
+        main(
+            [
+                "distill",
+                "dd",
+                "--dataset",
+                "fashion_mnist",
+                "--init",
+                "fixed",
+                "--ipc",
+                "1",
+                "--steps",
+                "1",
+                "--start-from",
+                "dd_fixed_mnist_10",
+                "--out",
+                str(tmp_path / "dd.pt"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 2
+    )
     assert "made on 'mnist', not 'fashion_mnist'" in capsys.readouterr().err
     assert not (tmp_path / "dd.pt").exists()
 

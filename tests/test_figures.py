@@ -1,6 +1,7 @@
 """Notebook 01-04's figures (ddlab.figures.dd): the unroll graph, the measured cost of unrolling, and
 the poison's effect on its victim. The cost is checked against what it must be: the memory kept for
 the backward pass is exactly the graph's saved tensors, and it grows by the same amount per step."""
+
 import dataclasses
 
 import matplotlib
@@ -24,10 +25,10 @@ def test_the_graph_names_every_weight_and_the_real_loss():
 
 
 def test_graph_bytes_counts_each_saved_storage_once():
-    x = torch.randn(100, requires_grad=True)                   # 400 bytes
-    w = torch.randn(100, requires_grad=True)                   # 400 bytes
-    assert dd_figures.graph_bytes((x * w).sum()) == 800       # mul saves both
-    assert dd_figures.graph_bytes((x * x).sum()) == 400       # the same storage, counted once
+    x = torch.randn(100, requires_grad=True)  # 400 bytes
+    w = torch.randn(100, requires_grad=True)  # 400 bytes
+    assert dd_figures.graph_bytes((x * w).sum()) == 800  # mul saves both
+    assert dd_figures.graph_bytes((x * x).sum()) == 400  # the same storage, counted once
 
 
 def test_unroll_memory_grows_by_the_same_amount_per_step(mnist):
@@ -46,15 +47,19 @@ def test_unroll_memory_grows_by_the_same_amount_per_step(mnist):
 def test_poison_predictions_count_the_source_digits_and_zero_steps_change_nothing(mnist):
     generator = torch.Generator().manual_seed(0)
     config = DD(init="fixed", ipc=1, steps=1, epochs=1, attack=(3, 8))
-    poison = SyntheticSet(torch.randn(10, 1, 28, 28, generator=generator).to(mnist.device),
-                          torch.arange(10, device=mnist.device), torch.zeros(1, device=mnist.device),
-                          {"method": "dd", **dataclasses.asdict(config), "dataset": "mnist"})
+    poison = SyntheticSet(
+        torch.randn(10, 1, 28, 28, generator=generator).to(mnist.device),
+        torch.arange(10, device=mnist.device),
+        torch.zeros(1, device=mnist.device),
+        {"method": "dd", **dataclasses.asdict(config), "dataset": "mnist"},
+    )
     counts = dd_figures.poison_predictions(poison, mnist)
     threes = int((mnist.y_test == 3).sum())
     assert counts["before"].sum() == threes and counts["after"].sum() == threes
-    assert torch.equal(counts["before"], counts["after"])      # step size zero: the victim is unchanged
-    moved = dd_figures.poison_predictions(dataclasses.replace(poison, lrs=torch.full((1,), 5.0, device=mnist.device)),
-                                          mnist)
+    assert torch.equal(counts["before"], counts["after"])  # step size zero: the victim is unchanged
+    moved = dd_figures.poison_predictions(
+        dataclasses.replace(poison, lrs=torch.full((1,), 5.0, device=mnist.device)), mnist
+    )
     assert not torch.equal(moved["before"], moved["after"])
     figure = dd_figures.plot_poison(poison, mnist, counts)
-    assert len(figure.axes) == 11                             # ten images and the bar chart
+    assert len(figure.axes) == 11  # ten images and the bar chart

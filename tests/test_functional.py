@@ -1,4 +1,5 @@
 """The functional core against trusted references: finite differences and a plain loop."""
+
 import pytest
 import torch
 from torch.func import functional_call
@@ -24,11 +25,11 @@ def _tiny_problem(dtype=torch.float64):
     g = torch.Generator().manual_seed(0)
     net = _SmoothConvNet().to(dtype)
     params = {k: v.to(dtype) for k, v in init_params(net, "xavier", g).items()}
-    x_syn = torch.randn(2, 4, 1, 28, 28, generator=g, dtype=dtype)      # 2 steps of 4 images
+    x_syn = torch.randn(2, 4, 1, 28, 28, generator=g, dtype=dtype)  # 2 steps of 4 images
     y_syn = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7]])
     x_real = torch.randn(16, 1, 28, 28, generator=g, dtype=dtype)
     y_real = torch.randint(0, 10, (16,), generator=g)
-    lrs = torch.tensor([0.05, 0.03, 0.04, 0.02], dtype=dtype)           # 2 steps x 2 epochs
+    lrs = torch.tensor([0.05, 0.03, 0.04, 0.02], dtype=dtype)  # 2 steps x 2 epochs
     return net, params, x_syn, y_syn, x_real, y_real, lrs
 
 
@@ -57,8 +58,10 @@ def test_meta_gradient_matches_central_finite_differences():
         e = torch.zeros_like(lrs)
         e[i] = eps
         with torch.no_grad():
-            numeric = (_outer(net, params, x_syn, y_syn, x_real, y_real, lrs + e)
-                       - _outer(net, params, x_syn, y_syn, x_real, y_real, lrs - e)) / (2 * eps)
+            numeric = (
+                _outer(net, params, x_syn, y_syn, x_real, y_real, lrs + e)
+                - _outer(net, params, x_syn, y_syn, x_real, y_real, lrs - e)
+            ) / (2 * eps)
         assert abs(numeric - g_lr[i]) / abs(numeric) <= 1e-4
 
 
@@ -67,7 +70,7 @@ def test_meta_gradient_reaches_the_first_step_through_later_ones():
     from what you get when the graph is cut after the first step."""
     net, params, x_syn, y_syn, x_real, y_real, lrs = _tiny_problem()
     x_syn.requires_grad_(True)
-    full, = torch.autograd.grad(_outer(net, params, x_syn, y_syn, x_real, y_real, lrs), x_syn)
+    (full,) = torch.autograd.grad(_outer(net, params, x_syn, y_syn, x_real, y_real, lrs), x_syn)
     assert full[0].abs().sum() > 0 and full[1].abs().sum() > 0
 
 
@@ -83,7 +86,7 @@ def test_unroll_is_plain_sgd():
 
 def test_unroll_reports_the_weights_after_every_step():
     net, params, x_syn, y_syn, _, _, lrs = _tiny_problem()
-    batches = [(x_syn[0], y_syn[0]), (x_syn[1], y_syn[1])] * 2                   # 2 steps x 2 epochs
+    batches = [(x_syn[0], y_syn[0]), (x_syn[1], y_syn[1])] * 2  # 2 steps x 2 epochs
     path = []
     final = unroll(net, params, batches, lrs, create_graph=False, on_step=path.append)
     assert len(path) == len(batches) and path[-1] is final
@@ -126,8 +129,9 @@ def test_train_many_learns_a_separable_problem():
     prototypes = torch.randn(10, 1, 28, 28, generator=g)
     y = torch.arange(200) % 10
     x = prototypes[y] + 0.3 * torch.randn(200, 1, 28, 28, generator=g)
-    trained = train_many(net, sample_inits(net, 4, "default", g), x, y,
-                         Schedule(epochs=5, batch_size=32, lr=0.05, momentum=0.9), g)
+    trained = train_many(
+        net, sample_inits(net, 4, "default", g), x, y, Schedule(epochs=5, batch_size=32, lr=0.05, momentum=0.9), g
+    )
     assert (accuracy_many(net, trained, x, y) > 0.95).all()
 
 
@@ -141,6 +145,7 @@ def test_a_big_batchs_gradient_is_summed_over_micro_batches_and_equals_the_whole
 
     from ddlab import ConvNet
     from ddlab.functional import MICRO_BATCH, batch_grad, loss
+
     net = ConvNet(width=4).double()
     params = {k: v.detach().clone() for k, v in net.named_parameters()}
     x = torch.randn(2 * MICRO_BATCH + 7, 1, 28, 28, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
@@ -148,7 +153,7 @@ def test_a_big_batchs_gradient_is_summed_over_micro_batches_and_equals_the_whole
     chunked, whole = batch_grad(net, params, x, y), grad(loss, argnums=1)(net, params, x, y)
     for name in whole:
         assert torch.allclose(chunked[name], whole[name], rtol=1e-10, atol=1e-12), name
-    soft = torch.softmax(torch.randn(x.shape[0], 10, dtype=torch.float64), dim=1)     # learned labels too
+    soft = torch.softmax(torch.randn(x.shape[0], 10, dtype=torch.float64), dim=1)  # learned labels too
     chunked, whole = batch_grad(net, params, x, soft), grad(loss, argnums=1)(net, params, x, soft)
     assert all(torch.allclose(chunked[n], whole[n], rtol=1e-10, atol=1e-12) for n in whole)
 

@@ -1,5 +1,6 @@
 """benchmarks/hot_loops.py: its FLOP and byte counts are the analytic ones, and its smallest
 setting runs and prints a row per loop."""
+
 import importlib.util
 import re
 import sys
@@ -16,7 +17,7 @@ def hot_loops():
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "hot_loops.py"
     spec = importlib.util.spec_from_file_location("hot_loops", path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["hot_loops"] = module          # its dataclass looks itself up there
+    sys.modules["hot_loops"] = module  # its dataclass looks itself up there
     spec.loader.exec_module(module)
     yield module
     del sys.modules["hot_loops"]
@@ -24,7 +25,7 @@ def hot_loops():
 
 def test_a_convnet_forward_counts_the_multiply_adds_of_its_convs_and_linear_layer(hot_loops):
     net, n, width = make_net("convnet", width=8), 3, 8
-    convs = 9 * 1 * width * 32 * 32 + 9 * width * width * (16 * 16 + 8 * 8)   # MNIST pads to 32x32
+    convs = 9 * 1 * width * 32 * 32 + 9 * width * width * (16 * 16 + 8 * 8)  # MNIST pads to 32x32
     linear = width * 4 * 4 * 10
     counted = hot_loops.count(lambda: net(torch.zeros(n, 1, 28, 28)))
     assert counted.flops == 2 * n * (convs + linear)
@@ -34,11 +35,11 @@ def test_a_convnet_forward_counts_the_multiply_adds_of_its_convs_and_linear_laye
 def test_bytes_count_what_an_operator_reads_and_writes(hot_loops):
     a, b = torch.ones(1000), torch.ones(1000)
     with hot_loops.ByteCounter() as out_of_place:
-        a + b                                        # reads two, writes one
+        a + b  # reads two, writes one
     with hot_loops.ByteCounter() as in_place:
-        a.relu_()                                    # reads and writes one
+        a.relu_()  # reads and writes one
     with hot_loops.ByteCounter() as view:
-        a.view(10, 100)                              # moves nothing new but the one tensor
+        a.view(10, 100)  # moves nothing new but the one tensor
     assert (out_of_place.bytes, in_place.bytes, view.bytes) == (12000, 8000, 4000)
 
 

@@ -2,6 +2,7 @@
 ``# algorithm box: Hutchinson``) equals `ddlab.analysis.hessian.hessian_trace` on the same probes,
 within float32 rounding (`ddlab.boxes`, as the notebook compares them), and stays within the 20 lines
 the course allows."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,11 @@ MARKER = "# algorithm box: Hutchinson"
 
 
 def box_source() -> str:
-    cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if c.cell_type == "code" and c.source.lstrip().startswith(MARKER)]
+    cells = [
+        c.source
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code" and c.source.lstrip().startswith(MARKER)
+    ]
     assert len(cells) == 1, f"expected one cell starting with {MARKER!r}, found {len(cells)}"
     return cells[0]
 
@@ -34,9 +38,13 @@ def test_the_box_equals_the_package_on_the_same_probes(mnist):
     exec(compile(box_source(), str(NOTEBOOK), "exec"), namespace)
     for arch, n in (("lenet", 64), ("mlp", 32)):
         net = make_net(arch, *mnist.net_args, width=8)
-        theta = {k: p[0] for k, p in sample_inits(net, 1, "default", torch.Generator().manual_seed(3), mnist.device).items()}
+        theta = {
+            k: p[0] for k, p in sample_inits(net, 1, "default", torch.Generator().manual_seed(3), mnist.device).items()
+        }
         x, y = mnist.x_train[:n], mnist.y_train[:n]
         with full_float32() as assert_same:
             ours = namespace["hutchinson_trace"](net, theta, x, y, 6, torch.Generator().manual_seed(5))
-            package = hessian_trace(net, {k: p[None] for k, p in theta.items()}, x, y, 6, torch.Generator().manual_seed(5))[0]
+            package = hessian_trace(
+                net, {k: p[None] for k, p in theta.items()}, x, y, 6, torch.Generator().manual_seed(5)
+            )[0]
             assert_same(ours, package, f"the trace estimate of a {arch}")

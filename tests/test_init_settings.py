@@ -1,6 +1,7 @@
 """Wang et al.'s four init settings as options of DD and of evaluation: what `draw_inits` returns,
 the distilling/unseen split of the pretrained pool, evaluation under each setting, the transfer
 matrix and its heat map, and the bad-input errors."""
+
 import dataclasses
 
 import pytest
@@ -17,8 +18,9 @@ from ddlab.sources.pretrained import Pool
 
 # A tiny pool (4 networks: 2 for distilling, 2 unseen) from the offline source, built once and
 # then cached under the data root like MNIST.
-BASE = DD(ipc=1, steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2,
-          pretrain_source="digits")
+BASE = DD(
+    ipc=1, steps=1, epochs=2, n_nets=2, real_batch=64, iterations=2, pool_size=4, pool_train=2, pretrain_source="digits"
+)
 SETTINGS = ("fixed", "random", "fixed_pretrained", "random_pretrained")
 
 
@@ -40,7 +42,7 @@ def fixed_set(mnist, pool):
 def _subset_of(drawn, part):
     """Index into `part` of every drawn network (each must be one of them)."""
     flat = lambda p: torch.cat([v.flatten(1) for v in p.values()], dim=1)  # noqa: E731
-    matches = (flat(drawn)[:, None] == flat(part)[None]).all(-1)          # (drawn, part)
+    matches = (flat(drawn)[:, None] == flat(part)[None]).all(-1)  # (drawn, part)
     assert matches.any(1).all(), "a drawn network is not in the part it should come from"
     return matches.float().argmax(1).tolist()
 
@@ -53,9 +55,9 @@ def test_draw_inits_gives_stacked_inits_for_all_four_settings(mnist, pool):
     for setting, params in drawn.items():
         assert {k: v.shape[1:] for k, v in params.items()} == shapes, setting
         assert all(v.shape[0] == 2 and v.device == mnist.device for v in params.values())
-    for single in ("fixed", "fixed_pretrained"):                   # one network, repeated
+    for single in ("fixed", "fixed_pretrained"):  # one network, repeated
         assert all(torch.equal(v[0], v[1]) for v in drawn[single].values())
-    for several in ("random", "random_pretrained"):                # different networks
+    for several in ("random", "random_pretrained"):  # different networks
         assert not torch.equal(drawn[several]["fc3.weight"][0], drawn[several]["fc3.weight"][1])
     # fixed_pretrained is pool network 0, which was pretrained from exactly the fixed init
     assert all(torch.equal(drawn["fixed_pretrained"][k][0], pool.params[k][0]) for k in shapes)
@@ -69,14 +71,17 @@ def test_distilling_and_unseen_networks_never_overlap(mnist, pool):
     unseen = inits.pool_part(BASE.inits(), mnist, "test")
     assert distilling["fc3.bias"].shape[0] == 2 and unseen["fc3.bias"].shape[0] == 2
     everything = {k: torch.cat([distilling[k], unseen[k]]) for k in distilling}
-    assert sorted(_subset_of(everything, pool.params)) == [0, 1, 2, 3]      # a partition of the pool
+    assert sorted(_subset_of(everything, pool.params)) == [0, 1, 2, 3]  # a partition of the pool
     for seed in range(5):
         g = torch.Generator().manual_seed(seed)
-        _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g), distilling)   # default use: distill
+        _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g), distilling)  # default use: distill
         _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g, use="distill"), distilling)
         _subset_of(inits.draw_inits(spec("random_pretrained", BASE), mnist, 2, g, use="test"), unseen)
-    with pytest.raises(ValueError, match=r"random_pretrained has 2 networks for 'test' \(pool_size=4, "
-                                         r"pool_train=2\); cannot draw 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"random_pretrained has 2 networks for 'test' \(pool_size=4, "
+        r"pool_train=2\); cannot draw 3",
+    ):
         inits.draw_inits(spec("random_pretrained", BASE), mnist, 3, torch.Generator(), use="test")
 
 
@@ -93,7 +98,7 @@ def test_distilling_under_random_pretrained_never_touches_an_unseen_network(mnis
     monkeypatch.setattr(inits, "pool", lambda c, d: _poisoned(pool, slice(2, 4)))
     result = distill(config, mnist, seed=0, eval_every=10, progress=False)
     assert all(torch.isfinite(torch.tensor(result.history["loss"])))
-    assert result.config["pretrain_source"] == "digits"      # the saved set names its source digits
+    assert result.config["pretrain_source"] == "digits"  # the saved set names its source digits
     monkeypatch.setattr(inits, "pool", lambda c, d: _poisoned(pool, slice(0, 2)))
     with pytest.raises(ddlab.DivergenceError, match="iteration 1"):
         distill(config, mnist, seed=0, progress=False)
@@ -115,8 +120,9 @@ def test_evaluate_under_all_four_settings(mnist, fixed_set):
     by_hand = accuracy_many(net, {k: torch.stack([t[k] for t in trained]) for k in trained[0]}, *on)
     assert torch.allclose(scores["random_pretrained"].accuracies.sort().values, by_hand.sort().values)
     # asked for more networks than are unseen (default n_models=20), it evaluates all the unseen ones
-    assert torch.equal(evaluate(fixed_set, mnist, init="random_pretrained", on=on).accuracies,
-                       scores["random_pretrained"].accuracies)
+    assert torch.equal(
+        evaluate(fixed_set, mnist, init="random_pretrained", on=on).accuracies, scores["random_pretrained"].accuracies
+    )
 
 
 def test_transfer_matrix_and_its_heat_map(mnist, fixed_set):
@@ -127,7 +133,7 @@ def test_transfer_matrix_and_its_heat_map(mnist, fixed_set):
     assert matrix.rows == ("fixed", "random") and matrix.columns == settings
     assert matrix.mean.shape == matrix.std.shape == (2, 3)
     assert matrix.mean[1, 2] == pytest.approx(evaluate(random_set, mnist, "random_pretrained", 2, on=on).mean)
-    assert torch.all(matrix.std[:, 0] == 0) and torch.all(matrix.std[:, 1:] > 0)   # one fixed net vs two
+    assert torch.all(matrix.std[:, 0] == 0) and torch.all(matrix.std[:, 1:] > 0)  # one fixed net vs two
     assert str(matrix).splitlines()[1].startswith("fixed") and "±" in str(matrix)
 
     ax = plot_transfer(matrix)
@@ -141,17 +147,24 @@ def test_transfer_matrix_and_its_heat_map(mnist, fixed_set):
         transfer_matrix({}, mnist)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    (dict(init="pretrained"), "DD.init='pretrained' is not allowed; use one of: fixed, random, "
-                              "fixed_pretrained, random_pretrained"),
-    (dict(pool_size=0), "DD.pool_size must be a positive integer, got 0"),
-    (dict(pool_train=30, pool_size=30), "DD.pool_train=30 leaves no unseen network for testing; it must be "
-                                        "smaller than DD.pool_size=30"),
-    (dict(init="random_pretrained", n_nets=5, pool_train=4), "DD.n_nets=5 is more than the DD.pool_train=4"),
-    (dict(pretrain_source="emnist"), "DD.pretrain_source='emnist' is not allowed; use one of: auto, usps, digits"),
-    (dict(steps=0), "DD.steps must be a positive integer, got 0"),
-    (dict(epochs=-2), "DD.epochs must be a positive integer, got -2"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (
+            dict(init="pretrained"),
+            "DD.init='pretrained' is not allowed; use one of: fixed, random, fixed_pretrained, random_pretrained",
+        ),
+        (dict(pool_size=0), "DD.pool_size must be a positive integer, got 0"),
+        (
+            dict(pool_train=30, pool_size=30),
+            "DD.pool_train=30 leaves no unseen network for testing; it must be smaller than DD.pool_size=30",
+        ),
+        (dict(init="random_pretrained", n_nets=5, pool_train=4), "DD.n_nets=5 is more than the DD.pool_train=4"),
+        (dict(pretrain_source="emnist"), "DD.pretrain_source='emnist' is not allowed; use one of: auto, usps, digits"),
+        (dict(steps=0), "DD.steps must be a positive integer, got 0"),
+        (dict(epochs=-2), "DD.epochs must be a positive integer, got -2"),
+    ],
+)
 def test_bad_config_values_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):
         DD(**overrides)
@@ -168,10 +181,21 @@ def test_bad_settings_uses_and_data_are_named(mnist, fixed_set):
         inits.pool_part(BASE.inits(), mnist, "eval")
     with pytest.raises(ValueError, match="number of initialisations must be positive, got 0"):
         inits.draw_inits(spec("fixed", BASE), mnist, 0, g)
-    colour = Dataset("tiny", torch.zeros(10, 3, 8, 8), torch.arange(10), torch.zeros(2, 3, 8, 8), torch.arange(2),
-                     (0.5,) * 3, (0.2,) * 3, tuple("abcdefghij"))
-    with pytest.raises(ValueError, match=r"pretrained init settings need 1x28x28 images in 10 classes .* "
-                                         r"tiny has \(3, 8, 8\) in 10"):
+    colour = Dataset(
+        "tiny",
+        torch.zeros(10, 3, 8, 8),
+        torch.arange(10),
+        torch.zeros(2, 3, 8, 8),
+        torch.arange(2),
+        (0.5,) * 3,
+        (0.2,) * 3,
+        tuple("abcdefghij"),
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"pretrained init settings need 1x28x28 images in 10 classes .* "
+        r"tiny has \(3, 8, 8\) in 10",
+    ):
         inits.draw_inits(spec("fixed_pretrained", BASE), colour, 1, g)
 
 

@@ -1,5 +1,6 @@
 """Notebook 02's recipe: valid under all four init settings in every profile, and larger in the
 larger profiles."""
+
 import dataclasses
 
 import pytest
@@ -13,9 +14,9 @@ def test_the_recipe_is_valid_under_every_init_setting(monkeypatch, name):
     monkeypatch.setenv(profile.ENV_VAR, name)
     config = recipes.dd_init_settings_mnist_10()
     assert config.init == "random" and config.ipc * config.steps * 10 == 10
-    assert config.n_nets <= config.pool_train < config.pool_size   # random_pretrained draws from seen networks
+    assert config.n_nets <= config.pool_train < config.pool_size  # random_pretrained draws from seen networks
     for setting in INIT_SETTINGS:
-        dataclasses.replace(config, init=setting)   # DD validates itself in __post_init__: raises if invalid
+        dataclasses.replace(config, init=setting)  # DD validates itself in __post_init__: raises if invalid
 
 
 def test_the_recipe_grows_with_the_profile(monkeypatch):

@@ -2,6 +2,7 @@
 bit for bit the one out-of-place ReLUs give — plain autograd, `torch.func.grad` under `vmap` (what
 `train_many` vectorises), the second-order meta-gradient through `unroll`, and forward-over-reverse
 (the Hessian-vector products of `ddlab.analysis.hessian`)."""
+
 from contextlib import contextmanager
 
 import pytest
@@ -47,7 +48,7 @@ def _gradients(net, params, x, y):
     first = {k: v[0] for k, v in params.items()}
     images = x[0].clone().requires_grad_()
     final = unroll(net, first, [(images, y[0]), (images.flip(0), y[0])], [0.1, 0.1])
-    meta, = torch.autograd.grad(loss(net, final, x[1], y[1]), images)
+    (meta,) = torch.autograd.grad(loss(net, final, x[1], y[1]), images)
     tangent = {k: torch.ones_like(v) for k, v in first.items()}
     _, hvp = jvp(lambda p: grad(loss, argnums=1)(net, p, x[2], y[2]), (first,), (tangent,))
     return per_network, meta, hvp

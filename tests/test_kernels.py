@@ -1,5 +1,6 @@
 """The closed-form infinite-width kernels against wide random networks, and KRR / Label Solve
 against direct linear-algebra solves."""
+
 import math
 
 import pytest
@@ -17,8 +18,8 @@ TOLERANCE = 0.1
 
 def inputs() -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(6, 20, generator=g, dtype=torch.float64)   # (6, D)
-    x[1] = -0.5 * x[0] + 0.2 * x[1]                             # a strongly (anti-)correlated pair
+    x = torch.randn(6, 20, generator=g, dtype=torch.float64)  # (6, D)
+    x[1] = -0.5 * x[0] + 0.2 * x[1]  # a strongly (anti-)correlated pair
     return x
 
 
@@ -52,12 +53,12 @@ def test_nngp_matches_wide_random_networks():
     x, g = inputs(), torch.Generator().manual_seed(1)
     estimate = 0
     for _ in range(16):
-        features = torch.relu(hidden(draw_network([20] + [WIDTH] * DEPTH, g), x, DEPTH))   # (6, WIDTH)
+        features = torch.relu(hidden(draw_network([20] + [WIDTH] * DEPTH, g), x, DEPTH))  # (6, WIDTH)
         estimate = estimate + (kernels.WEIGHT_VAR * features @ features.T / WIDTH + kernels.BIAS_VAR) / 16
     exact, _ = kernels.relu_kernels(x, x, DEPTH)
     assert normalised_error(estimate, exact) < TOLERANCE
     wrong_depth, _ = kernels.relu_kernels(x, x, DEPTH + 1)
-    assert normalised_error(estimate, wrong_depth) > TOLERANCE   # the check can tell depths apart
+    assert normalised_error(estimate, wrong_depth) > TOLERANCE  # the check can tell depths apart
 
 
 def test_ntk_matches_parameter_gradients_of_wide_networks():
@@ -71,7 +72,7 @@ def test_ntk_matches_parameter_gradients_of_wide_networks():
     estimate = 0
     for _ in range(4):
         gradients = vmap(grad(output), in_dims=(None, 0))(draw_network([20] + [WIDTH] * DEPTH + [1], g), x)
-        jacobian = torch.cat([v.flatten(1) for v in gradients.values()], 1)          # (6, parameters)
+        jacobian = torch.cat([v.flatten(1) for v in gradients.values()], 1)  # (6, parameters)
         estimate = estimate + jacobian @ jacobian.T / 4
     _, exact = kernels.relu_kernels(x, x, DEPTH)
     assert normalised_error(estimate, exact) < TOLERANCE
@@ -107,35 +108,41 @@ def test_krr_prediction_matches_a_direct_solve_with_the_trace_scaled_ridge():
 def test_label_solve_matches_least_squares_on_the_krr_map():
     k_ts, k_ss, y_t = support_problem()
     reg = 0.01
-    krr_map = k_ts @ torch.linalg.inv(kernels.regularised(k_ss, reg))            # (T, S): y_s -> predictions
+    krr_map = k_ts @ torch.linalg.inv(kernels.regularised(k_ss, reg))  # (T, S): y_s -> predictions
     direct = torch.linalg.lstsq(krr_map, y_t, driver="gelsd").solution
     solved = kernels.label_solve(k_ts, k_ss, y_t, reg)
     torch.testing.assert_close(solved, direct, rtol=1e-6, atol=1e-8)
     loss = ((kernels.krr_predict(k_ts, k_ss, solved, reg) - y_t) ** 2).sum()
     nudged = ((kernels.krr_predict(k_ts, k_ss, solved + 1e-3, reg) - y_t) ** 2).sum()
-    assert loss < nudged                                                         # a minimum, not just a solution
+    assert loss < nudged  # a minimum, not just a solution
 
 
 def test_accuracy_in_chunks_equals_one_pass():
     g = torch.Generator().manual_seed(5)
     support, targets = torch.randn(6, 1, 5, 5, generator=g), torch.randn(6, 3, generator=g)
     test, labels = torch.randn(50, 1, 5, 5, generator=g), torch.randint(0, 3, (50,), generator=g)
-    predicted = kernels.krr_predict(kernels.kernel("nngp", test, support, 2), kernels.kernel("nngp", support, support, 2),
-                                    targets.double(), 1e-6)
+    predicted = kernels.krr_predict(
+        kernels.kernel("nngp", test, support, 2), kernels.kernel("nngp", support, support, 2), targets.double(), 1e-6
+    )
     expected = (predicted.argmax(1) == labels).double().mean().item()
     assert kernels.accuracy(support, targets, test, labels, "nngp", 2, 1e-6, chunk=7) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: kernels.kernel("rbf", torch.zeros(2, 3), torch.zeros(2, 3)), "unknown kernel 'rbf'"),
-    (lambda: kernels.relu_kernels(torch.zeros(2, 3), torch.zeros(2, 4)), "equally sized inputs"),
-    (lambda: kernels.relu_kernels(torch.zeros(2, 3), torch.zeros(2, 3), depth=0), "depth must be a positive"),
-    (lambda: kernels.krr_predict(torch.zeros(4, 3), torch.eye(2), torch.zeros(2, 1)), "shapes do not chain"),
-    (lambda: kernels.regularised(torch.eye(2), -1.0), "reg must be >= 0"),
-    (lambda: kernels.label_solve(torch.zeros(2, 3), torch.eye(3), torch.zeros(2, 1)), "at least as many target"),
-    (lambda: kernels.accuracy(torch.zeros(2, 3), torch.zeros(2, 2), torch.zeros(4, 3), torch.zeros(4), chunk=0),
-     "chunk must be"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: kernels.kernel("rbf", torch.zeros(2, 3), torch.zeros(2, 3)), "unknown kernel 'rbf'"),
+        (lambda: kernels.relu_kernels(torch.zeros(2, 3), torch.zeros(2, 4)), "equally sized inputs"),
+        (lambda: kernels.relu_kernels(torch.zeros(2, 3), torch.zeros(2, 3), depth=0), "depth must be a positive"),
+        (lambda: kernels.krr_predict(torch.zeros(4, 3), torch.eye(2), torch.zeros(2, 1)), "shapes do not chain"),
+        (lambda: kernels.regularised(torch.eye(2), -1.0), "reg must be >= 0"),
+        (lambda: kernels.label_solve(torch.zeros(2, 3), torch.eye(3), torch.zeros(2, 1)), "at least as many target"),
+        (
+            lambda: kernels.accuracy(torch.zeros(2, 3), torch.zeros(2, 2), torch.zeros(4, 3), torch.zeros(4), chunk=0),
+            "chunk must be",
+        ),
+    ],
+)
 def test_bad_input_raises_one_line_errors(call, message):
     with pytest.raises(ValueError, match=message) as error:
         call()

@@ -1,6 +1,7 @@
 """The package's layout keeps the promises of the README's repository map: methods are leaves, no
 module imports its way back into itself (not even from inside a function), and every module is
 on the map a newcomer reads to find where things are."""
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,7 @@ def _imported(module: str, file: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join(anchor + ([node.module] if node.module else []))
             found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names}
     return {name for name in found if name in MODULES and name != module}
@@ -54,7 +55,7 @@ def _cycle() -> list[str] | None:
         path.append(module)
         for target in sorted(GRAPH[module]):
             if state.get(target) == "open":
-                return path[path.index(target):] + [target]
+                return path[path.index(target) :] + [target]
             if target not in state and (found := visit(target)):
                 return found
         state[module] = "done"

@@ -5,6 +5,7 @@ update path is broken on purpose. Each widget's picture and status line are reco
 change (traitlets observers, as the browser test's MutationObserver records the page) and judged by
 the same functions as in the browser (live_view_checks.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,7 @@ def run(mnist):
     for name, show in BROKEN.items():
         view = views[name] = LiveView(every=0)
         view._show = lambda frame, view=view, show=show: show(view, frame)
-    recorded = {name: (view, watch(view)) for name, view in views.items()}   # builds the widgets
+    recorded = {name: (view, watch(view)) for name, view in views.items()}  # builds the widgets
     distill(TINY, mnist, callbacks=list(views.values()), seed=0, progress=False, eval_examples=500)
     return recorded
 
@@ -87,6 +88,7 @@ def test_freezing_half_way_is_seen_in_the_picture_too(run):
 
 def scrub(replay, positions) -> list[ReplayStep]:
     """Move the slider through `positions`, recording what the replay shows before and after each."""
+
     def now():
         return ReplayStep(replay.slider.value, picture(replay.image.value), replay.label.value)
 
@@ -106,7 +108,7 @@ def test_working_replay_passes(run):
 def test_replay_that_does_not_swap_pictures_is_rejected(run):
     view, samples = run["working"]
     replay = view.replay()
-    replay._draw = lambda i: None                                   # the slider moves, nothing else
+    replay._draw = lambda i: None  # the slider moves, nothing else
     problems = replay_problems(scrub(replay, [1, replay.slider.max]), samples[-1].picture)
     assert "slider 0 -> 1: the picture did not change" in problems, problems
     assert any("not the picture the live view ended on" in p for p in problems), problems
@@ -117,8 +119,9 @@ def test_checks_on_handmade_observations():
     backwards = [Sample(t, f"p{t}", f"iteration {i}/4") for t, i in enumerate([1, 3, 2, 4])]
     assert live_view_problems(backwards) == ["the iteration went backwards: [1, 3, 2, 4]"]
     still = [ReplayStep(0, "a", "iteration 1/4"), ReplayStep(0, "a", "iteration 1/4")]
-    assert replay_problems(still) == ["slider 0 -> 0: the slider did not move forward",
-                                      "slider 0 -> 0: the picture did not change",
-                                      "slider 0 -> 0: the status did not advance "
-                                      "('iteration 1/4' -> 'iteration 1/4')"]
+    assert replay_problems(still) == [
+        "slider 0 -> 0: the slider did not move forward",
+        "slider 0 -> 0: the picture did not change",
+        "slider 0 -> 0: the status did not advance ('iteration 1/4' -> 'iteration 1/4')",
+    ]
     assert replay_problems(still[:1]) == ["the slider was moved 0 times, want >= 1"]

@@ -1,6 +1,7 @@
 """The course recipes of notebooks 05-07 (DC, DSA, DM) and the per-class weight gradient they show:
 budgets follow the profile (full = the papers' settings), and `weight_gradients` is the module's
 own gradient, differentiable in the images (checked against finite differences in float64)."""
+
 import pytest
 import torch
 from torch.nn import functional as F
@@ -14,7 +15,7 @@ from ddlab.profile import ENV_VAR
 
 def test_full_profile_is_the_papers_settings(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "full")
-    assert recipes.dc_mnist(1) == DC(ipc=1)                      # 1,000 networks x 1 update
+    assert recipes.dc_mnist(1) == DC(ipc=1)  # 1,000 networks x 1 update
     assert recipes.dc_mnist(10) == DC(ipc=10, iterations=10000)  # 1,000 networks x 10 updates
     assert recipes.dsa_mnist(10) == DSA(ipc=10, iterations=10000)
     assert recipes.dm_mnist(1) == DM(ipc=1)
@@ -28,7 +29,7 @@ def test_cpu_profiles_shrink_only_the_budget(monkeypatch, profile_name):
         config = recipe(10)
         assert type(config) is paper and config.ipc == 10
         assert config.width < 128 and config.real_batch < 256 and config.iterations < paper().iterations
-        for field in paper.__dataclass_fields__:   # everything but the budget is the paper's
+        for field in paper.__dataclass_fields__:  # everything but the budget is the paper's
             if field not in budget + ("ipc",):
                 assert getattr(config, field) == getattr(paper(ipc=10), field), field
     if profile_name == "quick":
@@ -48,7 +49,7 @@ def test_weight_gradients_are_the_modules_own_weight_gradients():
     net.load_state_dict(theta)
     F.cross_entropy(net(x), torch.full((5,), 7)).backward()
     reference = {name: p.grad for name, p in net.named_parameters() if p.dim() > 1}
-    assert sorted(grads) == sorted(reference)                  # weights only: no biases, no norm parameters
+    assert sorted(grads) == sorted(reference)  # weights only: no biases, no norm parameters
     for name, g in grads.items():
         torch.testing.assert_close(g, reference[name])
 
@@ -82,11 +83,33 @@ def test_cli_records_the_protocol_a_set_was_scored_under(mnist, tmp_path, monkey
 
     monkeypatch.setenv(ENV_VAR, "quick")
     out = tmp_path / "dm.pt"
-    assert main(["distill", "dm", "--width", "4", "--real-batch", "8", "--iterations", "2",
-                 "--validation-epochs", "2", "--n-models", "1", "--device", "cpu", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "distill",
+                "dm",
+                "--width",
+                "4",
+                "--real-batch",
+                "8",
+                "--iterations",
+                "2",
+                "--validation-epochs",
+                "2",
+                "--n-models",
+                "1",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(out.with_suffix(".json").read_text())
-    assert summary["protocol"]["width"] == 4 and summary["protocol"]["epochs"] == 20   # quick: 2% of 1,000
+    assert summary["protocol"]["width"] == 4 and summary["protocol"]["epochs"] == 20  # quick: 2% of 1,000
     monkeypatch.setenv(ENV_VAR, "default")
-    again = evaluate(SyntheticSet.load(out), mnist, n_models=1, seed=summary["seed"],
-                     protocol=Protocol(**summary["protocol"]))
+    again = evaluate(
+        SyntheticSet.load(out), mnist, n_models=1, seed=summary["seed"], protocol=Protocol(**summary["protocol"])
+    )
     assert again.mean == pytest.approx(summary["accuracy"], abs=1e-6)

@@ -1,5 +1,6 @@
 """Trajectory matching: the loss is zero exactly when the student lands on the expert, its gradient
 reaches the images and the step size, the driver runs it, and bad settings are refused."""
+
 import dataclasses
 
 import pytest
@@ -13,8 +14,19 @@ from ddlab.recipes import mtt_mnist as budget
 from ddlab.sources import experts
 
 # Tiny: 2 width-8 experts over 2 epochs of 512 images; the student takes 3 steps on 10 images.
-TINY = MTT(ipc=1, syn_steps=3, expert_epochs_matched=1, max_start_epoch=1, n_experts=2, expert_epochs=2,
-           width=8, expert_examples=512, expert_batch=128, lr=100.0, iterations=3)
+TINY = MTT(
+    ipc=1,
+    syn_steps=3,
+    expert_epochs_matched=1,
+    max_start_epoch=1,
+    n_experts=2,
+    expert_epochs=2,
+    width=8,
+    expert_examples=512,
+    expert_batch=128,
+    lr=100.0,
+    iterations=3,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,31 +48,33 @@ def _experts_that_train_on(method, epochs):
     for _ in range(epochs):
         path = [unroll(method.net, p, batches, alpha.expand(config.syn_steps), create_graph=False) for p in path]
         snapshots.append(path)
-    params = {k: torch.stack([torch.stack([s[e][k] for s in snapshots]) for e in range(config.n_experts)])
-              for k in snapshots[0][0]}
+    params = {
+        k: torch.stack([torch.stack([s[e][k] for s in snapshots]) for e in range(config.n_experts)])
+        for k in snapshots[0][0]
+    }
     return dataclasses.replace(method.experts, params=params)
 
 
 def test_loss_is_zero_when_the_student_reproduces_the_expert(mnist, tiny_experts):
-    config = dataclasses.replace(TINY, batch_syn=10)        # every student step sees the whole set
+    config = dataclasses.replace(TINY, batch_syn=10)  # every student step sees the whole set
     method = _method(mnist, tiny_experts, config)
     method.experts = _experts_that_train_on(method, config.expert_epochs)
-    losses = [method.outer_loss().item() for _ in range(4)]   # various experts and start epochs
-    assert max(losses) < 1e-6, losses                         # rounding only (the batch order varies)
+    losses = [method.outer_loss().item() for _ in range(4)]  # various experts and start epochs
+    assert max(losses) < 1e-6, losses  # rounding only (the batch order varies)
 
     with torch.no_grad():
         method.images.add_(0.1 * torch.randn(method.images.shape, generator=torch.Generator().manual_seed(1)))
-    assert method.outer_loss().item() > 1e-3                  # other images: the student misses
+    assert method.outer_loss().item() > 1e-3  # other images: the student misses
     with torch.no_grad():
         method.images.sub_(0.1 * torch.randn(method.images.shape, generator=torch.Generator().manual_seed(1)))
         method.log_lr.add_(0.5)
-    assert method.outer_loss().item() > 1e-3                  # another step size: it misses too
+    assert method.outer_loss().item() > 1e-3  # another step size: it misses too
 
 
 def test_loss_is_one_when_the_student_does_not_move(mnist, tiny_experts):
     method = _method(mnist, tiny_experts)
     with torch.no_grad():
-        method.log_lr.fill_(-60.0)                            # alpha = 1e-26: theta^_N = theta*_t
+        method.log_lr.fill_(-60.0)  # alpha = 1e-26: theta^_N = theta*_t
     assert method.outer_loss().item() == pytest.approx(1.0, abs=1e-6)
     with torch.no_grad():
         method.log_lr.fill_(0.0)
@@ -71,7 +85,7 @@ def test_gradient_reaches_every_image_and_the_step_size(mnist, tiny_experts):
     method = _method(mnist, tiny_experts)
     method.outer_loss().backward()
     assert torch.isfinite(method.images.grad).all()
-    assert method.images.grad.abs().flatten(1).sum(1).gt(0).all()      # every image gets a gradient
+    assert method.images.grad.abs().flatten(1).sum(1).gt(0).all()  # every image gets a gradient
     assert torch.isfinite(method.log_lr.grad) and method.log_lr.grad != 0
 
 
@@ -92,7 +106,7 @@ def _smooth_float64(method):
 
 def test_gradient_matches_finite_differences(mnist, tiny_experts):
     method = _smooth_float64(_method(mnist, tiny_experts))
-    state = method.generator.get_state()          # replay the same expert, start epoch and batches
+    state = method.generator.get_state()  # replay the same expert, start epoch and batches
     method.outer_loss().backward()
     g_images, g_log_lr = method.images.grad, method.log_lr.grad
 
@@ -124,11 +138,11 @@ def test_images_start_as_real_images_of_their_class(mnist, tiny_experts):
     method = _method(mnist, tiny_experts, dataclasses.replace(TINY, ipc=2))
     assert method.images.shape == (20, 1, 28, 28) and method.labels.tolist() == [c for c in range(10) for _ in "ab"]
     for image, label in zip(method.images.detach(), method.labels):
-        assert (mnist.per_class(label) == image).flatten(1).all(1).any()   # a training image of its class
+        assert (mnist.per_class(label) == image).flatten(1).all(1).any()  # a training image of its class
 
 
 def test_distill_runs_mtt_and_learns_images_and_step_size(mnist, tiny_experts, tmp_path, monkeypatch):
-    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))          # the experts cache goes there
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))  # the experts cache goes there
     experts.save(tiny_experts, experts.cache_path(expert_spec(TINY), mnist), mnist)
     start = TrajectoryMatching(TINY, mnist, torch.Generator().manual_seed(0)).snapshot()
     result = distill(TINY, mnist, seed=0, eval_every=10, progress=False)
@@ -164,9 +178,9 @@ def test_dsa_option_augments_the_experts_and_the_students_batches(mnist):
     assert not torch.equal(augmented.params["classifier.weight"], plain.params["classifier.weight"])
     method = _method(mnist, augmented, config)
     originals = method.images.detach()
-    for x, _ in method.minibatches():                       # every image transformed
+    for x, _ in method.minibatches():  # every image transformed
         assert not any(torch.equal(image, original) for image in x for original in originals)
-    method.outer_loss().backward()                          # and the gradient goes through DSA
+    method.outer_loss().backward()  # and the gradient goes through DSA
     assert method.images.grad.abs().flatten(1).sum(1).gt(0).all()
 
 
@@ -183,8 +197,11 @@ def test_bad_settings_are_rejected(mnist, tiny_experts):
         MTT(syn_steps=0)
     with pytest.raises(ValueError, match="MTT.syn_steps must be a positive integer, got -3"):
         MTT(syn_steps=-3)
-    with pytest.raises(ValueError, match=r"MTT.max_start_epoch=3 \+ expert_epochs_matched=2 goes beyond "
-                                         r"the experts' 4 epochs; allowed: max_start_epoch <= 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"MTT.max_start_epoch=3 \+ expert_epochs_matched=2 goes beyond "
+        r"the experts' 4 epochs; allowed: max_start_epoch <= 2",
+    ):
         MTT(max_start_epoch=3, expert_epochs_matched=2, expert_epochs=4)
     with pytest.raises(ValueError, match="MTT.max_start_epoch must be 0 or more, got -1"):
         MTT(max_start_epoch=-1)

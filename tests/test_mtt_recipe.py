@@ -1,4 +1,5 @@
 """The MTT course recipe (notebooks 08, 09): MTT's profile budget, at any number of images per class."""
+
 import pytest
 
 from ddlab import recipes
@@ -22,4 +23,4 @@ def test_mtt_recipe_grows_with_the_profile(monkeypatch):
         sizes.append((config.iterations, config.width, config.n_experts, config.syn_steps))
     for smaller, larger in zip(sizes, sizes[1:]):
         assert all(a < b for a, b in zip(smaller, larger)), sizes
-    assert sizes[1] == (300, 32, 4, 20)     # the budget measured in benchmarks/RESULTS.md (MTT section)
+    assert sizes[1] == (300, 32, 4, 20)  # the budget measured in benchmarks/RESULTS.md (MTT section)

@@ -13,8 +13,18 @@ def test_output_shape(arch):
 
 def test_lenet_is_wang_et_al_lenet():
     net = LeNet()
-    assert (net.conv1.in_channels, net.conv1.out_channels, net.conv1.kernel_size, net.conv1.padding) == (1, 6, (5, 5), (2, 2))
-    assert (net.conv2.out_channels, net.fc1.in_features, net.fc1.out_features, net.fc2.out_features) == (16, 400, 120, 84)
+    assert (net.conv1.in_channels, net.conv1.out_channels, net.conv1.kernel_size, net.conv1.padding) == (
+        1,
+        6,
+        (5, 5),
+        (2, 2),
+    )
+    assert (net.conv2.out_channels, net.fc1.in_features, net.fc1.out_features, net.fc2.out_features) == (
+        16,
+        400,
+        120,
+        84,
+    )
     # 6*(25+1) + 16*(150+1) + 400*120+120 + 120*84+84 + 84*10+10
     assert count_params(dict(net.named_parameters())) == 61706
 

@@ -2,6 +2,7 @@
 CI): as a learner first opens it, its exercise stubs unsolved, and right after each exercise solved, the
 solution's checks asserted (`ddlab.exercises.core.solved_cell_checks`). The notebooks themselves are
 collected by this module's collector (tests/solved_notebooks.py); the tests below check the harness."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,9 +17,13 @@ from test_exercises import exercise_cells
 
 def pytest_run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """pytest with the project's settings (pyproject.toml) in a fresh Python, as a learner runs it."""
-    return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"),
-                           "--rootdir", str(ROOT), *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def code_cells(path: Path) -> int:

@@ -1,5 +1,6 @@
 """The table of paper numbers (`ddlab.papers`): well-formed, findable, and covering every number the
 notebooks present as a paper's — so a notebook cannot quote a number nobody checked."""
+
 import json
 import re
 from pathlib import Path
@@ -70,12 +71,15 @@ def test_lookups_find_the_numbers_the_course_quotes():
     assert number(dataset="mnist", method="kip_fc", ipc=10).mean == 97.2
 
 
-@pytest.mark.parametrize("ask, says", [
-    (dict(paper="dm", dataset="mnist", ipc=1), "paper='dm', dataset='mnist', method='dm', ipc=1; there are: dm/"),
-    (dict(paper="mtt", dataset="mnist"), "none of 'mtt'"),
-    (dict(paper="wang2018", dataset="mnist", init="fixed"), "2 paper numbers match"),
-    (dict(paper="nope"), "unknown paper 'nope'; papers: wang2018"),
-])
+@pytest.mark.parametrize(
+    "ask, says",
+    [
+        (dict(paper="dm", dataset="mnist", ipc=1), "paper='dm', dataset='mnist', method='dm', ipc=1; there are: dm/"),
+        (dict(paper="mtt", dataset="mnist"), "none of 'mtt'"),
+        (dict(paper="wang2018", dataset="mnist", init="fixed"), "2 paper numbers match"),
+        (dict(paper="nope"), "unknown paper 'nope'; papers: wang2018"),
+    ],
+)
 def test_a_missing_or_ambiguous_lookup_raises_one_line(ask, says):
     with pytest.raises(ValueError) as error:
         number(**ask)
@@ -92,9 +96,14 @@ def test_table_renders_the_filtered_rows_and_the_citation():
 
 def test_the_helper_finds_quoted_numbers_and_skips_ours():
     import tempfile
-    cells = [{"cell_type": "markdown", "source": ["Wang et al. report **93.8%**; DC reported 91.7 ± 0.5%.\n",
-                                                  "Ours reaches 90.9%."]},
-             {"cell_type": "markdown", "source": ["Nothing cited here: 55.5%."]}]
+
+    cells = [
+        {
+            "cell_type": "markdown",
+            "source": ["Wang et al. report **93.8%**; DC reported 91.7 ± 0.5%.\n", "Ours reaches 90.9%."],
+        },
+        {"cell_type": "markdown", "source": ["Nothing cited here: 55.5%."]},
+    ]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "nb.ipynb"
         path.write_text(json.dumps({"cells": cells}))
@@ -104,9 +113,12 @@ def test_the_helper_finds_quoted_numbers_and_skips_ours():
 
 def typed(notebook: Path) -> list[tuple[str, int, str]]:
     """(notebook, cell, text) of every accuracy typed into a markdown cell, a paper's or ours."""
-    return [(notebook.name, index, match.group(0))
-            for index, cell in enumerate(json.loads(notebook.read_text())["cells"]) if cell["cell_type"] == "markdown"
-            for match in PERCENT.finditer("".join(cell["source"]))]
+    return [
+        (notebook.name, index, match.group(0))
+        for index, cell in enumerate(json.loads(notebook.read_text())["cells"])
+        if cell["cell_type"] == "markdown"
+        for match in PERCENT.finditer("".join(cell["source"]))
+    ]
 
 
 def test_no_accuracy_is_typed_into_a_notebooks_markdown():
@@ -114,7 +126,8 @@ def test_no_accuracy_is_typed_into_a_notebooks_markdown():
     text cannot drift from the table or from what runs."""
     found = [hit for nb in NOTEBOOKS for hit in typed(nb)]
     assert not found, "typed into markdown (print it from ddlab.papers or from the run instead): " + "; ".join(
-        f"{name} cell {cell}: {text}" for name, cell, text in found)
+        f"{name} cell {cell}: {text}" for name, cell, text in found
+    )
 
 
 def test_the_notebooks_print_paper_numbers_from_the_table():

@@ -1,6 +1,7 @@
 """DD's poisoning attack (Wang et al. 2018, Section 4.3): the outer loss relabels one class, the
 driver judges against the same labels, the measurement of an attack, the naive baseline, the bad-input
 errors and the command-line option."""
+
 import dataclasses
 
 import pytest
@@ -21,7 +22,7 @@ TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=2, a
 
 
 def test_relabel_changes_the_source_class_only():
-    y = torch.arange(10).repeat(3)                                         # (30,)
+    y = torch.arange(10).repeat(3)  # (30,)
     poisoned = relabel(y, (3, 8))
     assert torch.equal(poisoned[y != 3], y[y != 3])
     assert torch.equal(poisoned[y == 3], torch.full((3,), 8))
@@ -31,7 +32,7 @@ def test_relabel_changes_the_source_class_only():
 def test_the_outer_loss_aims_for_the_relabelled_real_batch(mnist):
     generator = torch.Generator().manual_seed(0)
     method = DatasetDistillation(TINY, mnist, generator)
-    state = generator.get_state()                                          # the real batch is drawn from here
+    state = generator.get_state()  # the real batch is drawn from here
     outer = method.outer_loss()
     x_real, y_real = mnist.sample(TINY.real_batch, torch.Generator().set_state(state))
     assert (y_real == 3).any()
@@ -42,21 +43,27 @@ def test_the_outer_loss_aims_for_the_relabelled_real_batch(mnist):
 
 
 def test_the_driver_judges_sets_against_the_attacked_labels(mnist):
-    result = distill(TINY, mnist, seed=0, progress=False)                 # one check, at the end: best = last
+    result = distill(TINY, mnist, seed=0, progress=False)  # one check, at the end: best = last
     x_val, y_val = validation_slice(mnist)
     attacked = evaluate(result, mnist, on=(x_val, relabel(y_val, (3, 8))), use="distill").mean
     assert result.history["accuracy"] == [pytest.approx(attacked)]
-    assert result.config["attack"] == [3, 8]                                # saved as plain data ...
-    assert config_from_dict(result.config).attack == (3, 8)                 # ... and read back as the pair
+    assert result.config["attack"] == [3, 8]  # saved as plain data ...
+    assert config_from_dict(result.config).attack == (3, 8)  # ... and read back as the pair
 
 
-@pytest.mark.parametrize("attack,message", [
-    ((3,), r"DD.attack=\(3,\) is not allowed; use \(\) for no attack or \(source, target\), two different class indices"),
-    ((3, 3), r"DD.attack=\(3, 3\) is not allowed"),
-    ((-1, 2), r"DD.attack=\(-1, 2\) is not allowed"),
-    ((1, 2, 3), r"DD.attack=\(1, 2, 3\) is not allowed"),
-    ((1.0, 2), r"DD.attack=\(1.0, 2\) is not allowed"),
-])
+@pytest.mark.parametrize(
+    "attack,message",
+    [
+        (
+            (3,),
+            r"DD.attack=\(3,\) is not allowed; use \(\) for no attack or \(source, target\), two different class indices",
+        ),
+        ((3, 3), r"DD.attack=\(3, 3\) is not allowed"),
+        ((-1, 2), r"DD.attack=\(-1, 2\) is not allowed"),
+        ((1, 2, 3), r"DD.attack=\(1, 2, 3\) is not allowed"),
+        ((1.0, 2), r"DD.attack=\(1.0, 2\) is not allowed"),
+    ],
+)
 def test_bad_attacks_are_one_line_errors(attack, message):
     with pytest.raises(ValueError, match=message) as error:
         DD(attack=attack)
@@ -66,8 +73,12 @@ def test_bad_attacks_are_one_line_errors(attack, message):
 def test_an_attack_on_a_class_the_data_lacks_names_the_classes_allowed(mnist):
     with pytest.raises(ValueError, match=r"^DD.attack=\(3, 10\) names a class mnist does not have; use classes 0..9$"):
         distill(dataclasses.replace(TINY, attack=(3, 10)), mnist, progress=False)
-    untargeted = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), torch.zeros(2),
-                              dataclasses.asdict(dataclasses.replace(TINY, attack=())))
+    untargeted = SyntheticSet(
+        torch.zeros(10, 1, 28, 28),
+        torch.arange(10),
+        torch.zeros(2),
+        dataclasses.asdict(dataclasses.replace(TINY, attack=())),
+    )
     with pytest.raises(ValueError, match="no attack to measure: pass attack=\\(source, target\\)"):
         attack_scores(untargeted, mnist)
     with pytest.raises(ValueError, match=r"DD.attack=\(12, 1\) names a class"):
@@ -87,8 +98,9 @@ def test_attack_success_on_networks_with_a_known_answer(mnist, monkeypatch, answ
     """A network that always answers `answer`, left as it is by zero step sizes: the attack 3 -> 8
     succeeds on every 3 iff answer is 8, and the other classes are right exactly where their label is it."""
     monkeypatch.setattr(inits, "draw_inits", lambda *args, **kwargs: _always(answer, mnist))
-    unchanged = without_steps(SyntheticSet(torch.randn(10, 1, 28, 28), torch.arange(10), torch.ones(2),
-                                           dataclasses.asdict(TINY)))
+    unchanged = without_steps(
+        SyntheticSet(torch.randn(10, 1, 28, 28), torch.arange(10), torch.ones(2), dataclasses.asdict(TINY))
+    )
     scores = attack_scores(unchanged, mnist)
     others = mnist.y_test[mnist.y_test != 3]
     assert scores.success.accuracies.tolist() == [1.0 if answer == 8 else 0.0]
@@ -98,10 +110,10 @@ def test_attack_success_on_networks_with_a_known_answer(mnist, monkeypatch, answ
 
 def test_flipped_real_is_random_real_images_with_the_source_labelled_target(mnist):
     made = flipped_real(mnist, TINY, (3, 8), step_sizes=(0.1, 0.3))
-    clean = DatasetDistillation(TINY, mnist, torch.Generator()).labels    # DD's layout: 0..9
+    clean = DatasetDistillation(TINY, mnist, torch.Generator()).labels  # DD's layout: 0..9
     assert torch.equal(made.labels, relabel(clean, (3, 8)))
     threes = mnist.per_class(3).flatten(1)
-    assert (made.images[clean == 3].flatten(1)[:, None] == threes[None]).all(-1).any(-1).all()   # a real 3
+    assert (made.images[clean == 3].flatten(1)[:, None] == threes[None]).all(-1).any(-1).all()  # a real 3
     assert made.config["tuned_step_size"] in (0.1, 0.3) and torch.all(made.lrs == made.config["tuned_step_size"])
     assert made.method == "flipped_real" and made.lrs.shape == (2,)
 
@@ -124,7 +136,10 @@ def test_the_command_line_takes_an_attack_pair(capsys):
         main(["distill", "dd", "--help"])
     assert "--attack" in capsys.readouterr().out
     parse = build_parser().parse_args
-    assert config_from_args(parse(["distill", "dd", "--init", "fixed_pretrained", "--attack", "3", "8"])).attack == (3, 8)
+    assert config_from_args(parse(["distill", "dd", "--init", "fixed_pretrained", "--attack", "3", "8"])).attack == (
+        3,
+        8,
+    )
     assert config_from_args(parse(["distill", "dd", "--init", "random"])).attack == ()
     assert main(["distill", "dd", "--attack", "3", "--out", "x.pt"]) == 2
     err = capsys.readouterr().err.strip()

@@ -1,6 +1,7 @@
 """The source digits (USPS or scikit-learn's UCI digits in MNIST's frame) and the pools of networks
 pretrained on them: framing, normalisation, the offline fallback, batched == looped pretraining,
 accuracy, and the verified on-disk cache."""
+
 import bz2
 import hashlib
 import logging
@@ -15,8 +16,8 @@ from ddlab.sources import other_digits, pretrained
 from ddlab.sources.other_digits import DIGITS, USPS_CACHE, SourceDigitsUnavailable, load_source_digits, mnist_frame
 from ddlab.sources.pretrained import PoolError, build_pool, load_pool, pool_key, pool_path, pretrained_pool, save_pool
 
-BLACK = (0 - MNIST_MEAN[0]) / MNIST_STD[0]        # a background pixel, normalised
-QUICK = Schedule(epochs=1, batch_size=256, lr=0.01, momentum=0.9)   # for cache tests: trains in a second
+BLACK = (0 - MNIST_MEAN[0]) / MNIST_STD[0]  # a background pixel, normalised
+QUICK = Schedule(epochs=1, batch_size=256, lr=0.01, momentum=0.9)  # for cache tests: trains in a second
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,10 @@ def test_uci_digits_sit_in_mnists_frame_with_mnists_normalisation(digits):
     everything = torch.cat([digits.x_train, digits.x_test])
     border = torch.ones(28, 28, dtype=torch.bool)
     border[4:24, 4:24] = False
-    assert torch.allclose(everything[:, 0, border], torch.tensor(BLACK))     # 4 black pixels all round
+    assert torch.allclose(everything[:, 0, border], torch.tensor(BLACK))  # 4 black pixels all round
     pixels = digits.to_pixels(everything)
     assert pixels.max() == 1 and pixels.min() == 0
-    assert 0.1 < pixels.mean() < 0.2          # ink coverage of the order of MNIST's (0.13)
+    assert 0.1 < pixels.mean() < 0.2  # ink coverage of the order of MNIST's (0.13)
     assert torch.bincount(digits.y_train, minlength=10).min() > 100
 
 
@@ -57,8 +58,9 @@ def _fail_downloads_locally(monkeypatch):
     from torchvision.datasets import USPS
 
     monkeypatch.setattr(other_digits, "_probe", lambda host: None)
-    monkeypatch.setattr(USPS, "split_list", {s: ["http://127.0.0.1:9/" + f, f, md5]
-                                             for s, (f, md5) in other_digits.USPS_FILES.items()})
+    monkeypatch.setattr(
+        USPS, "split_list", {s: ["http://127.0.0.1:9/" + f, f, md5] for s, (f, md5) in other_digits.USPS_FILES.items()}
+    )
 
 
 def test_auto_falls_back_to_sklearn_quietly_when_torchvision_cannot_download(tmp_path, monkeypatch, capfd, caplog):
@@ -66,7 +68,7 @@ def test_auto_falls_back_to_sklearn_quietly_when_torchvision_cannot_download(tmp
     with caplog.at_level(logging.INFO, logger="ddlab.sources.other_digits"):
         data = load_source_digits(root=tmp_path, device="cpu", source="auto")
     assert data.source == DIGITS and data.name == "digits"
-    assert "USPS: <urlopen error" in caplog.text           # the reason, at INFO only
+    assert "USPS: <urlopen error" in caplog.text  # the reason, at INFO only
     assert all(record.levelno < logging.WARNING for record in caplog.records)
     assert capfd.readouterr().out == ""
     with pytest.raises(SourceDigitsUnavailable, match=r"could not get USPS \(USPS: .*\); .*or use source='digits'"):
@@ -87,14 +89,15 @@ def test_usps_files_in_the_cache_are_verified_then_framed(tmp_path, monkeypatch)
     usps = tmp_path / "USPS"
     usps.mkdir()
     md5s = {"train": _fake_usps(usps / "usps.bz2", [3, 7, 0]), "test": _fake_usps(usps / "usps.t.bz2", [9])}
-    monkeypatch.setattr(other_digits, "USPS_FILES", {"train": ("usps.bz2", md5s["train"]),
-                                                      "test": ("usps.t.bz2", md5s["test"])})
+    monkeypatch.setattr(
+        other_digits, "USPS_FILES", {"train": ("usps.bz2", md5s["train"]), "test": ("usps.t.bz2", md5s["test"])}
+    )
     data = load_source_digits(root=tmp_path, device="cpu", source="usps")
     assert data.source == USPS_CACHE and data.name == "usps"
     assert data.y_train.tolist() == [3, 7, 0] and data.y_test.tolist() == [9]
     assert data.x_train.shape == (3, 1, 28, 28)
-    assert torch.allclose(data.x_train[:, 0, :4], torch.tensor(BLACK))       # the frame stays black
-    assert data.to_pixels(data.x_train).amax(dim=(1, 2, 3)).gt(0.2).all()    # each lit pixel survives the resize
+    assert torch.allclose(data.x_train[:, 0, :4], torch.tensor(BLACK))  # the frame stays black
+    assert data.to_pixels(data.x_train).amax(dim=(1, 2, 3)).gt(0.2).all()  # each lit pixel survives the resize
 
     # a damaged file fails its md5: it is deleted and fetched again, which fails offline
     other = tmp_path / "other"
@@ -122,19 +125,20 @@ def test_pool_networks_know_the_source_digits_but_not_mnist(tmp_path, mnist):
     on_source = pool.accuracies(digits)
     on_mnist = accuracy_many(make_net("lenet"), pool.params, mnist.x_test[:2000], mnist.y_test[:2000])
     assert on_source.shape == (2,) and on_source.min() > 0.85, on_source
-    assert 0.3 < on_mnist.mean() < 0.8, on_mnist          # digits, but clearly not MNIST's
+    assert 0.3 < on_mnist.mean() < 0.8, on_mnist  # digits, but clearly not MNIST's
     assert pretrained_pool("lenet", "xavier", 2, seed=0, source="digits", root=tmp_path, device="cpu") is pool
 
 
 def test_the_cache_is_written_verified_and_rebuilt_when_corrupt(tmp_path, digits, caplog, monkeypatch):
-    args = dict(arch="lenet", init_scheme="xavier", size=2, seed=1, source="digits", schedule=QUICK,
-                root=tmp_path, device="cpu")
+    args = dict(
+        arch="lenet", init_scheme="xavier", size=2, seed=1, source="digits", schedule=QUICK, root=tmp_path, device="cpu"
+    )
     pool = pretrained_pool(**args)
     key = pool_key("lenet", "xavier", digits, 2, 1, QUICK)
     path = pool_path(key, tmp_path)
     sidecar = path.with_name(path.name + ".sha256")
     assert path.is_file() and sidecar.read_text().strip() == hashlib.sha256(path.read_bytes()).hexdigest()
-    stored = torch.load(path, weights_only=True)                       # plain tensors and dicts only
+    stored = torch.load(path, weights_only=True)  # plain tensors and dicts only
     assert stored["key"] == key and set(stored["params"]) == set(pool.params)
     assert not list(path.parent.glob("*.partial"))
     for name, p in load_pool(path, key).items():
@@ -145,11 +149,11 @@ def test_the_cache_is_written_verified_and_rebuilt_when_corrupt(tmp_path, digits
     path.write_bytes(bytes(blob))
     with pytest.raises(PoolError, match=r"lenet-xavier-digits-n2-seed1-\w+\.pt fails its sha256 check"):
         load_pool(path, key)
-    monkeypatch.setattr(pretrained, "_pools", {})                      # as in a new Python session
+    monkeypatch.setattr(pretrained, "_pools", {})  # as in a new Python session
     with caplog.at_level(logging.WARNING, logger="ddlab.sources.pretrained"):
         rebuilt = pretrained_pool(**args)
     assert "fails its sha256 check (got" in caplog.text and caplog.text.strip().endswith("rebuilding the pool")
-    for name in pool.params:                   # the rebuilt pool is the same pool, and is cached again
+    for name in pool.params:  # the rebuilt pool is the same pool, and is cached again
         assert torch.equal(rebuilt.params[name], pool.params[name])
     load_pool(path, key)
 

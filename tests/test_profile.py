@@ -3,8 +3,9 @@ import pytest
 from ddlab import profile, recipes
 
 
-@pytest.mark.parametrize("name,expected", [("quick", 1), ("default", 2), ("", 2), ("full", 3), ("FULL", 3),
-                                           ("seminar", 4), (" Seminar ", 4)])
+@pytest.mark.parametrize(
+    "name,expected", [("quick", 1), ("default", 2), ("", 2), ("full", 3), ("FULL", 3), ("seminar", 4), (" Seminar ", 4)]
+)
 def test_pick_follows_the_environment(monkeypatch, name, expected):
     monkeypatch.setenv(profile.ENV_VAR, name)
     assert profile.pick(quick=1, default=2, full=3, seminar=4) == expected
@@ -14,8 +15,10 @@ def test_pick_follows_the_environment(monkeypatch, name, expected):
 def test_full_and_seminar_fall_back_to_default(monkeypatch, name):
     monkeypatch.setenv(profile.ENV_VAR, name)
     assert profile.pick(quick=1, default=2) == 2
-    assert profile.pick(quick=1, default=2, full=3 if name == "seminar" else None,
-                        seminar=4 if name == "full" else None) == 2   # the other profile's value is not taken
+    assert (
+        profile.pick(quick=1, default=2, full=3 if name == "seminar" else None, seminar=4 if name == "full" else None)
+        == 2
+    )  # the other profile's value is not taken
 
 
 def test_seminar_value_only_in_seminar(monkeypatch):
@@ -26,7 +29,9 @@ def test_seminar_value_only_in_seminar(monkeypatch):
 
 def test_unknown_profile_is_named(monkeypatch):
     monkeypatch.setenv(profile.ENV_VAR, "fast")
-    with pytest.raises(ValueError, match="DDLAB_PROFILE='fast' is not a profile; use one of: quick, seminar, default, full"):
+    with pytest.raises(
+        ValueError, match="DDLAB_PROFILE='fast' is not a profile; use one of: quick, seminar, default, full"
+    ):
         profile.current()
 
 
@@ -38,10 +43,22 @@ def test_recipes_grow_with_the_profile(monkeypatch):
     assert budgets == sorted(budgets) and budgets[0] < budgets[-1]
 
 
-@pytest.mark.parametrize("recipe", [recipes.dd_fixed_mnist_10, recipes.dd_init_settings_mnist_10, recipes.dd_sweep_base,
-                                    lambda: recipes.dd_adaptation("fixed_pretrained"), recipes.dd_poison,
-                                    recipes.dc_mnist, recipes.dsa_mnist, recipes.dm_mnist, recipes.mtt_mnist,
-                                    lambda: recipes.dm_mnist(10), lambda: recipes.mtt_mnist(10)])
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        recipes.dd_fixed_mnist_10,
+        recipes.dd_init_settings_mnist_10,
+        recipes.dd_sweep_base,
+        lambda: recipes.dd_adaptation("fixed_pretrained"),
+        recipes.dd_poison,
+        recipes.dc_mnist,
+        recipes.dsa_mnist,
+        recipes.dm_mnist,
+        recipes.mtt_mnist,
+        lambda: recipes.dm_mnist(10),
+        lambda: recipes.mtt_mnist(10),
+    ],
+)
 def test_every_distillation_in_the_seminar_profile_is_the_default_one(monkeypatch, recipe):
     """What lets a recording made in the default profile be found (and replayed) in the seminar one."""
     monkeypatch.setenv(profile.ENV_VAR, "default")

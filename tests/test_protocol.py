@@ -1,5 +1,6 @@
 """The DC/DSA/DM/MTT evaluation protocol: it learns from real subsets, its augmentation hook keeps
 train_many's two paths equal, each method gets its paper's settings, and `evaluate` dispatches to it."""
+
 from dataclasses import replace
 from functools import partial
 
@@ -26,13 +27,16 @@ def _test_slice(mnist, n=1000):
     return mnist.x_test[:n], mnist.y_test[:n]
 
 
-@pytest.mark.parametrize("arch,augmentation,epochs,floor", [("convnet", "dsa", 20, 0.55), ("mlp", "none", 15, 0.5),
-                                                       ("lenet", "dsa", 30, 0.4)])
+@pytest.mark.parametrize(
+    "arch,augmentation,epochs,floor",
+    [("convnet", "dsa", 20, 0.55), ("mlp", "none", 15, 0.5), ("lenet", "dsa", 30, 0.4)],
+)
 def test_training_on_ten_real_images_per_class_beats_a_floor(mnist, arch, augmentation, epochs, floor):
     """Short schedules (batch 25 so there are a few steps per epoch) on 100 real images; chance is 10%."""
     chosen = Protocol(arch=arch, width=8, augmentation=augmentation, epochs=epochs, batch_size=25)
-    accuracies = protocol.accuracies(_real_subset(mnist, 10), mnist, chosen, 2, torch.Generator().manual_seed(0),
-                                     on=_test_slice(mnist))
+    accuracies = protocol.accuracies(
+        _real_subset(mnist, 10), mnist, chosen, 2, torch.Generator().manual_seed(0), on=_test_slice(mnist)
+    )
     assert accuracies.shape == (2,)
     assert accuracies.min() > floor, f"{arch} on 100 real images: {accuracies.tolist()}"
 
@@ -49,19 +53,24 @@ def test_train_many_with_augmentation_vmap_equals_plain_loop(strength):
     slow = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7), vectorize=False, augment=hook)
     plain = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7))
     for name in fast:
-        torch.testing.assert_close(fast[name], slow[name], rtol=1e-3, atol=1e-4)   # float32 noise only
-    assert not torch.allclose(fast["classifier.weight"], plain["classifier.weight"])   # the hook was used
+        torch.testing.assert_close(fast[name], slow[name], rtol=1e-3, atol=1e-4)  # float32 noise only
+    assert not torch.allclose(fast["classifier.weight"], plain["classifier.weight"])  # the hook was used
 
 
 def test_each_method_gets_its_papers_protocol():
-    assert protocol.paper({"method": "dc"}).augmentation == "dc"               # DC's MNIST crop/scale/rotate
+    assert protocol.paper({"method": "dc"}).augmentation == "dc"  # DC's MNIST crop/scale/rotate
     assert protocol.paper({"method": "dc", "dsa": True}).augmentation == "dsa"
     for method in ("dsa", "dm", "mtt"):
         chosen = protocol.paper({"method": method, "width": 32})
         assert (chosen.augmentation, chosen.epochs, chosen.width) == ("dsa", 1000, 32)
     chosen = protocol.paper({"method": "dm"})
-    assert (chosen.arch, chosen.lr, chosen.momentum, chosen.weight_decay, chosen.batch_size) == \
-        ("convnet", 0.01, 0.9, 5e-4, 256)
+    assert (chosen.arch, chosen.lr, chosen.momentum, chosen.weight_decay, chosen.batch_size) == (
+        "convnet",
+        0.01,
+        0.9,
+        5e-4,
+        256,
+    )
     assert chosen.schedule().decay_at == (0.5,)
 
 
@@ -73,12 +82,12 @@ def test_the_one_sizing_follows_the_profiles_budget(monkeypatch):
     monkeypatch.setenv("DDLAB_PROFILE", "quick")
     quick = recipes.evaluation()
     assert protocol.sized(config, quick).epochs < 100 and quick.n_models < 20
-    assert protocol.sized(config, quick).width == 32                       # no width in the budget: the set's own
+    assert protocol.sized(config, quick).width == 32  # no width in the budget: the set's own
     assert protocol.sized(config, protocol.Budget(0.5, 2, width=8)).width == 8
     validation = protocol.sized(config, quick, validation=True)
     assert (validation.epochs, validation.augmentation) == (7, "none")
     assert protocol.sized(config, quick, arch="lenet").arch == "lenet"
-    assert protocol.sized(config) == protocol.paper(config)                  # no budget: the paper's own
+    assert protocol.sized(config) == protocol.paper(config)  # no budget: the paper's own
 
 
 def test_the_one_network_factory_builds_every_protocol_network(mnist):
@@ -88,8 +97,13 @@ def test_the_one_network_factory_builds_every_protocol_network(mnist):
 
 def test_evaluate_sends_sets_without_step_sizes_to_the_protocol(mnist):
     subset = _real_subset(mnist, 2)
-    scores = evaluate(subset, mnist, n_models=2, on=_test_slice(mnist, 200),
-                      protocol=Protocol(arch="mlp", augmentation="none", epochs=5))
+    scores = evaluate(
+        subset,
+        mnist,
+        n_models=2,
+        on=_test_slice(mnist, 200),
+        protocol=Protocol(arch="mlp", augmentation="none", epochs=5),
+    )
     assert scores.accuracies.shape == (2,) and scores.setting == "random"
     with pytest.raises(ValueError, match="init='fixed' is a DD setting; this 'random_real' set is evaluated on fresh"):
         evaluate(subset, mnist, init="fixed")
@@ -99,8 +113,11 @@ def test_a_protocol_given_for_a_set_with_step_sizes_is_used_not_ignored(mnist):
     """A DD set replayed with its learned steps on its one fixed network differs from fresh MLPs
     trained on its images; asking for a protocol must give the latter."""
     subset = _real_subset(mnist, 2)
-    with_steps = replace(subset, lrs=torch.full((1,), 0.01), config={**subset.config, "method": "dd",
-                                                                "init": "fixed", "steps": 1, "ipc": 2})
+    with_steps = replace(
+        subset,
+        lrs=torch.full((1,), 0.01),
+        config={**subset.config, "method": "dd", "init": "fixed", "steps": 1, "ipc": 2},
+    )
     mlp = Protocol(arch="mlp", augmentation="none", epochs=5)
     scores = evaluate(with_steps, mnist, n_models=3, on=_test_slice(mnist, 200), protocol=mlp)
     assert scores.setting == "random" and scores.accuracies.shape == (3,)
@@ -116,8 +133,13 @@ def test_bad_protocols_are_rejected():
     with pytest.raises(ValueError, match="Protocol.epochs must be a positive integer, got 0"):
         Protocol(epochs=0)
     with pytest.raises(ValueError, match="n_models must be positive, got 0"):
-        protocol.accuracies(SyntheticSet(torch.zeros(1, 1, 28, 28), torch.zeros(1, dtype=torch.long)), None,
-                            Protocol(), 0, torch.Generator())
+        protocol.accuracies(
+            SyntheticSet(torch.zeros(1, 1, 28, 28), torch.zeros(1, dtype=torch.long)),
+            None,
+            Protocol(),
+            0,
+            torch.Generator(),
+        )
 
 
 def test_mtt_sets_train_with_their_learned_step_size(mnist):
@@ -131,7 +153,10 @@ def test_mtt_sets_train_with_their_learned_step_size(mnist):
         subset.config = {"method": "mtt", "width": 8, "learned_lr": learned_lr}
         chosen = replace(protocol.sized(subset.config, arch="mlp"), augmentation="none", epochs=15, batch_size=25)
         assert chosen.lr == learned_lr
-        return protocol.accuracies(subset, mnist, chosen, 2, torch.Generator().manual_seed(0),
-                                   on=_test_slice(mnist)).mean().item()
+        return (
+            protocol.accuracies(subset, mnist, chosen, 2, torch.Generator().manual_seed(0), on=_test_slice(mnist))
+            .mean()
+            .item()
+        )
 
     assert accuracy(1e-7) < 0.25 < 0.5 < accuracy(0.01)

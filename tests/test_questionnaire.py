@@ -1,5 +1,6 @@
 """The questionnaire closing each notebook is the one `ddlab.exercises.questionnaire` holds: the cell
 lists exactly the registered questions, and every question has an answer `answer` can show."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def questionnaire_cells(nb) -> list[int]:
-    return [i for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "markdown" and cell.source.startswith("## Questionnaire")]
+    return [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown" and cell.source.startswith("## Questionnaire")
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -53,4 +57,3 @@ def test_an_unknown_question_is_one_line_naming_it_and_the_allowed_ids(bad):
 def test_an_unknown_notebook_has_no_questionnaire():
     with pytest.raises(ValueError, match="'14'.*00, 01"):
         questionnaire.markdown("14")
-

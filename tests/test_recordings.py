@@ -1,6 +1,7 @@
 """Recordings of runs and their replay (the seminar profile): what a Recorder keeps, that a recording
 is found only verified, that a changed byte is refused in one line, and that a replay reaches a
 LiveView as a run's frames would."""
+
 import dataclasses
 import hashlib
 import importlib
@@ -17,14 +18,23 @@ from ddlab.recordings import Recorder, Recording
 from ddlab.sources import cache
 
 TINY = DD(init="fixed", ipc=1, steps=1, epochs=2, real_batch=64, iterations=5)
-driver = importlib.import_module("ddlab.distill")   # the module (ddlab.distill is the function)
+driver = importlib.import_module("ddlab.distill")  # the module (ddlab.distill is the function)
 
 
 def event(i, n, done=None, accuracy=None):
     images = torch.rand(6, 1, 4, 4, generator=torch.Generator().manual_seed(i))
-    return Event(iteration=i, iterations=n, loss=1.0 / i, accuracy=accuracy, images=images,
-                 labels=torch.tensor([0, 1, 2, 0, 1, 2]), lrs=torch.tensor([0.1 * i]), elapsed=0.5 * i,
-                 done=(i == n) if done is None else done, to_pixels=lambda x: x.clamp(0, 1))
+    return Event(
+        iteration=i,
+        iterations=n,
+        loss=1.0 / i,
+        accuracy=accuracy,
+        images=images,
+        labels=torch.tensor([0, 1, 2, 0, 1, 2]),
+        lrs=torch.tensor([0.1 * i]),
+        elapsed=0.5 * i,
+        done=(i == n) if done is None else done,
+        to_pixels=lambda x: x.clamp(0, 1),
+    )
 
 
 def record(n, max_frames, stop=None):
@@ -43,11 +53,11 @@ def test_recorder_keeps_a_bounded_even_spread_with_the_first_and_the_last():
     assert len(recording) == 11 and recording.frames.dtype == torch.uint8
     assert recording.frames.shape == (11, 6, 1, 4, 4)
     expected = (event(1000, 1000).pixels() * 255).round().to(torch.uint8)
-    assert torch.equal(recording.frames[-1], expected)              # the done event is the last frame
+    assert torch.equal(recording.frames[-1], expected)  # the done event is the last frame
     assert math.isnan(recording.accuracy[0]) and recording.accuracy[-1] == 0.9
-    assert recording.lrs.tolist() == pytest.approx([100.0])         # the step sizes of the last frame
+    assert recording.lrs.tolist() == pytest.approx([100.0])  # the step sizes of the last frame
     short = record(3, 40).recording()
-    assert short.iteration.tolist() == [1, 2, 3]                     # fewer iterations than frames: all
+    assert short.iteration.tolist() == [1, 2, 3]  # fewer iterations than frames: all
 
 
 def test_an_interrupted_run_still_ends_on_its_done_frame_within_the_bound():
@@ -88,19 +98,19 @@ def test_a_real_run_is_found_for_the_same_call_only(mnist, made):
     back = found.result()
     assert torch.equal(back.images, result.images) and torch.equal(back.lrs, result.lrs)
     assert back.history == result.history and torch.equal(found.lrs, result.lrs)
-    assert recordings.find(TINY, mnist, 2, progress=False) is None                     # another seed
-    assert recordings.find(TINY, mnist, 1) is None                                     # other options
-    assert recordings.run_path(found.key).is_file()             # the run cache and the recording share a key
+    assert recordings.find(TINY, mnist, 2, progress=False) is None  # another seed
+    assert recordings.find(TINY, mnist, 1) is None  # other options
+    assert recordings.run_path(found.key).is_file()  # the run cache and the recording share a key
     assert recordings.run_path(found.key).name == recordings.cache_path(found.key).name
 
 
 def test_a_recording_without_its_set_needs_the_cached_run(mnist, made):
     result, recorder = made
     key = recordings.run_key(TINY, mnist, 1, {"progress": False})
-    recorder.recording(key=key).save(recordings.cache_path(key))                       # no set kept
+    recorder.recording(key=key).save(recordings.cache_path(key))  # no set kept
     assert torch.equal(recordings.find(TINY, mnist, 1, progress=False).result().images, result.images)
     recordings.run_path(key).unlink()
-    assert recordings.find(TINY, mnist, 1, progress=False) is None                     # nothing to return
+    assert recordings.find(TINY, mnist, 1, progress=False) is None  # nothing to return
 
 
 def test_a_changed_byte_in_a_cached_recording_is_refused_in_one_line(mnist, made):
@@ -170,20 +180,20 @@ def test_replay_ends_done_on_the_last_recorded_frame_and_is_paced(capsys):
     assert "Replaying a recorded run" in capsys.readouterr().out
     waits.clear()
     recordings.replay(recording, [], seconds=3.0, announce=False, sleep=waits.append)
-    assert waits == [] and capsys.readouterr().out == ""                        # nobody watching: no pauses
+    assert waits == [] and capsys.readouterr().out == ""  # nobody watching: no pauses
 
 
 def test_a_live_view_given_a_replay_keeps_every_frame_and_shows_the_last():
     recording = record(500, 9).recording()
-    view = LiveView(every=1e9)                      # a live run would draw only the first and the last
+    view = LiveView(every=1e9)  # a live run would draw only the first and the last
     recordings.replay(recording, [view], seconds=0, announce=False)
     assert [f.iteration for f in view.frames] == recording.iteration.tolist()
     assert view.current is view.frames[-1] and view.frames[-1].text.endswith("replay · done")
-    if live._ipywidgets() is not None:              # the Replay widget scrubs the same frames
+    if live._ipywidgets() is not None:  # the Replay widget scrubs the same frames
         assert view.replay().play.max == len(recording) - 1
     fresh = LiveView(every=0)
     fresh(recording.events()[-1])
-    assert fresh.frames[0].png == view.frames[-1].png   # the same picture as the recorded last frame
+    assert fresh.frames[0].png == view.frames[-1].png  # the same picture as the recorded last frame
 
 
 def test_save_is_weights_only_and_malformed_files_are_refused(tmp_path):
@@ -205,23 +215,27 @@ def test_registered_recordings_are_shipped_verified_and_match_todays_default_rec
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
     on_disk = {p.stem for p in recordings.RECORDINGS_DIR.glob("*.pt")}
     assert on_disk == set(recordings.SHA256), "assets/recordings/ and recordings.SHA256 disagree"
-    todays = {recordings.run_name(recordings.run_key(run.config, run.dataset, 0, run.options)): name
-              for name, run in recipes.live_runs().items()}
+    todays = {
+        recordings.run_name(recordings.run_key(run.config, run.dataset, 0, run.options)): name
+        for name, run in recipes.live_runs().items()
+    }
     for name, digest in recordings.SHA256.items():
         path = recordings.RECORDINGS_DIR / f"{name}.pt"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path} does not match the registry"
-        assert path.stat().st_size < 800_000, f"{path} is {path.stat().st_size} bytes: keep recordings small"   # frames (MAX_BYTES) + the set
+        assert path.stat().st_size < 800_000, (
+            f"{path} is {path.stat().st_size} bytes: keep recordings small"
+        )  # frames (MAX_BYTES) + the set
         assert name in todays, f"{name} is no current course run: remake it with benchmarks/make_recordings.py"
-
 
 
 def test_the_seminar_profile_replays_a_recorded_run_instead_of_distilling(mnist, made, monkeypatch):
     result, recorder = made
     key = recordings.run_key(TINY, mnist, 1, {"progress": False})
-    recordings.run_path(key).unlink()                  # only the recording (which keeps the set) is left
+    recordings.run_path(key).unlink()  # only the recording (which keeps the set) is left
 
     def no_run(*args, **kwargs):
         raise AssertionError("distilled")
+
     monkeypatch.setattr(driver, "distill", no_run)
     monkeypatch.setattr(recordings.time, "sleep", lambda seconds: None)
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
@@ -230,12 +244,12 @@ def test_the_seminar_profile_replays_a_recorded_run_instead_of_distilling(mnist,
     assert torch.equal(again.images, result.images) and again.history == result.history
     assert [f.iteration for f in view.frames] == [1, 2, 4, 5] and view.frames[-1].text.endswith("replay · done")
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "default")
-    with pytest.raises(AssertionError, match="distilled"):   # outside the seminar, a run is a run
+    with pytest.raises(AssertionError, match="distilled"):  # outside the seminar, a run is a run
         load_or_distill(TINY, mnist, seed=1, progress=False)
 
 
 def test_a_live_run_keeps_its_recording_so_the_seminar_replays_what_the_teacher_ran(mnist, data_dir, monkeypatch):
-    result = load_or_distill(TINY, mnist, seed=3, progress=False)       # the default profile: a live run
+    result = load_or_distill(TINY, mnist, seed=3, progress=False)  # the default profile: a live run
     key = recordings.run_key(TINY, mnist, 3, {"progress": False})
     kept = recordings.Recording.load(recordings.cache_path(key))
     assert kept.key == key and kept.iteration.tolist() == [1, 2, 3, 4, 5] and kept.set_state is None
@@ -244,12 +258,12 @@ def test_a_live_run_keeps_its_recording_so_the_seminar_replays_what_the_teacher_
     monkeypatch.setenv(ddlab.profile.ENV_VAR, "seminar")
     seen = []
     again = load_or_distill(TINY, mnist, callbacks=[seen.append], seed=3, progress=False)
-    assert torch.equal(again.images, result.images)                     # the set comes from the run's cache
+    assert torch.equal(again.images, result.images)  # the set comes from the run's cache
     assert len(seen) == 5 and all(getattr(e, "replayed", False) for e in seen) and seen[-1].done
 
 
 def test_a_big_set_keeps_fewer_frames_so_its_recording_stays_small():
-    recorder = Recorder(40, max_bytes=6 * 16 * 5)           # the fake run's frames: 6 images of 4 x 4 pixels
+    recorder = Recorder(40, max_bytes=6 * 16 * 5)  # the fake run's frames: 6 images of 4 x 4 pixels
     for i in range(1, 101):
         recorder(event(i, 100, done=i == 100))
     recording = recorder.recording()

@@ -1,5 +1,6 @@
 """The 90-minute plan (`ddlab.seminar.PLAN`) holds: its minutes add up against the measured seminar
 times, and every notebook section, replayed run, exercise and question it names exists."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,12 +42,14 @@ def test_the_plan_lasts_90_minutes_and_each_run_fits_its_slot():
 def test_timing_problems_name_a_short_slot_and_a_wrong_total():
     seconds = {**seminar.measured_seconds(), "02": 200.0}
     assert seminar.timing_problems(seconds=seconds) == [
-        "notebook 02 runs 200 s in the seminar profile, longer than its 2 min slot"]
+        "notebook 02 runs 200 s in the seminar profile, longer than its 2 min slot"
+    ]
     longer = seminar.PLAN + (seminar.Block(None, 0, (seminar.Step("break", 5, (), "coffee"),)),)
     assert seminar.timing_problems(longer) == ["the plan lasts 95 minutes, not 90"]
     unmeasured = {name: t for name, t in seminar.measured_seconds().items() if name != "12"}
     assert seminar.timing_problems(seconds=unmeasured) == [
-        "notebook 12 has no measured seminar time (benchmarks/notebook_times.py --profile seminar --save measures it)"]
+        "notebook 12 has no measured seminar time (benchmarks/notebook_times.py --profile seminar --save measures it)"
+    ]
 
 
 def test_the_plan_follows_the_seminar_route_and_shows_sections_that_exist():
@@ -85,8 +88,9 @@ def test_the_room_does_exercises_of_the_notebook_on_screen_and_asks_each_questio
 
 def test_plan_md_is_the_rendered_plan():
     rendered = seminar.plan_markdown()
-    assert (ROOT / "teaching" / "PLAN.md").read_text() == rendered, \
+    assert (ROOT / "teaching" / "PLAN.md").read_text() == rendered, (
         "teaching/PLAN.md is stale: python -m ddlab.seminar > teaching/PLAN.md"
+    )
     rows = [line for line in rendered.splitlines() if re.match(r"\| \d+–\d+ \|", line)]
     starts_ends = [tuple(map(int, re.match(r"\| (\d+)–(\d+) \|", row).groups())) for row in rows]
     assert starts_ends[0][0] == 0 and starts_ends[-1][1] == 90

@@ -6,6 +6,7 @@ its own user and mount namespace (`unshare -rm`, no privileges needed), where th
 bind-mounted read-only, or is a tmpfs of a few hundred kB. Mode bits would not do: CI runs as root,
 which writes through them. Without `unshare` the tests skip, except under CI, which must run them.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,15 +29,21 @@ def in_namespace(mount: str, script: str, env: dict[str, str], cwd: Path) -> sub
         pytest.skip("unshare -rm is not available here")
     program = cwd / "program.py"
     program.write_text(textwrap.dedent(script))
-    return subprocess.run(["unshare", "-rm", "sh", "-c", f'{mount} && exec "$0" "$1"', sys.executable, str(program)],
-                          env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", f'{mount} && exec "$0" "$1"', sys.executable, str(program)],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_read_only_data_folder_is_read_and_runs_go_to_the_learners_own_cache(tmp_path, mnist):
     shared, home = tmp_path / "shared", tmp_path / "home"
     shared.mkdir()
     home.mkdir()
-    (shared / "MNIST").symlink_to(data_root().resolve() / "MNIST")   # the course's data, read in place
+    (shared / "MNIST").symlink_to(data_root().resolve() / "MNIST")  # the course's data, read in place
     result = in_namespace(
         f"mount --bind -o ro {shared} {shared}",
         """
@@ -50,12 +57,16 @@ def test_a_read_only_data_folder_is_read_and_runs_go_to_the_learners_own_cache(t
         print("runs:", sorted(p.name for p in (Path.home() / ".cache/ddlab/runs").glob("*.pt")))
         print("same:", bool((made.images == again.images).all()))
         """,
-        {"DDLAB_DATA": str(shared), "HOME": str(home), "DDLAB_PROFILE": "quick"}, tmp_path)
+        {"DDLAB_DATA": str(shared), "HOME": str(home), "DDLAB_PROFILE": "quick"},
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     notices = [line for line in result.stderr.splitlines() if "is read-only" in line]
-    assert notices == [f"ddlab: the data folder {shared} is read-only: data is read from it, and runs and caches "
-                       f"go to {home / '.cache' / 'ddlab'}"]
+    assert notices == [
+        f"ddlab: the data folder {shared} is read-only: data is read from it, and runs and caches "
+        f"go to {home / '.cache' / 'ddlab'}"
+    ]
     assert "runs: ['dd_" in result.stdout and "same: True" in result.stdout
     assert sorted(p.name for p in shared.iterdir()) == ["MNIST"]
 
@@ -80,10 +91,14 @@ def test_a_full_disk_keeps_the_previous_file_and_says_so_in_one_line(tmp_path):
         print("kept:", cache.read_state(path, "run")["step"].tolist())
         print("left:", sorted(p.name for p in path.parent.iterdir()))
         """,
-        {"DDLAB_DATA": str(full)}, tmp_path)
+        {"DDLAB_DATA": str(full)},
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     error = next(line for line in result.stdout.splitlines() if line.startswith("error:"))
-    assert error == (f"error: ddlab: could not save {full / 'runs' / 'run.pt'} (No space left on device); the previous "
-                     f"file is kept. Free some space or set DDLAB_DATA to a folder with room")
+    assert error == (
+        f"error: ddlab: could not save {full / 'runs' / 'run.pt'} (No space left on device); the previous "
+        f"file is kept. Free some space or set DDLAB_DATA to a folder with room"
+    )
     assert "kept: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in result.stdout
-    assert "left: ['run.pt', 'run.pt.sha256']" in result.stdout                  # no partial file behind
+    assert "left: ['run.pt', 'run.pt.sha256']" in result.stdout  # no partial file behind

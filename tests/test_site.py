@@ -11,6 +11,7 @@ mathematics rather than `$$` and TeX; a copy of the page without that MathJax sh
 check can fail. The site is built once for all the tests, after the Chromium check. Chromium is
 skipped or, under CI, required, as in test_browser_live_view.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ CONFIG = ROOT / "site" / "mkdocs.yml"
 NOTEBOOKS = "00 01"
 BUILD_TIMEOUT_S = 300
 CAPTION = "Filmstrip of the synthetic images"
-EQUATIONS_PAGE = "01_mnist_one_image_per_class"   # a notebook with inline and display equations
+EQUATIONS_PAGE = "01_mnist_one_image_per_class"  # a notebook with inline and display equations
 TYPESET_TIMEOUT_MS = 60_000
 
 # What a decoded <img> in a notebook's outputs is: its size, and whether its PNG bytes carry the
@@ -80,8 +81,14 @@ def display_equations(notebook: Path) -> int:
 def offline(page) -> tuple[list[str], list[str]]:
     """Cuts `page` off the network; returns the lists it fills: URLs it blocked, and site files it missed."""
     blocked, missing = [], []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-               else (blocked.append(route.request.url), route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (blocked.append(route.request.url), route.abort())
+        ),
+    )
     page.on("requestfailed", lambda request: request.url.startswith("file:") and missing.append(request.url))
     return blocked, missing
 
@@ -93,10 +100,14 @@ def build(out: Path) -> Path:
     except ImportError:
         pytest.fail("mkdocs-jupyter is not installed (pip install -r requirements.txt)")
     env = {**os.environ, "DDLAB_PROFILE": "quick", "DDLAB_SITE_NOTEBOOKS": NOTEBOOKS}
-    env.pop("MPLBACKEND", None)   # conftest's Agg would keep the figures out of the outputs
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--config-file", str(CONFIG),
-                            "--site-dir", str(out)],
-                           env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    env.pop("MPLBACKEND", None)  # conftest's Agg would keep the figures out of the outputs
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--config-file", str(CONFIG), "--site-dir", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
     assert built.returncode == 0, f"mkdocs build failed:\n{built.stderr[-4000:]}"
     return out
 
@@ -111,6 +122,7 @@ def build_once(tmp_path_factory):
         if not built:
             built.append(build(tmp_path_factory.mktemp("site")))
         return built[0]
+
     return site_folder
 
 
@@ -126,8 +138,9 @@ def test_site_pages_show_the_figures_and_the_filmstrip(site, page):
 
     page.goto((site / "00_welcome.html").as_uri())
     figures = [img for img in page.evaluate(IMAGES) if img["matplotlib"]]
-    assert figures and all(img["width"] > 0 for img in figures), \
+    assert figures and all(img["width"] > 0 for img in figures), (
         f"no decodable matplotlib figure on notebook 00's page: {page.evaluate(IMAGES)}"
+    )
 
     page.goto((site / "01_mnist_one_image_per_class.html").as_uri())
     after = page.evaluate(AFTER_CAPTION, CAPTION)
@@ -135,8 +148,9 @@ def test_site_pages_show_the_figures_and_the_filmstrip(site, page):
     assert len(after) >= 2, f"the caption is followed by {len(after)} images, want the filmstrip and the final grid"
     filmstrip, final = after[:2]
     assert filmstrip["width"] > 0 and final["width"] > 0, f"an image does not decode: {after}"
-    assert filmstrip["width"] <= live.FILMSTRIP_MAX_WIDTH < final["width"], \
+    assert filmstrip["width"] <= live.FILMSTRIP_MAX_WIDTH < final["width"], (
         f"want the filmstrip (at most {live.FILMSTRIP_MAX_WIDTH} px wide), then the larger final grid: {after}"
+    )
     assert any(img["matplotlib"] for img in page.evaluate(IMAGES)), "no matplotlib figure on notebook 01's page"
 
 

@@ -4,6 +4,7 @@ These are the checks the pre-commit hooks run (.pre-commit-config.yaml), here so
 every commit to them, hooks installed or not. The lint test is shown to fail on a file that breaks
 the rules, so a configuration that checks nothing cannot pass it.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -20,8 +21,7 @@ CONFIG = ROOT / "pyproject.toml"
 def ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     if importlib.util.find_spec("ruff") is None:
         pytest.fail("ruff is not installed (pip install -r requirements.txt)")
-    return subprocess.run([sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_ruff_check_is_clean():
@@ -39,5 +39,6 @@ def test_ruff_check_rejects_a_file_that_breaks_the_rules(tmp_path):
     (tmp_path / "bad.py").write_text("from typing import List\nimport sys\nimport os\n\nprint(os.sep, List)\n")
     lint = ruff("check", "--no-cache", "--config", str(CONFIG), "bad.py", cwd=tmp_path)
     found = {code for code in ("F401", "I001", "UP035") if code in lint.stdout}
-    assert lint.returncode == 1 and found == {"F401", "I001", "UP035"}, \
+    assert lint.returncode == 1 and found == {"F401", "I001", "UP035"}, (
         f"want F401, I001 and UP035 reported, got exit {lint.returncode}:\n{lint.stdout}{lint.stderr}"
+    )

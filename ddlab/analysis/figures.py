@@ -3,6 +3,7 @@
 Each function draws one result object and returns the Axes, so a notebook cell ending in the call
 shows the figure once.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,8 +31,10 @@ def plot_mixing(result: Mixing, ax=None, title: str | None = None):
     networks as a band). The k axis is categorical: the paper's k grow by factors of 5."""
     ax = _axes(ax)
     positions = range(len(result.ks))
-    for accuracies, label, color in ((result.distilled, f"distilled ({result.ipc}/class) + k real", "C0"),
-                                     (result.real, f"real ({result.ipc}/class) + k real", "C1")):
+    for accuracies, label, color in (
+        (result.distilled, f"distilled ({result.ipc}/class) + k real", "C0"),
+        (result.real, f"real ({result.ipc}/class) + k real", "C1"),
+    ):
         percent = 100 * accuracies
         ax.plot(positions, percent.mean(dim=1), marker="o", color=color, label=label)
         ax.fill_between(positions, percent.min(dim=1).values, percent.max(dim=1).values, color=color, alpha=0.2)
@@ -73,10 +76,14 @@ def plot_agreement(agreements: dict[str, Agreement], ax=None):
     subset-trained network of matched accuracy (one dot per network, a bar at the mean)."""
     ax = _axes(ax)
     for s, a in enumerate(agreements.values()):
-        for offset, values, label, color in ((-0.15, a.early, "early-stopped on all real data", "C0"),
-                                             (0.15, a.subset, "trained to the end on a real subset", "C1")):
+        for offset, values, label, color in (
+            (-0.15, a.early, "early-stopped on all real data", "C0"),
+            (0.15, a.subset, "trained to the end on a real subset", "C1"),
+        ):
             percent = 100 * values
-            ax.scatter([s + offset] * len(percent), percent.tolist(), color=color, s=14, label=label if s == 0 else None)
+            ax.scatter(
+                [s + offset] * len(percent), percent.tolist(), color=color, s=14, label=label if s == 0 else None
+            )
             ax.hlines(percent.mean().item(), s + offset - 0.1, s + offset + 0.1, color=color)
     ax.set_xticks(range(len(agreements)), list(agreements))
     ax.set(ylabel="same prediction on test images (%)", title="agreement at matched accuracy")
@@ -84,21 +91,24 @@ def plot_agreement(agreements: dict[str, Agreement], ax=None):
     return ax
 
 
-def plot_influence(synthetic: SyntheticSet, influence: Influence, data: Dataset, k: int = 6,
-                   on=None, fig=None):
+def plot_influence(synthetic: SyntheticSet, influence: Influence, data: Dataset, k: int = 6, on=None, fig=None):
     """One row per distilled image: the image, the `k` test images it helps most (their loss rises
     most without it), and the `k` it hurts most. `on`: the (images, labels) `influence` was
     measured on (default: the test set)."""
     import matplotlib.pyplot as plt
 
-    x = (on[0] if on is not None else data.x_test)
+    x = on[0] if on is not None else data.x_test
     rows = len(synthetic.labels)
     fig = fig or plt.figure(figsize=(1.1 + 0.55 * 2 * k, 0.62 * rows), constrained_layout=True)
     axes = fig.subplots(1, 3, width_ratios=[1, k, k])
-    columns = (data.to_pixels(synthetic.images.detach().cpu()),
-               torch.cat([data.to_pixels(x[influence.helped(i, k).to(x.device)].cpu()) for i in range(rows)]),
-               torch.cat([data.to_pixels(x[influence.hurt(i, k).to(x.device)].cpu()) for i in range(rows)]))
-    for ax, pixels, nrow, title in zip(axes, columns, (1, k, k), ("distilled", f"helps most (top {k})", f"hurts most (top {k})")):
+    columns = (
+        data.to_pixels(synthetic.images.detach().cpu()),
+        torch.cat([data.to_pixels(x[influence.helped(i, k).to(x.device)].cpu()) for i in range(rows)]),
+        torch.cat([data.to_pixels(x[influence.hurt(i, k).to(x.device)].cpu()) for i in range(rows)]),
+    )
+    for ax, pixels, nrow, title in zip(
+        axes, columns, (1, k, k), ("distilled", f"helps most (top {k})", f"hurts most (top {k})")
+    ):
         ax.imshow(image_grid(pixels, nrow=nrow).numpy())
         ax.set_title(title, fontsize="small")
         ax.axis("off")
@@ -119,9 +129,11 @@ def plot_semantics(synthetic: SyntheticSet, semantics: Semantics, data: Dataset,
         label = int(synthetic.labels[i])
         shared = shared_features(semantics.helped[i], label, data, on)[0].cpu()
         limit = shared.abs().max().item() or 1.0
-        panels = ((image_grid(data.to_pixels(synthetic.images[i:i + 1].detach().cpu())).numpy(), {}),
-                  (image_grid(neighbours[i * n:(i + 1) * n], nrow=n).numpy(), {}),
-                  (shared.numpy(), {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}))
+        panels = (
+            (image_grid(data.to_pixels(synthetic.images[i : i + 1].detach().cpu())).numpy(), {}),
+            (image_grid(neighbours[i * n : (i + 1) * n], nrow=n).numpy(), {}),
+            (shared.numpy(), {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}),
+        )
         for ax, (picture, style), title in zip(axes[i], panels, ("distilled", "nearest real images", "helped share")):
             ax.imshow(picture, **style)
             ax.axis("off")

@@ -22,6 +22,7 @@ A DD set is not trained on as data: it is a schedule (its images in `steps` batc
 replays that schedule instead (`_replay_leave_one_out`): network i + 1 gives image i weight zero
 in the loss of its step, every time the step comes round.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -40,10 +41,10 @@ from ..synthetic import SyntheticSet, fingerprint
 
 @dataclass(frozen=True)
 class Influence:
-    loss_change: Tensor      # (N, M) test loss without distilled image i minus with it; > 0: image i helps test j
-    accuracy: float          # test accuracy of the network trained on the whole set
-    labels: Tensor           # (N,) the distilled images' labels
-    images: str = ""         # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
+    loss_change: Tensor  # (N, M) test loss without distilled image i minus with it; > 0: image i helps test j
+    accuracy: float  # test accuracy of the network trained on the whole set
+    labels: Tensor  # (N,) the distilled images' labels
+    images: str = ""  # `ddlab.synthetic.fingerprint` of the set's images: which set was measured
 
     def helped(self, i: int, k: int = 8) -> Tensor:
         """Indices of the `k` test images that distilled image `i` helps most: (k,)."""
@@ -62,20 +63,32 @@ class Influence:
         return self.loss_change[i].topk(k, largest=largest).indices
 
 
-def train_leave_one_out(net: nn.Module, init: Params, x: Tensor, y: Tensor, schedule: Schedule,
-                        generator: torch.Generator, vectorize: bool | None = None) -> Params:
+def train_leave_one_out(
+    net: nn.Module,
+    init: Params,
+    x: Tensor,
+    y: Tensor,
+    schedule: Schedule,
+    generator: torch.Generator,
+    vectorize: bool | None = None,
+) -> Params:
     """N + 1 networks from the one initialisation `init` ({name: (1, ...)}) on the N examples
     `x`, `y`: network 0 on all, network i + 1 on all but example i; same minibatch order for all.
     Returns the trained weights stacked: {name: (N + 1, ...)}."""
     n = x.shape[0]
     keep = torch.ones(n + 1, n, device=x.device)
-    keep[1:].fill_diagonal_(0)                                          # (N + 1, N): row i + 1 drops example i
+    keep[1:].fill_diagonal_(0)  # (N + 1, N): row i + 1 drops example i
     inits = {name: p.expand(n + 1, *p.shape[1:]) for name, p in init.items()}
     return train_many(net, inits, x, y, schedule, generator, vectorize=vectorize, weights=keep, same_order=True)
 
 
-def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: Protocol | None = None,
-                  seed: int = 0, on: tuple[Tensor, Tensor] | None = None) -> Influence:
+def leave_one_out(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    protocol: Protocol | None = None,
+    seed: int = 0,
+    on: tuple[Tensor, Tensor] | None = None,
+) -> Influence:
     """Leave-one-out influence of every image of `synthetic` on the loss of every test image (or of
     `on` = (images, labels)), trained under `protocol` (default: the set's standard protocol at the
     profile's size, without augmentation). A set with learned step sizes (DD) and no `protocol` is
@@ -85,14 +98,17 @@ def leave_one_out(synthetic: SyntheticSet, data: Dataset, protocol: Protocol | N
         return _influence(net, trained, synthetic, data, on)
     protocol = protocol or replace(sized(synthetic.config, recipes.analysis().evaluation), augmentation="none")
     if protocol.augmentation != "none":
-        raise ValueError(f"leave-one-out needs augmentation='none' (got {protocol.augmentation!r}): "
-                         "each network would draw its own augmentations and differ by more than one image")
+        raise ValueError(
+            f"leave-one-out needs augmentation='none' (got {protocol.augmentation!r}): "
+            "each network would draw its own augmentations and differ by more than one image"
+        )
     generator = torch.Generator().manual_seed(seed)
     net = make_net(protocol.arch, *data.net_args, width=protocol.width)
     init = sample_inits(net, 1, protocol.init_scheme, generator, data.device)
     synthetic = synthetic.to(data.device)
-    trained = train_leave_one_out(net, init, synthetic.images.detach(), synthetic.labels, protocol.schedule(),
-                                  generator)
+    trained = train_leave_one_out(
+        net, init, synthetic.images.detach(), synthetic.labels, protocol.schedule(), generator
+    )
     return _influence(net, trained, synthetic, data, on)
 
 
@@ -108,23 +124,26 @@ def _replay_leave_one_out(synthetic: SyntheticSet, data: Dataset, seed: int) -> 
     synthetic = synthetic.to(data.device)
     n = len(synthetic.labels)
     keep = torch.ones(n + 1, n, device=data.device)
-    keep[1:].fill_diagonal_(0)                                          # (N + 1, N): row i + 1 drops image i
+    keep[1:].fill_diagonal_(0)  # (N + 1, N): row i + 1 drops image i
     per_step = n // synthetic.steps
     images, labels = synthetic.images.detach(), synthetic.labels
     params = {name: p.expand(n + 1, *p.shape[1:]).clone() for name, p in init.items()}
     for t, lr in enumerate(synthetic.lrs.detach()):
-        s = (t % synthetic.steps) * per_step                            # step t trains on batch t mod steps
-        x, y, w = images[s:s + per_step], labels[s:s + per_step], keep[:, s:s + per_step]
-        grads = torch.func.vmap(torch.func.grad(loss, argnums=1), in_dims=(None, 0, None, None, 0))(net, params, x, y, w)
+        s = (t % synthetic.steps) * per_step  # step t trains on batch t mod steps
+        x, y, w = images[s : s + per_step], labels[s : s + per_step], keep[:, s : s + per_step]
+        grads = torch.func.vmap(torch.func.grad(loss, argnums=1), in_dims=(None, 0, None, None, 0))(
+            net, params, x, y, w
+        )
         params = {name: p - lr * grads[name] for name, p in params.items()}
     return net, params
 
 
-def _influence(net: nn.Module, trained: Params, synthetic: SyntheticSet, data: Dataset,
-               on: tuple[Tensor, Tensor] | None) -> Influence:
+def _influence(
+    net: nn.Module, trained: Params, synthetic: SyntheticSet, data: Dataset, on: tuple[Tensor, Tensor] | None
+) -> Influence:
     x, y = on if on is not None else (data.x_test, data.y_test)
-    logits = predict_many(net, trained, x)                                      # (N + 1, M, classes)
+    logits = predict_many(net, trained, x)  # (N + 1, M, classes)
     losses = F.cross_entropy(logits.flatten(0, 1), y.repeat(logits.shape[0]), reduction="none")
-    losses = losses.view(logits.shape[:2])                                      # (N + 1, M)
+    losses = losses.view(logits.shape[:2])  # (N + 1, M)
     accuracy = (logits[0].argmax(-1) == y).float().mean().item()
     return Influence((losses[1:] - losses[0]).cpu(), accuracy, synthetic.labels.cpu(), fingerprint(synthetic.images))

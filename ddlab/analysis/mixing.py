@@ -12,6 +12,7 @@ Both arms are trained under the standard protocol (`ddlab.protocol`; its size se
 the replacement images are real images that are not among them; every training run starts from the
 same initialisations, so the curves differ only in their data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,26 +25,34 @@ from ..data import Dataset, class_major_labels
 from ..protocol import Protocol, accuracies, sized
 from ..synthetic import SyntheticSet
 
-KS = (0, 2, 10, 50, 250)   # real images added per class (the paper's)
+KS = (0, 2, 10, 50, 250)  # real images added per class (the paper's)
 
 
 @dataclass(frozen=True)
 class Mixing:
-    ks: tuple[int, ...]    # real images per class added
-    ipc: int               # distilled images per class (= real images per class that replace them)
-    distilled: Tensor      # (len(ks), n_models) accuracy: distilled set + k real per class
-    real: Tensor           # (len(ks), n_models) accuracy: ipc + k real per class
+    ks: tuple[int, ...]  # real images per class added
+    ipc: int  # distilled images per class (= real images per class that replace them)
+    distilled: Tensor  # (len(ks), n_models) accuracy: distilled set + k real per class
+    real: Tensor  # (len(ks), n_models) accuracy: ipc + k real per class
 
     def summary(self) -> str:
         rows = [f"{'k':>5}  {'distilled + k real':>19}  {'real + k real':>14}"]
-        rows += [f"{k:>5}  {100 * d.mean():>18.1f}%  {100 * r.mean():>13.1f}%"
-                 for k, d, r in zip(self.ks, self.distilled, self.real)]
+        rows += [
+            f"{k:>5}  {100 * d.mean():>18.1f}%  {100 * r.mean():>13.1f}%"
+            for k, d, r in zip(self.ks, self.distilled, self.real)
+        ]
         return "\n".join(rows)
 
 
-def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
-           protocol: Protocol | None = None, n_models: int | None = None, seed: int = 0,
-           on: tuple[Tensor, Tensor] | None = None) -> Mixing:
+def mixing(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    ks: tuple[int, ...] = KS,
+    protocol: Protocol | None = None,
+    n_models: int | None = None,
+    seed: int = 0,
+    on: tuple[Tensor, Tensor] | None = None,
+) -> Mixing:
     """Test accuracy of networks trained on `synthetic` plus k real images per class, and on
     real images alone in its place, for every k in `ks` (see the module docstring); measured on
     `on` = (images, labels) instead of the whole test set if given."""
@@ -57,7 +66,9 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     protocol = protocol or sized(synthetic.config, recipes.analysis().evaluation)
     n_models = n_models or recipes.analysis().evaluation.n_models
     order = torch.Generator().manual_seed(seed)
-    real = torch.stack([data.sample_per_class(c, max(ks) + ipc, order) for c in range(classes)])  # (classes, K, C, H, W)
+    real = torch.stack(
+        [data.sample_per_class(c, max(ks) + ipc, order) for c in range(classes)]
+    )  # (classes, K, C, H, W)
     synthetic = synthetic.to(data.device)
 
     def scored(images: Tensor, labels: Tensor) -> Tensor:
@@ -68,9 +79,10 @@ def mixing(synthetic: SyntheticSet, data: Dataset, ks: tuple[int, ...] = KS,
     distilled_arm, real_arm = [], []
     for k in ks:
         added, added_labels = _per_class(real[:, :k])
-        distilled_arm.append(scored(torch.cat([synthetic.images.detach(), added]),
-                                        torch.cat([synthetic.labels, added_labels])))
-        replacement, replacement_labels = _per_class(real[:, :k + ipc])
+        distilled_arm.append(
+            scored(torch.cat([synthetic.images.detach(), added]), torch.cat([synthetic.labels, added_labels]))
+        )
+        replacement, replacement_labels = _per_class(real[:, : k + ipc])
         real_arm.append(scored(replacement, replacement_labels))
     return Mixing(tuple(ks), ipc, torch.stack(distilled_arm), torch.stack(real_arm))
 

@@ -10,6 +10,7 @@ The first `steps` minibatches of an epoch over all of MNIST are a random sample 
 batch_size` distinct images, taken in random order; that is what is trained on here (one pass over
 such a sample), so the run stops exactly after `steps` steps and never holds more than that sample.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,14 +25,21 @@ from ..nets import Params
 
 T = TypeVar("T")
 
-BATCH_SIZE = 128     # real images per step (the paper: 256 on CIFAR-10; MNIST's 60k allow 468 steps of 128)
-LR = 0.01            # SGD step size, as the paper's real training
-MOMENTUM = 0.9       # SGD momentum, as the paper's real training
+BATCH_SIZE = 128  # real images per step (the paper: 256 on CIFAR-10; MNIST's 60k allow 468 steps of 128)
+LR = 0.01  # SGD step size, as the paper's real training
+MOMENTUM = 0.9  # SGD momentum, as the paper's real training
 
 
-def watch(net: nn.Module, inits: Params, data: Dataset, steps: int, every: int,
-          measure: Callable[[Params], T], generator: torch.Generator,
-          batch_size: int = BATCH_SIZE) -> tuple[list[int], list[T]]:
+def watch(
+    net: nn.Module,
+    inits: Params,
+    data: Dataset,
+    steps: int,
+    every: int,
+    measure: Callable[[Params], T],
+    generator: torch.Generator,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[list[int], list[T]]:
     """Train the stacked networks `inits` for `steps` SGD steps on real training images, calling
     `measure(params)` at step 0 and after every `every`-th step. Returns (the steps measured, the
     measurements). Minibatches come from `generator`; every network sees its own order."""
@@ -40,9 +48,11 @@ def watch(net: nn.Module, inits: Params, data: Dataset, steps: int, every: int,
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     available = len(data.y_train)
     if steps * batch_size > available:
-        raise ValueError(f"steps={steps} x batch_size={batch_size} needs {steps * batch_size} images; "
-                         f"{data.name} has {available} (use at most {available // batch_size} steps)")
-    x, y = data.sample(steps * batch_size, generator)                 # (steps * B, C, H, W), (steps * B,)
+        raise ValueError(
+            f"steps={steps} x batch_size={batch_size} needs {steps * batch_size} images; "
+            f"{data.name} has {available} (use at most {available // batch_size} steps)"
+        )
+    x, y = data.sample(steps * batch_size, generator)  # (steps * B, C, H, W), (steps * B,)
     measured, results = [0], [measure(inits)]
 
     def on_step(t: int, params: Params) -> None:

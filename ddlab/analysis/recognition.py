@@ -12,6 +12,7 @@ training dynamics.
 `recognition_during_training`: networks scored on each set (and on real test images) every few
 steps of real training (`real_training.watch`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,11 +32,11 @@ ARCHS = ("lenet", "convnet", "mlp")
 
 @dataclass(frozen=True)
 class Recognition:
-    archs: tuple[str, ...]     # architectures of the real-trained networks
-    names: tuple[str, ...]     # the distilled sets, in order
-    accuracy: Tensor           # (archs, sets, n_models) fraction of each set's images classified as their label
-    test_accuracy: Tensor      # (archs, n_models) accuracy on real test images: how good the judges are
-    fingerprints: tuple[str, ...] = ()   # `ddlab.synthetic.fingerprint` of each set's images: which sets were scored
+    archs: tuple[str, ...]  # architectures of the real-trained networks
+    names: tuple[str, ...]  # the distilled sets, in order
+    accuracy: Tensor  # (archs, sets, n_models) fraction of each set's images classified as their label
+    test_accuracy: Tensor  # (archs, n_models) accuracy on real test images: how good the judges are
+    fingerprints: tuple[str, ...] = ()  # `ddlab.synthetic.fingerprint` of each set's images: which sets were scored
 
     def summary(self) -> str:
         rows = [f"{'trained on real':>16}  {'real test':>9}  " + "  ".join(f"{n:>12}" for n in self.names)]
@@ -45,9 +46,16 @@ class Recognition:
         return "\n".join(rows)
 
 
-def recognition(sets: dict[str, SyntheticSet], data: Dataset, archs: tuple[str, ...] = ARCHS,
-                n_models: int | None = None, train_examples: int | None = None, epochs: int | None = None,
-                test_examples: int | None = None, seed: int = 0) -> Recognition:
+def recognition(
+    sets: dict[str, SyntheticSet],
+    data: Dataset,
+    archs: tuple[str, ...] = ARCHS,
+    n_models: int | None = None,
+    train_examples: int | None = None,
+    epochs: int | None = None,
+    test_examples: int | None = None,
+    seed: int = 0,
+) -> Recognition:
     """Train `n_models` networks of each of `archs` on `train_examples` random real training
     images for `epochs` epochs (defaults: the profile's), then score them on every set's images
     (and on the first `test_examples` real test images, default all)."""
@@ -56,9 +64,10 @@ def recognition(sets: dict[str, SyntheticSet], data: Dataset, archs: tuple[str, 
     train_examples = train_examples or plan.real_examples
     epochs = epochs or plan.real_epochs
     generator = torch.Generator().manual_seed(seed)
-    x, y = data.sample(train_examples, generator)                                  # (train_examples, C, H, W)
-    schedule = Schedule(epochs=epochs, batch_size=real_training.BATCH_SIZE, lr=real_training.LR,
-                        momentum=real_training.MOMENTUM)
+    x, y = data.sample(train_examples, generator)  # (train_examples, C, H, W)
+    schedule = Schedule(
+        epochs=epochs, batch_size=real_training.BATCH_SIZE, lr=real_training.LR, momentum=real_training.MOMENTUM
+    )
     on_sets, on_test = [], []
     for arch in archs:
         net = make_net(arch, *data.net_args, width=plan.width)
@@ -66,23 +75,35 @@ def recognition(sets: dict[str, SyntheticSet], data: Dataset, archs: tuple[str, 
         trained = train_many(net, inits, x, y, schedule, generator)
         on_sets.append(torch.stack([_score(net, trained, s, data) for s in sets.values()]))
         on_test.append(accuracy_many(net, trained, data.x_test[:test_examples], data.y_test[:test_examples]).cpu())
-    return Recognition(tuple(archs), tuple(sets), torch.stack(on_sets), torch.stack(on_test),
-                       tuple(fingerprint(s.images) for s in sets.values()))
+    return Recognition(
+        tuple(archs),
+        tuple(sets),
+        torch.stack(on_sets),
+        torch.stack(on_test),
+        tuple(fingerprint(s.images) for s in sets.values()),
+    )
 
 
 @dataclass(frozen=True)
 class RecognitionCurve:
-    steps: list[int]               # real-training steps at which the networks were scored
-    accuracy: dict[str, Tensor]    # each set's name, and "test" (real test images) -> (len(steps), n_models)
+    steps: list[int]  # real-training steps at which the networks were scored
+    accuracy: dict[str, Tensor]  # each set's name, and "test" (real test images) -> (len(steps), n_models)
 
     def mean(self, name: str) -> list[float]:
         """Accuracy on `name` at every measured step, averaged over the networks."""
         return self.accuracy[name].mean(dim=1).tolist()
 
 
-def recognition_during_training(sets: dict[str, SyntheticSet], data: Dataset, arch: str = "convnet",
-                                steps: int = 300, every: int = 10, n_models: int | None = None,
-                                test_examples: int = 2000, seed: int = 0) -> RecognitionCurve:
+def recognition_during_training(
+    sets: dict[str, SyntheticSet],
+    data: Dataset,
+    arch: str = "convnet",
+    steps: int = 300,
+    every: int = 10,
+    n_models: int | None = None,
+    test_examples: int = 2000,
+    seed: int = 0,
+) -> RecognitionCurve:
     """Accuracy on each set's images, and on the first `test_examples` real test images ("test"),
     of `n_models` fresh `arch` networks at step 0 and every `every` steps of training on real data."""
     if "test" in sets:

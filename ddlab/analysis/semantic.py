@@ -15,6 +15,7 @@ per image make that checkable here, from a leave-one-out `Influence`:
 `shared_features` draws that content: the mean of the helped test images minus the mean of all
 test images of the class, a map of the strokes they have in common beyond the class average.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,15 +31,17 @@ from .influence import Influence
 
 @dataclass(frozen=True)
 class Semantics:
-    neighbours: Tensor      # (N, n) indices into data.x_train of each distilled image's nearest real images
-    helped: Tensor          # (N, k) indices into the measured test images: those each image helps most
-    purity: Tensor          # (N,) fraction of the helped test images that share the image's label
-    resemblance: Tensor     # (N,) similarity of helped images to the neighbours, minus the class average's
+    neighbours: Tensor  # (N, n) indices into data.x_train of each distilled image's nearest real images
+    helped: Tensor  # (N, k) indices into the measured test images: those each image helps most
+    purity: Tensor  # (N,) fraction of the helped test images that share the image's label
+    resemblance: Tensor  # (N,) similarity of helped images to the neighbours, minus the class average's
 
     def summary(self) -> str:
-        return (f"helped test images sharing the distilled image's label: {100 * self.purity.mean():.0f}% "
-                f"(chance 10%); resemblance to its nearest real images: {self.resemblance.mean():+.3f} "
-                f"cosine over the class average ({(self.resemblance > 0).sum()} of {len(self.resemblance)} images above 0)")
+        return (
+            f"helped test images sharing the distilled image's label: {100 * self.purity.mean():.0f}% "
+            f"(chance 10%); resemblance to its nearest real images: {self.resemblance.mean():+.3f} "
+            f"cosine over the class average ({(self.resemblance > 0).sum()} of {len(self.resemblance)} images above 0)"
+        )
 
 
 def nearest_real(images: Tensor, data: Dataset, n: int = 5) -> Tensor:
@@ -50,23 +53,32 @@ def nearest_real(images: Tensor, data: Dataset, n: int = 5) -> Tensor:
     return _similarity(images, data.x_train).topk(n, dim=1).indices
 
 
-def semantics(synthetic: SyntheticSet, influence: Influence, data: Dataset, on: tuple[Tensor, Tensor] | None = None,
-              k: int = 16, n: int = 5) -> Semantics:
+def semantics(
+    synthetic: SyntheticSet,
+    influence: Influence,
+    data: Dataset,
+    on: tuple[Tensor, Tensor] | None = None,
+    k: int = 16,
+    n: int = 5,
+) -> Semantics:
     """Label purity and resemblance (see the module docstring) of every image of `synthetic`, from
     its leave-one-out `influence` measured on the test images `on` (default: all of them)."""
     x, y = on if on is not None else (data.x_test, data.y_test)
     if influence.loss_change.shape != (len(synthetic.labels), len(y)):
-        raise ValueError(f"influence covers {tuple(influence.loss_change.shape)} (images, test images); "
-                         f"the set has {len(synthetic.labels)} images and `on` {len(y)} test images")
+        raise ValueError(
+            f"influence covers {tuple(influence.loss_change.shape)} (images, test images); "
+            f"the set has {len(synthetic.labels)} images and `on` {len(y)} test images"
+        )
     images = synthetic.images.detach().to(data.device)
     neighbours = nearest_real(images, data, n)
-    helped = torch.stack([influence.helped(i, k) for i in range(len(synthetic.labels))])   # (N, k)
+    helped = torch.stack([influence.helped(i, k) for i in range(len(synthetic.labels))])  # (N, k)
     labels, y = synthetic.labels.cpu(), y.cpu()
     purity = (y[helped] == labels[:, None]).float().mean(dim=1)
-    neighbour_means = torch.stack([data.x_train[idx].mean(dim=0) for idx in neighbours])   # (N, C, H, W)
-    similarity = _similarity(neighbour_means, x).cpu()                                      # (N, M)
-    resemblance = torch.stack([similarity[i, helped[i]].mean() - similarity[i, y == labels[i]].mean()
-                               for i in range(len(labels))])
+    neighbour_means = torch.stack([data.x_train[idx].mean(dim=0) for idx in neighbours])  # (N, C, H, W)
+    similarity = _similarity(neighbour_means, x).cpu()  # (N, M)
+    resemblance = torch.stack(
+        [similarity[i, helped[i]].mean() - similarity[i, y == labels[i]].mean() for i in range(len(labels))]
+    )
     return Semantics(neighbours.cpu(), helped, purity, resemblance)
 
 

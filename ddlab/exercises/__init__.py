@@ -6,6 +6,7 @@ yourself (`code`: complete a function, checked against ddlab's on fresh inputs; 
     solution("03.2")    # the solved cell
     answer("07.q3")     # our answer to a question of notebook 07's questionnaire
 """
+
 # Importing each module registers its exercises: one module per notebook, and `written`'s write-it-yourself ones.
 from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, written  # noqa: F401
 from .code import check_code

@@ -20,6 +20,7 @@ implementation, so the tests can show the check catches that mistake.
 
 This module holds the machinery only; the exercises live in `written/`, one module per notebook.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -30,36 +31,40 @@ from typing import Any
 import torch
 from torch import Tensor
 
-DRAWS = 3                                   # fresh random inputs per check
-TOLERANCE = dict(rtol=1e-7, atol=1e-10)     # float64: a right answer computed another way agrees to ~1e-12
+DRAWS = 3  # fresh random inputs per check
+TOLERANCE = dict(rtol=1e-7, atol=1e-10)  # float64: a right answer computed another way agrees to ~1e-12
 
 
 @dataclass(frozen=True)
 class CodeExercise:
-    id: str                                     # "07.w1": notebook 07, write-it-yourself exercise 1
-    name: str                                   # the function the learner completes: "dm_loss"
-    inputs: Callable[[torch.Generator], dict]   # fresh random arguments by name, from a generator
-    reference: Callable[..., Any]               # the package's answer on those arguments
-    wrong: Callable[..., Any]                   # a plausible mistake, which the check must catch (tests)
-    wrt: tuple[str, ...]                        # arguments whose gradient must match; () where none is defined
-    why: str                                    # what the function means, shown when it passes
-    hint: str                                   # a nudge, not the answer
-    solution: str                               # the solved cell: the completed function and its check
+    id: str  # "07.w1": notebook 07, write-it-yourself exercise 1
+    name: str  # the function the learner completes: "dm_loss"
+    inputs: Callable[[torch.Generator], dict]  # fresh random arguments by name, from a generator
+    reference: Callable[..., Any]  # the package's answer on those arguments
+    wrong: Callable[..., Any]  # a plausible mistake, which the check must catch (tests)
+    wrt: tuple[str, ...]  # arguments whose gradient must match; () where none is defined
+    why: str  # what the function means, shown when it passes
+    hint: str  # a nudge, not the answer
+    solution: str  # the solved cell: the completed function and its check
 
 
 _CODE_EXERCISES: dict[str, CodeExercise] = {}
-_RESULTS: dict[str, list[str]] = {}          # every check's result per exercise: "not yet", "wrong", "passed"
+_RESULTS: dict[str, list[str]] = {}  # every check's result per exercise: "not yet", "wrong", "passed"
 
 
-def code_exercise(id: str, name: str, reference: Callable, wrong: Callable, wrt: tuple[str, ...],
-                  why: str, hint: str, solution: str) -> Callable:
+def code_exercise(
+    id: str, name: str, reference: Callable, wrong: Callable, wrt: tuple[str, ...], why: str, hint: str, solution: str
+) -> Callable:
     """Register the decorated function (generator -> {argument: value}) as the inputs of exercise `id`."""
+
     def register(inputs: Callable[[torch.Generator], dict]) -> Callable[[torch.Generator], dict]:
         if id in _CODE_EXERCISES:
             raise ValueError(f"exercise {id!r} is registered twice")
-        _CODE_EXERCISES[id] = CodeExercise(id, name, inputs, reference, wrong, tuple(wrt), why, hint,
-                                           solution.strip() + "\n")
+        _CODE_EXERCISES[id] = CodeExercise(
+            id, name, inputs, reference, wrong, tuple(wrt), why, hint, solution.strip() + "\n"
+        )
         return inputs
+
     return register
 
 
@@ -90,11 +95,13 @@ def check_code(id: str, fn: Callable, seeds: tuple[int, ...] | None = None) -> b
             _compare(exercise, fn, seed)
     except _Mismatch as mismatch:
         _RESULTS.setdefault(id, []).append(mismatch.result)
-        print(f"🤔 Not yet: {mismatch} (hint(\"{id}\") if you are stuck).")
+        print(f'🤔 Not yet: {mismatch} (hint("{id}") if you are stuck).')
         return False
     _RESULTS.setdefault(id, []).append("passed")
-    print(f"✅ Right: your {exercise.name} gives ddlab's value{' and gradient' if exercise.wrt else ''} on "
-          f"{len(seeds)} fresh random inputs (float64, rtol {TOLERANCE['rtol']:g}). {exercise.why}")
+    print(
+        f"✅ Right: your {exercise.name} gives ddlab's value{' and gradient' if exercise.wrt else ''} on "
+        f"{len(seeds)} fresh random inputs (float64, rtol {TOLERANCE['rtol']:g}). {exercise.why}"
+    )
     return True
 
 
@@ -109,11 +116,11 @@ def _compare(exercise: CodeExercise, fn: Callable, seed: int) -> None:
     name = exercise.name
     if not callable(fn):
         raise _Mismatch(f"complete the function `{name}` and pass it to the check", "not yet")
-    theirs_in, mine_in = (_draw(exercise, seed) for _ in range(2))     # two equal copies: fn may modify its own
+    theirs_in, mine_in = (_draw(exercise, seed) for _ in range(2))  # two equal copies: fn may modify its own
     expected = exercise.reference(*theirs_in.values())
     try:
-        got = fn(*mine_in.values())                                    # by position: any parameter names do
-    except Exception as error:                                          # the learner's code: show any error
+        got = fn(*mine_in.values())  # by position: any parameter names do
+    except Exception as error:  # the learner's code: show any error
         raise _Mismatch(f"your {name} raised {type(error).__name__}: {_one_line(error)}") from None
     if got is None or got is ...:
         raise _Mismatch(f"complete the function `{name}`: it returns {got!r}", "not yet")
@@ -121,8 +128,10 @@ def _compare(exercise: CodeExercise, fn: Callable, seed: int) -> None:
     got_parts, expected_parts = _parts(got, expected, name), _parts(expected, expected, name)
     for what, mine, theirs in zip(_labels(expected, name), got_parts, expected_parts):
         if mine.shape != theirs.shape:
-            raise _Mismatch(f"{what} has shape {tuple(mine.shape)} where it should be {tuple(theirs.shape)} "
-                            f"on these inputs: {inputs}")
+            raise _Mismatch(
+                f"{what} has shape {tuple(mine.shape)} where it should be {tuple(theirs.shape)} "
+                f"on these inputs: {inputs}"
+            )
         if not torch.allclose(mine.detach().double(), theirs.detach().double(), **TOLERANCE):
             raise _Mismatch(f"{_difference(what, mine, theirs)} on these inputs: {inputs}")
     if exercise.wrt:
@@ -137,13 +146,17 @@ def _compare_gradients(exercise, got_parts, expected_parts, mine_in, theirs_in, 
     mine = _gradients(got_parts, probes, _leaves(mine_in, exercise.wrt))
     for (what, g_mine), g_theirs in zip(mine, (g for _, g in theirs)):
         if g_mine is None and g_theirs is not None:
-            raise _Mismatch(f"your {exercise.name} returns the right value, but no gradient reaches {what} "
-                            "(a .detach(), .item(), torch.no_grad() or a missing create_graph=True?)")
+            raise _Mismatch(
+                f"your {exercise.name} returns the right value, but no gradient reaches {what} "
+                "(a .detach(), .item(), torch.no_grad() or a missing create_graph=True?)"
+            )
         if g_theirs is not None and not torch.allclose(g_mine, g_theirs, **TOLERANCE):
             largest = (g_mine - g_theirs).abs().max().item()
-            raise _Mismatch(f"your {exercise.name} returns the right value, but its gradient w.r.t. {what} "
-                            f"differs from ddlab's by up to {largest:.3g} (largest entry "
-                            f"{g_theirs.abs().max().item():.3g}) on these inputs: {inputs}")
+            raise _Mismatch(
+                f"your {exercise.name} returns the right value, but its gradient w.r.t. {what} "
+                f"differs from ddlab's by up to {largest:.3g} (largest entry "
+                f"{g_theirs.abs().max().item():.3g}) on these inputs: {inputs}"
+            )
 
 
 def _draw(exercise: CodeExercise, seed: int) -> dict:
@@ -162,9 +175,11 @@ def _leaves(arguments: dict, names: tuple[str, ...]) -> dict[str, Tensor]:
     return found
 
 
-def _gradients(outputs: list[Tensor], probes: list[Tensor], leaves: dict[str, Tensor]) -> list[tuple[str, Tensor | None]]:
+def _gradients(
+    outputs: list[Tensor], probes: list[Tensor], leaves: dict[str, Tensor]
+) -> list[tuple[str, Tensor | None]]:
     projection = sum((out.double() * probe).sum() for out, probe in zip(outputs, probes) if out.requires_grad)
-    if not torch.is_tensor(projection):                                   # nothing of it depends on the inputs
+    if not torch.is_tensor(projection):  # nothing of it depends on the inputs
         return [(what, None) for what in leaves]
     grads = torch.autograd.grad(projection, list(leaves.values()), allow_unused=True)
     return list(zip(leaves, grads))
@@ -174,14 +189,17 @@ def _parts(value: Any, like: Any, name: str) -> list[Tensor]:
     """`value` as a list of tensors laid out like the reference's answer `like` (a tensor or a dict)."""
     if isinstance(like, dict):
         if not isinstance(value, dict) or set(value) != set(like):
-            raise _Mismatch(f"your {name} should return a dict with the keys {', '.join(map(repr, like))}, "
-                            f"got {_kind(value)}")
+            raise _Mismatch(
+                f"your {name} should return a dict with the keys {', '.join(map(repr, like))}, got {_kind(value)}"
+            )
         parts = [value[k] for k in like]
     else:
         parts = [value]
     for part in parts:
         if not torch.is_tensor(part):
-            raise _Mismatch(f"your {name} should return {'tensors' if len(parts) > 1 else 'a tensor'}, got {_kind(part)}")
+            raise _Mismatch(
+                f"your {name} should return {'tensors' if len(parts) > 1 else 'a tensor'}, got {_kind(part)}"
+            )
     return parts
 
 
@@ -194,12 +212,15 @@ def _difference(what: str, mine: Tensor, theirs: Tensor) -> str:
         return f"{what} is {mine.item():.6g} where it should be {theirs.item():.6g}"
     gap = (mine.detach().double() - theirs.detach().double()).abs()
     at = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape))
-    return (f"{what} differs from ddlab's by up to {gap.max().item():.3g} (entry {at}: "
-            f"{mine[at].item():.6g} where it should be {theirs[at].item():.6g})")
+    return (
+        f"{what} differs from ddlab's by up to {gap.max().item():.3g} (entry {at}: "
+        f"{mine[at].item():.6g} where it should be {theirs[at].item():.6g})"
+    )
 
 
 def _describe(arguments: dict) -> str:
     """The inputs in one line: tensors by shape, numbers by value."""
+
     def one(value):
         if torch.is_tensor(value):
             return f"a tensor {tuple(value.shape)}" if value.dim() else f"{value.item():.4g}"
@@ -208,6 +229,7 @@ def _describe(arguments: dict) -> str:
         if isinstance(value, torch.nn.Module):
             return f"a {type(value).__name__}"
         return repr(value)
+
     return ", ".join(f"{name} = {one(value)}" for name, value in arguments.items())
 
 

@@ -15,6 +15,7 @@ still runs top to bottom (CI runs the course exactly as a learner first opens it
 whether they passed, and record each verdict, so the tests can run every notebook solved and see each
 check pass and fail (`solved_cell_checks`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,17 +31,17 @@ class NotYet(ValueError):
 
 @dataclass(frozen=True)
 class Exercise:
-    id: str                                  # "03.2": notebook 03, exercise 2
-    choices: tuple[str, ...]                 # the predictions a learner can record
-    outcome: Callable[[Any], str]            # the choice the computed answer shows (raises NotYet)
-    why: str | Callable[[str], str]          # why the outcome is what it is, shown after the check;
-                                             # a function of the outcome where each has its own reason
-    hint: str                                # a nudge towards the answer, not the answer
-    solution: str                            # the solved cell: sets `prediction` and `answer`, calls check
-    typed: Any = None                        # counterfeit: the old answer's numbers, typed to give the right
-                                             # outcome; the check must refuse it (`answers`, `provenance`)
-    wrong_setting: str = ""                  # counterfeit: code run after the solution that sets `counterfeit`
-                                             # to an answer from the wrong setting (or the same object twice)
+    id: str  # "03.2": notebook 03, exercise 2
+    choices: tuple[str, ...]  # the predictions a learner can record
+    outcome: Callable[[Any], str]  # the choice the computed answer shows (raises NotYet)
+    why: str | Callable[[str], str]  # why the outcome is what it is, shown after the check;
+    # a function of the outcome where each has its own reason
+    hint: str  # a nudge towards the answer, not the answer
+    solution: str  # the solved cell: sets `prediction` and `answer`, calls check
+    typed: Any = None  # counterfeit: the old answer's numbers, typed to give the right
+    # outcome; the check must refuse it (`answers`, `provenance`)
+    wrong_setting: str = ""  # counterfeit: code run after the solution that sets `counterfeit`
+    # to an answer from the wrong setting (or the same object twice)
 
     def explain(self, outcome: str) -> str:
         """Why `outcome` came out. A text that fits every outcome would hedge both ways, so an
@@ -49,20 +50,30 @@ class Exercise:
 
 
 _EXERCISES: dict[str, Exercise] = {}
-_OUTCOMES: dict[str, str] = {}               # the outcome each exercise's last check computed
-_VERDICTS: dict[str, list[str]] = {}         # every check's verdict, in order: "not yet", "passed" or "wrong"
+_OUTCOMES: dict[str, str] = {}  # the outcome each exercise's last check computed
+_VERDICTS: dict[str, list[str]] = {}  # every check's verdict, in order: "not yet", "passed" or "wrong"
 
 
-def exercise(id: str, choices: tuple[str, ...], why: str | Callable[[str], str], hint: str, solution: str,
-             typed: Any = None, wrong_setting: str = "") -> Callable:
+def exercise(
+    id: str,
+    choices: tuple[str, ...],
+    why: str | Callable[[str], str],
+    hint: str,
+    solution: str,
+    typed: Any = None,
+    wrong_setting: str = "",
+) -> Callable:
     """Register the decorated function as exercise `id`'s outcome: answer -> one of `choices`; `typed`
     and `wrong_setting` are the two counterfeit answers its check must refuse (see `Exercise`)."""
+
     def register(outcome: Callable[[Any], str]) -> Callable[[Any], str]:
         if id in _EXERCISES:
             raise ValueError(f"exercise {id!r} is registered twice")
-        _EXERCISES[id] = Exercise(id, tuple(choices), outcome, why, hint, solution.strip() + "\n", typed,
-                                  wrong_setting.strip())
+        _EXERCISES[id] = Exercise(
+            id, tuple(choices), outcome, why, hint, solution.strip() + "\n", typed, wrong_setting.strip()
+        )
         return outcome
+
     return register
 
 
@@ -94,7 +105,7 @@ def check(id: str, prediction: Any, answer: Any) -> bool:
 def _judge(exercise: Exercise, prediction: Any, answer: Any) -> tuple[str, str]:
     """The verdict on one check ("not yet", "wrong" or "passed") and the message the learner sees."""
     options = " or ".join(repr(c) for c in exercise.choices)
-    stuck = f"(hint(\"{exercise.id}\") if you are stuck)"
+    stuck = f'(hint("{exercise.id}") if you are stuck)'
     if prediction is ...:
         return "not yet", f"🤔 Not yet: first record your prediction: {options}."
     if prediction not in exercise.choices:

@@ -1,6 +1,7 @@
 """Notebook 12's exercises: does every distilled image help, and whom does each one hurt. Both checks
 take the DM set and its leave-one-out influence (which records the set it measured) with the per-image
 numbers the learner computed from it, and recompute those."""
+
 from __future__ import annotations
 
 import torch
@@ -17,64 +18,87 @@ def influence_of(answer, computed: str) -> Influence:
     dm = set_of(answer["DM set"], "answer['DM set']", method="dm")
     influence = answer["influence"]
     if not isinstance(influence, Influence):
-        raise NotYet(f"answer['influence'] should be what analysis.leave_one_out returns, got {type(influence).__name__}")
+        raise NotYet(
+            f"answer['influence'] should be what analysis.leave_one_out returns, got {type(influence).__name__}"
+        )
     if influence.images != fingerprint(dm.images):
-        raise NotYet("answer['influence'] was measured on another set than answer['DM set']: "
-                     "hand over the DM set and its `influence`")
+        raise NotYet(
+            "answer['influence'] was measured on another set than answer['DM set']: "
+            "hand over the DM set and its `influence`"
+        )
     return influence
 
 
 def _why_every_image(outcome: str) -> str:
     return {
         "every image helps": "Each image was optimised together with the others to lower the loss of "
-                             "networks trained on the whole set, so leaving any one out makes the average "
-                             "test image worse: its mean loss change is positive.",
+        "networks trained on the whole set, so leaving any one out makes the average "
+        "test image worse: its mean loss change is positive.",
         "some image hurts": "Some image's absence lowers the mean test loss: the optimisation has not made "
-                            "use of it (a short run, or an image that fits the distillation's networks but "
-                            "not this training), and the other images do better without it.",
+        "use of it (a short run, or an image that fits the distillation's networks but "
+        "not this training), and the other images do better without it.",
     }[outcome]
 
 
-@exercise("12.1", choices=("every image helps", "some image hurts"), why=_why_every_image,
-          hint="`influence.loss_change` is (distilled images, test images); averaged over the test "
-               "images (dim=1) it is one number per image. Hand it to the check with the DM set and `influence`: "
-               "it recomputes it.",
-          solution='''
+@exercise(
+    "12.1",
+    choices=("every image helps", "some image hurts"),
+    why=_why_every_image,
+    hint="`influence.loss_change` is (distilled images, test images); averaged over the test "
+    "images (dim=1) it is one number per image. Hand it to the check with the DM set and `influence`: "
+    "it recomputes it.",
+    solution="""
 prediction = "every image helps"
 answer = {"DM set": dm_set, "influence": influence, "mean change": influence.loss_change.mean(dim=1)}
 check("12.1", prediction, answer)
-''',
-          typed=[0.01] * 10,
-          wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}')
+""",
+    typed=[0.01] * 10,
+    wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}',
+)
 def every_image_helps(answer) -> str:
     influence = influence_of(answer, "mean change")
-    changes = recomputed(answer["mean change"], influence.loss_change.mean(dim=1), "answer['mean change']",
-                         "influence.loss_change averaged over the test images (dim=1)")       # (images,)
+    changes = recomputed(
+        answer["mean change"],
+        influence.loss_change.mean(dim=1),
+        "answer['mean change']",
+        "influence.loss_change averaged over the test images (dim=1)",
+    )  # (images,)
     return "every image helps" if bool((changes > 0).all()) else "some image hurts"
 
 
-@exercise("12.2", choices=("mostly its own class", "mostly other classes"),
-          why="With the image in the set, a network pushes its class up wherever the image's features "
-              "appear. The test images that this hurts are digits of *other* classes that share those "
-              "features: a 3 that looks a little like an 8 is read as an 8 more often when the distilled "
-              "8 is there. What an image teaches is its class, and its mistakes are its class's "
-              "look-alikes, which is what makes naming its strokes worth trying.",
-          hint="For image i, `influence.hurt(i, 16)` indexes the test images it hurts most; compare "
-               "their labels (`data.y_test[...]`) with `influence.labels[i]` and take the mean. Hand the "
-               "shares to the check with the DM set and `influence`: it recomputes them.",
-          solution='''
+@exercise(
+    "12.2",
+    choices=("mostly its own class", "mostly other classes"),
+    why="With the image in the set, a network pushes its class up wherever the image's features "
+    "appear. The test images that this hurts are digits of *other* classes that share those "
+    "features: a 3 that looks a little like an 8 is read as an 8 more often when the distilled "
+    "8 is there. What an image teaches is its class, and its mistakes are its class's "
+    "look-alikes, which is what makes naming its strokes worth trying.",
+    hint="For image i, `influence.hurt(i, 16)` indexes the test images it hurts most; compare "
+    "their labels (`data.y_test[...]`) with `influence.labels[i]` and take the mean. Hand the "
+    "shares to the check with the DM set and `influence`: it recomputes them.",
+    solution="""
 prediction = "mostly other classes"
 share = torch.stack([(data.y_test[influence.hurt(i, 16)].cpu() == influence.labels[i].cpu()).float().mean()
                      for i in range(len(influence.labels))])
 answer = {"DM set": dm_set, "influence": influence, "own-class share": share}
 check("12.2", prediction, answer)
-''',
-          typed=[0.0] * 10,
-          wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}')
+""",
+    typed=[0.0] * 10,
+    wrong_setting='counterfeit = {**answer, "DM set": sets["DC"]}',
+)
 def own_class_among_hurt(answer) -> str:
     influence, labels = influence_of(answer, "own-class share"), mnist().y_test
-    expected = torch.stack([(labels[influence.hurt(i, 16).cpu()] == influence.labels[i]).float().mean()
-                            for i in range(len(influence.labels))])
-    purity = recomputed(answer["own-class share"], expected, "answer['own-class share']",
-                        "for each image, the share of its 16 most-hurt test images that carry its label")
+    expected = torch.stack(
+        [
+            (labels[influence.hurt(i, 16).cpu()] == influence.labels[i]).float().mean()
+            for i in range(len(influence.labels))
+        ]
+    )
+    purity = recomputed(
+        answer["own-class share"],
+        expected,
+        "answer['own-class share']",
+        "for each image, the share of its 16 most-hurt test images that carry its label",
+    )
     return "mostly its own class" if purity.mean().item() >= 0.5 else "mostly other classes"

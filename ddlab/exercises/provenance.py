@@ -4,6 +4,7 @@ verify them first: the setting recorded on them (init, init scheme, images), tha
 differ do, and tensors against a recomputation from what the check can reach (MNIST via `mnist`). So a
 number typed by hand, the same object twice or an answer from the wrong setting is refused, with a
 `NotYet` that names which."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,8 +24,13 @@ def keys_of(answer, names: Sequence[str]) -> dict:
     return answer
 
 
-def scores_of(answer, names: Sequence[str], setting: dict[str, str] | None = None,
-              scheme: dict[str, str] | None = None, same_images: bool = False) -> dict[str, Scores]:
+def scores_of(
+    answer,
+    names: Sequence[str],
+    setting: dict[str, str] | None = None,
+    scheme: dict[str, str] | None = None,
+    same_images: bool = False,
+) -> dict[str, Scores]:
     """`answer` as {name: Scores} made by `ddlab.evaluate`, each evaluated under the init `setting` and
     the init `scheme` given for its name, all on the same images if `same_images`; else a NotYet."""
     keys_of(answer, names)
@@ -32,21 +38,28 @@ def scores_of(answer, names: Sequence[str], setting: dict[str, str] | None = Non
         if not isinstance(scores, Scores):
             raise NotYet(f"answer[{name!r}] should be what ddlab.evaluate returns, got {type(scores).__name__}")
         if scores.evaluated is None:
-            raise NotYet(f"answer[{name!r}] does not record which set and networks it measured: "
-                         "make it with ddlab.evaluate, not by hand")
+            raise NotYet(
+                f"answer[{name!r}] does not record which set and networks it measured: "
+                "make it with ddlab.evaluate, not by hand"
+            )
     for name, wanted in (setting or {}).items():
         if answer[name].setting != wanted:
-            raise NotYet(f"answer[{name!r}] was evaluated under init={answer[name].setting!r}; "
-                         f"evaluate it under init={wanted!r}")
+            raise NotYet(
+                f"answer[{name!r}] was evaluated under init={answer[name].setting!r}; evaluate it under init={wanted!r}"
+            )
     for name, wanted in (scheme or {}).items():
         if (found := answer[name].evaluated.init_scheme) != wanted:
-            raise NotYet(f"answer[{name!r}] was evaluated on networks drawn with the {found} init scheme; "
-                         f"it should be {wanted} draws")
+            raise NotYet(
+                f"answer[{name!r}] was evaluated on networks drawn with the {found} init scheme; "
+                f"it should be {wanted} draws"
+            )
     first, *others = names
     for name in others if same_images else ():
         if answer[name].evaluated.images != answer[first].evaluated.images:
-            raise NotYet(f"answer[{first!r}] and answer[{name!r}] were measured on different images: "
-                         "evaluate the same images both times")
+            raise NotYet(
+                f"answer[{first!r}] and answer[{name!r}] were measured on different images: "
+                "evaluate the same images both times"
+            )
     return answer
 
 
@@ -88,8 +101,9 @@ def tensor_like(value, what: str, shape: tuple[int, ...] | None = None, dtype: t
 def gradients_like(value, what: str, like: dict[str, Tensor]) -> dict[str, Tensor]:
     """`value` as a gradient dict {layer: tensor} with the layers and shapes of `like`, or a NotYet."""
     if not isinstance(value, dict) or set(value) != set(like):
-        raise NotYet(f"{what} should be a dict {{layer: gradient}} with the layers of `target` "
-                     "(what weight_gradients returns)")
+        raise NotYet(
+            f"{what} should be a dict {{layer: gradient}} with the layers of `target` (what weight_gradients returns)"
+        )
     for name, g in value.items():
         tensor_like(g, f"{what}[{name!r}]", like[name].shape)
     return value
@@ -107,14 +121,18 @@ def set_of(value, what: str, method: str | None = None) -> SyntheticSet:
 def mnist():
     """MNIST on the CPU, to recompute what an answer should hold (`ddlab.load` loads it once a process)."""
     from ..data import load
+
     return load("mnist", device="cpu")
 
 
 def real_images(images: Tensor, what: str) -> None:
     """A NotYet unless every one of `images` is an MNIST training image (up to float rounding)."""
-    x = mnist().x_train.flatten(1)                                                   # (60000, 784)
-    nearest = torch.cdist(images.detach().cpu().float().flatten(1), x,
-                          compute_mode="donot_use_mm_for_euclid_dist").min(dim=1).values  # exact, not via a matmul
+    x = mnist().x_train.flatten(1)  # (60000, 784)
+    nearest = (
+        torch.cdist(images.detach().cpu().float().flatten(1), x, compute_mode="donot_use_mm_for_euclid_dist")
+        .min(dim=1)
+        .values
+    )  # exact, not via a matmul
     if nearest.max() > 1e-3:
         raise NotYet(f"{what} should be real MNIST training images; {int((nearest > 1e-3).sum())} of them are not")
 

@@ -13,6 +13,7 @@ story, each measured on the same networks, the ones `ddlab.evaluate` reports on:
 The paper (project page; USPS -> MNIST, pretrained networks of unknown weights, 100 distilled
 images) reports its before and after in `ddlab.papers`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,8 +29,14 @@ from .baselines import dd_config
 from .comparison import compare
 
 
-def before(synthetic: SyntheticSet, data: Dataset, init: str | None = None, n_models: int = 20, seed: int = 0,
-           on: tuple[torch.Tensor, torch.Tensor] | None = None) -> Scores:
+def before(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    init: str | None = None,
+    n_models: int = 20,
+    seed: int = 0,
+    on: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> Scores:
     """Accuracy of the networks `evaluate(synthetic, data, init, n_models, seed)` trains, *before*
     any step: the same set with every step size zero, so each step leaves the weights where they
     are and "before" and "after" are measured on exactly the same networks."""
@@ -45,32 +52,55 @@ def without_steps(synthetic: SyntheticSet) -> SyntheticSet:
 
 @dataclass(frozen=True)
 class Adaptation:
-    setting: str            # the pretrained init setting the networks come from
-    images: int             # images in the distilled set, and in each draw of real images
-    before: Scores          # the pretrained networks, untouched
-    real: Scores            # after the same steps on random real images (every draw's networks pooled)
-    distilled: Scores       # after the steps on the distilled images
-    real_step_size: float   # the real images' tuned fixed step size
+    setting: str  # the pretrained init setting the networks come from
+    images: int  # images in the distilled set, and in each draw of real images
+    before: Scores  # the pretrained networks, untouched
+    real: Scores  # after the same steps on random real images (every draw's networks pooled)
+    distilled: Scores  # after the steps on the distilled images
+    real_step_size: float  # the real images' tuned fixed step size
 
     def bars(self) -> dict[str, Scores]:
         """The three results in story order, for `ddlab.plots.plot_bars`."""
         return {"before": self.before, "random real": self.real, "distilled": self.distilled}
 
     def __str__(self) -> str:
-        return (f"{self.setting}, {self.images} images: before {self.before.format()} -> random real "
-                f"(step {self.real_step_size:g}) {self.real.format()} -> distilled {self.distilled.format()}")
+        return (
+            f"{self.setting}, {self.images} images: before {self.before.format()} -> random real "
+            f"(step {self.real_step_size:g}) {self.real.format()} -> distilled {self.distilled.format()}"
+        )
 
 
-def adapt(distilled: SyntheticSet, data: Dataset, n_models: int = 20, n_sets: int = 3, seed: int = 0,
-          step_sizes: tuple[float, ...] | None = None) -> Adaptation:
+def adapt(
+    distilled: SyntheticSet,
+    data: Dataset,
+    n_models: int = 20,
+    n_sets: int = 3,
+    seed: int = 0,
+    step_sizes: tuple[float, ...] | None = None,
+) -> Adaptation:
     """Before, real and distilled for a set distilled under a pretrained setting (see the module
     docstring). The real images are `n_sets` draws of random_real in the set's layout, with one fixed
     step size tuned on the first draw (over `step_sizes`, default `ddlab.experiments.baselines.STEP_SIZES`)."""
     setting = distilled.config.get("init")
     if setting not in PRETRAINED_SETTINGS:
-        raise ValueError(f"adapt() needs a set distilled under {' or '.join(PRETRAINED_SETTINGS)}, got init={setting!r}")
-    real = compare(dd_config(distilled), data, settings=(setting,), names=("random_real",), n_models=n_models, n_sets=n_sets,
-                   seed=seed, step_sizes=step_sizes).row("random_real")
-    return Adaptation(setting, len(distilled), before(distilled, data, n_models=n_models, seed=seed),
-                      real.scores[setting], evaluate(distilled, data, n_models=n_models, seed=seed),
-                      real.step_sizes[setting])
+        raise ValueError(
+            f"adapt() needs a set distilled under {' or '.join(PRETRAINED_SETTINGS)}, got init={setting!r}"
+        )
+    real = compare(
+        dd_config(distilled),
+        data,
+        settings=(setting,),
+        names=("random_real",),
+        n_models=n_models,
+        n_sets=n_sets,
+        seed=seed,
+        step_sizes=step_sizes,
+    ).row("random_real")
+    return Adaptation(
+        setting,
+        len(distilled),
+        before(distilled, data, n_models=n_models, seed=seed),
+        real.scores[setting],
+        evaluate(distilled, data, n_models=n_models, seed=seed),
+        real.step_sizes[setting],
+    )

@@ -36,6 +36,7 @@ With K = DD.ipc images per class (split over the steps as DD splits its own):
                   herding's pick), then repeatedly add the image farthest from every pick so far,
                   which at most doubles the smallest possible covering radius. Deterministic.
 """
+
 from __future__ import annotations
 
 import time
@@ -55,9 +56,9 @@ from ..synthetic import SyntheticSet, plain
 # Candidate step sizes, at most 1.7x apart: accuracy after a few steps on real images peaks sharply
 # (for 10 MNIST images it halves between 0.2 and 0.5), and DD's learned ones span 0.12 to 1.5.
 STEP_SIZES = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
-TUNING_MODELS = 4             # networks per candidate step size under a random setting (as the driver's checks)
-CANDIDATES = 5                # optimized_real: random sets per draw; the best one is the top 20%
-JUDGE_MODELS = 4              # optimized_real: networks ranking each candidate (Wang et al.'s code: 20)
+TUNING_MODELS = 4  # networks per candidate step size under a random setting (as the driver's checks)
+CANDIDATES = 5  # optimized_real: random sets per draw; the best one is the top 20%
+JUDGE_MODELS = 4  # optimized_real: networks ranking each candidate (Wang et al.'s code: 20)
 
 
 def dd_config(like: DD | SyntheticSet) -> DD:
@@ -76,8 +77,10 @@ def dd_config(like: DD | SyntheticSet) -> DD:
 def layout(per_class: Tensor, config: DD, step_size: float, **info) -> SyntheticSet:
     """(classes, K, C, H, W) images -> a set laid out like DD's, with `step_size` at every step."""
     classes = per_class.shape[0]
-    steps = per_class.unflatten(1, (config.steps, config.per_step)).transpose(0, 1)  # (steps, classes, per_step, C, H, W)
-    images = steps.flatten(0, 2)                                                      # (steps*classes*per_step, C, H, W)
+    steps = per_class.unflatten(1, (config.steps, config.per_step)).transpose(
+        0, 1
+    )  # (steps, classes, per_step, C, H, W)
+    images = steps.flatten(0, 2)  # (steps*classes*per_step, C, H, W)
     labels = class_major_labels(classes, config.per_step, per_class.device).repeat(config.steps)
     lrs = torch.full((config.steps * config.epochs,), float(step_size), device=per_class.device)
     return SyntheticSet(images, labels, lrs, plain({**asdict(config), **info}))
@@ -86,20 +89,24 @@ def layout(per_class: Tensor, config: DD, step_size: float, **info) -> Synthetic
 def validation_accuracy(synthetic: SyntheticSet, data: Dataset, setting: str, n_models: int, seed: int) -> Tensor:
     """Validation-slice accuracy of `n_models` networks of `setting` from the distilling side
     (never the ones results are reported on) trained on `synthetic`: (n,), one if the setting has one."""
-    return evaluate(synthetic, data, init=setting, n_models=n_models, seed=seed, on=validation_slice(data),
-                    use="distill").accuracies
+    return evaluate(
+        synthetic, data, init=setting, n_models=n_models, seed=seed, on=validation_slice(data), use="distill"
+    ).accuracies
 
 
-def tune_step_size(per_class: Tensor, config: DD, data: Dataset, setting: str, seed: int,
-                   step_sizes: tuple[float, ...] | None = None) -> tuple[float, list[float]]:
+def tune_step_size(
+    per_class: Tensor, config: DD, data: Dataset, setting: str, seed: int, step_sizes: tuple[float, ...] | None = None
+) -> tuple[float, list[float]]:
     """The candidate of `step_sizes` (default `STEP_SIZES`, looked up at call time) whose networks
     of `setting` score best on the validation slice (the smaller on a tie), and every candidate's
     mean accuracy."""
     step_sizes = tuple(STEP_SIZES if step_sizes is None else step_sizes)
     if not step_sizes or not all(lr > 0 for lr in step_sizes):
         raise ValueError(f"step_sizes must be a non-empty list of positive numbers, got {step_sizes!r}")
-    scores = [validation_accuracy(layout(per_class, config, lr), data, setting, TUNING_MODELS, seed).mean().item()
-              for lr in step_sizes]
+    scores = [
+        validation_accuracy(layout(per_class, config, lr), data, setting, TUNING_MODELS, seed).mean().item()
+        for lr in step_sizes
+    ]
     return step_sizes[max(range(len(scores)), key=scores.__getitem__)], scores
 
 
@@ -115,8 +122,9 @@ def optimized_real(data: Dataset, config: DD, seed: int) -> Tensor:
     (classes, K, C, H, W)."""
     candidates = [random_real(data, config, seed * CANDIDATES + i) for i in range(CANDIDATES)]
     step_size, _ = tune_step_size(candidates[0], config, data, "random", seed)
-    scores = [validation_accuracy(layout(c, config, step_size), data, "random", JUDGE_MODELS, seed).mean()
-              for c in candidates]
+    scores = [
+        validation_accuracy(layout(c, config, step_size), data, "random", JUDGE_MODELS, seed).mean() for c in candidates
+    ]
     return candidates[int(torch.stack(scores).argmax())]
 
 
@@ -127,7 +135,7 @@ def kmeans(data: Dataset, config: DD, seed: int) -> Tensor:
     k = config.ipc
     centroids = []
     for c in range(data.num_classes):
-        x = data.per_class(c).flatten(1).cpu().numpy()                     # (n_c, C*H*W)
+        x = data.per_class(c).flatten(1).cpu().numpy()  # (n_c, C*H*W)
         fit = KMeans(n_clusters=k, init="k-means++", n_init=1, random_state=seed).fit(x)
         centroids.append(torch.from_numpy(fit.cluster_centers_).view(k, *data.image_shape))
     return torch.stack(centroids).to(data.device, torch.float32)
@@ -139,7 +147,7 @@ def class_average(data: Dataset, config: DD, seed: int) -> Tensor:
     k = config.ipc
     means = []
     for c in range(data.num_classes):
-        x = data.per_class(c)                                              # (n_c, C, H, W)
+        x = data.per_class(c)  # (n_c, C, H, W)
         parts = torch.randperm(len(x), generator=generator).to(x.device).tensor_split(k)
         # Each part is summed in index order, so K=1 gives the class mean bit for bit, whatever the seed.
         means.append(torch.stack([x[part.sort().values].mean(0) for part in parts]))  # (K, C, H, W)
@@ -151,8 +159,8 @@ def herding(data: Dataset, config: DD, seed: int) -> Tensor:
     k = config.ipc
     chosen = []
     for c in range(data.num_classes):
-        x = data.per_class(c).flatten(1)                                   # (n_c, D)
-        target, total = x.mean(0), torch.zeros_like(x[0])                  # (D,), (D,)
+        x = data.per_class(c).flatten(1)  # (n_c, D)
+        target, total = x.mean(0), torch.zeros_like(x[0])  # (D,), (D,)
         taken = torch.zeros(len(x), dtype=torch.bool, device=x.device)
         picks = []
         for t in range(1, k + 1):
@@ -171,9 +179,9 @@ def kcenter(data: Dataset, config: DD, seed: int) -> Tensor:
     k = config.ipc
     chosen = []
     for c in range(data.num_classes):
-        x = data.per_class(c).flatten(1)                                   # (n_c, D)
-        picks = [int((x - x.mean(0)).square().sum(1).argmin())]            # herding's first pick
-        nearest = (x - x[picks[0]]).square().sum(1)                        # (n_c,) to the nearest pick
+        x = data.per_class(c).flatten(1)  # (n_c, D)
+        picks = [int((x - x.mean(0)).square().sum(1).argmin())]  # herding's first pick
+        nearest = (x - x[picks[0]]).square().sum(1)  # (n_c,) to the nearest pick
         for _ in range(1, k):
             picks.append(int(nearest.argmax()))
             nearest = torch.minimum(nearest, (x - x[picks[-1]]).square().sum(1))
@@ -182,13 +190,24 @@ def kcenter(data: Dataset, config: DD, seed: int) -> Tensor:
 
 
 BASELINES: dict[str, Callable[[Dataset, DD, int], Tensor]] = {
-    "random_real": random_real, "optimized_real": optimized_real, "kmeans": kmeans,
-    "class_average": class_average, "herding": herding, "kcenter": kcenter,
+    "random_real": random_real,
+    "optimized_real": optimized_real,
+    "kmeans": kmeans,
+    "class_average": class_average,
+    "herding": herding,
+    "kcenter": kcenter,
 }
 
 
-def make_baseline(name: str, data: Dataset, like: DD | SyntheticSet, seed: int = 0, init: str | None = None,
-                  step_size: float | None = None, step_sizes: tuple[float, ...] | None = None) -> SyntheticSet:
+def make_baseline(
+    name: str,
+    data: Dataset,
+    like: DD | SyntheticSet,
+    seed: int = 0,
+    init: str | None = None,
+    step_size: float | None = None,
+    step_sizes: tuple[float, ...] | None = None,
+) -> SyntheticSet:
     """Baseline `name` in the layout of `like` (a DD config, or a set such as a distilled one),
     with a tuned fixed step size for init setting `init` (default: `like`'s). Pass `step_size` to
     skip the tuning (e.g. another draw of a baseline already tuned)."""
@@ -200,21 +219,30 @@ def make_baseline(name: str, data: Dataset, like: DD | SyntheticSet, seed: int =
         raise ValueError(f"unknown init setting {setting!r} for a baseline; use one of: {', '.join(INIT_SETTINGS)}")
     data.check_per_class(f"{name}'s images per class (DD.ipc)", config.ipc)
     start = time.perf_counter()
-    per_class = BASELINES[name](data, config, seed)                        # (classes, K, C, H, W)
+    per_class = BASELINES[name](data, config, seed)  # (classes, K, C, H, W)
     selected = time.perf_counter()
     grid = tuple(STEP_SIZES if step_sizes is None else step_sizes)
     scores: list[float] = []
     if step_size is None:
         step_size, scores = tune_step_size(per_class, config, data, setting, seed, grid)
-    result = layout(per_class, config, step_size, method=name, init=setting, dataset=data.name,
-                    tuned_step_size=step_size, step_size_grid=list(grid) if scores else [],
-                    validation_accuracy=scores,
-                    selection_seconds=selected - start, tuning_seconds=time.perf_counter() - selected)
+    result = layout(
+        per_class,
+        config,
+        step_size,
+        method=name,
+        init=setting,
+        dataset=data.name,
+        tuned_step_size=step_size,
+        step_size_grid=list(grid) if scores else [],
+        validation_accuracy=scores,
+        selection_seconds=selected - start,
+        tuning_seconds=time.perf_counter() - selected,
+    )
     result.seed = seed
     return result
 
 
-CORESETS = ("random_real", "herding", "kcenter")   # real images picked by a rule, for the leaderboard
+CORESETS = ("random_real", "herding", "kcenter")  # real images picked by a rule, for the leaderboard
 
 
 def coreset(name: str, data: Dataset, ipc: int, seed: int = 0, width: int = 128) -> SyntheticSet:
@@ -222,7 +250,7 @@ def coreset(name: str, data: Dataset, ipc: int, seed: int = 0, width: int = 128)
     `ddlab.protocol`: class-major labels, no step sizes; `width`: the ConvNet it is evaluated on."""
     if name not in CORESETS:
         raise ValueError(f"unknown coreset {name!r}; available: {', '.join(CORESETS)}")
-    per_class = BASELINES[name](data, DD(ipc=ipc, steps=1), seed)                  # (classes, ipc, C, H, W)
+    per_class = BASELINES[name](data, DD(ipc=ipc, steps=1), seed)  # (classes, ipc, C, H, W)
     labels = class_major_labels(data.num_classes, ipc, data.device)
     config = {"method": name, "ipc": ipc, "width": width, "dataset": data.name}
     return SyntheticSet(per_class.flatten(0, 1).clone(), labels, None, config, seed=seed)

@@ -14,6 +14,7 @@ inits; the layouts are the ones its repository's README and option defaults run 
 and 10 steps x 3 epochs, one image per class per step). The baselines' numbers in the paper's
 Table 1 could not be checked from here, so they are left out rather than quoted from memory.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,20 +32,20 @@ from .baselines import BASELINES, dd_config, make_baseline
 
 @dataclass(frozen=True)
 class Row:
-    method: str                          # "distilled (dd)" or a baseline's name
-    scores: dict[str, Scores]            # init setting -> test accuracy of every network of every draw
+    method: str  # "distilled (dd)" or a baseline's name
+    scores: dict[str, Scores]  # init setting -> test accuracy of every network of every draw
     step_sizes: dict[str, float | None]  # init setting -> tuned fixed step size (None: learned ones)
-    seconds: dict[str, float | None]     # init setting -> seconds to select and tune the first draw
-    draws: dict[str, int]                # init setting -> sets evaluated (1 if the method is deterministic)
-    paper: dict[str, str]                # init setting -> the paper's number for this layout, where checked
+    seconds: dict[str, float | None]  # init setting -> seconds to select and tune the first draw
+    draws: dict[str, int]  # init setting -> sets evaluated (1 if the method is deterministic)
+    paper: dict[str, str]  # init setting -> the paper's number for this layout, where checked
 
 
 @dataclass(frozen=True)
 class Comparison:
-    layout: str                          # what was compared: data, network, images, steps, epochs
-    settings: tuple[str, ...]            # the init settings, one column each
+    layout: str  # what was compared: data, network, images, steps, epochs
+    settings: tuple[str, ...]  # the init settings, one column each
     rows: tuple[Row, ...]
-    paper: dict[str, str]                # init setting -> the paper's distilled set of this layout, where checked
+    paper: dict[str, str]  # init setting -> the paper's distilled set of this layout, where checked
 
     def row(self, method: str) -> Row:
         for row in self.rows:
@@ -54,22 +55,29 @@ class Comparison:
 
     def __str__(self) -> str:
         columns = [f"{s} init" for s in self.settings]
-        lines = [f"{self.layout}. Test accuracy (%), mean ± std over unseen networks (n = networks x draws); "
-                 "baselines are real images with a tuned fixed step size (tuned on a validation slice of the "
-                 "training set).", "",
-                 "| method | " + " | ".join(columns) + " | tuned fixed step size | select + tune (s) | paper |",
-                 "|---" * (len(columns) + 4) + "|"]
+        lines = [
+            f"{self.layout}. Test accuracy (%), mean ± std over unseen networks (n = networks x draws); "
+            "baselines are real images with a tuned fixed step size (tuned on a validation slice of the "
+            "training set).",
+            "",
+            "| method | " + " | ".join(columns) + " | tuned fixed step size | select + tune (s) | paper |",
+            "|---" * (len(columns) + 4) + "|",
+        ]
         for row in self.rows:
-            cells = [row.scores[s].format(unit='', count=True) for s in self.settings]
-            steps = " / ".join("learned" if row.step_sizes[s] is None else f"{row.step_sizes[s]:g}"
-                               for s in self.settings)
+            cells = [row.scores[s].format(unit="", count=True) for s in self.settings]
+            steps = " / ".join(
+                "learned" if row.step_sizes[s] is None else f"{row.step_sizes[s]:g}" for s in self.settings
+            )
             seconds = " / ".join("—" if row.seconds[s] is None else f"{row.seconds[s]:.1f}" for s in self.settings)
             paper = " / ".join(row.paper.get(s, "—") for s in self.settings)
             lines.append(f"| {row.method} | " + " | ".join(cells) + f" | {steps} | {seconds} | {paper} |")
         lines.append("")
         if self.paper and not any(row.paper for row in self.rows):
-            lines.append("The paper's distilled set of this layout: "
-                         + ", ".join(f"{v} ({s} init)" for s, v in self.paper.items()) + ".")
+            lines.append(
+                "The paper's distilled set of this layout: "
+                + ", ".join(f"{v} ({s} init)" for s, v in self.paper.items())
+                + "."
+            )
         lines.append("Paper: Wang et al. 2018, project page; its baseline numbers are left out (not checked).")
         return "\n".join(lines)
 
@@ -82,10 +90,16 @@ def _layout_key(config: DD) -> tuple[str, int, int, int]:
     return config.arch, config.ipc, config.steps, config.epochs
 
 
-def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
-            settings: tuple[str, ...] = ("fixed", "random"), names: tuple[str, ...] = tuple(BASELINES),
-            n_models: int = 20, n_sets: int = 3, seed: int = 0,
-            step_sizes: tuple[float, ...] | None = None) -> Comparison:
+def compare(
+    like: SyntheticSet | Sequence[SyntheticSet] | DD,
+    data: Dataset,
+    settings: tuple[str, ...] = ("fixed", "random"),
+    names: tuple[str, ...] = tuple(BASELINES),
+    n_models: int = 20,
+    n_sets: int = 3,
+    seed: int = 0,
+    step_sizes: tuple[float, ...] | None = None,
+) -> Comparison:
     """Rows: the distilled set(s) in `like`, then every baseline in `names` laid out like them;
     columns: `settings`. Several distilled sets of one layout (say, one distilled for the fixed
     init and one for random inits, as in the paper's Table 1) get a row each, named by the init
@@ -102,18 +116,29 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
     config, key = configs[0], _layout_key(configs[0])
     for other in map(_layout_key, configs[1:]):
         if other != key:
-            raise ValueError(f"distilled sets of different layouts cannot share a table: {key} and {other} "
-                             "(arch, ipc, steps, epochs)")
-    paper = {s: wang[0].value for s in settings
-             if config.arch == "lenet" and (wang := papers.numbers("wang2018", data.name, "dd", init=s,
-                                                                  images=config.ipc * data.num_classes))}
+            raise ValueError(
+                f"distilled sets of different layouts cannot share a table: {key} and {other} "
+                "(arch, ipc, steps, epochs)"
+            )
+    paper = {
+        s: wang[0].value
+        for s in settings
+        if config.arch == "lenet"
+        and (wang := papers.numbers("wang2018", data.name, "dd", init=s, images=config.ipc * data.num_classes))
+    }
     rows = []
     for synthetic, made_for in zip(distilled, (c.init for c in configs)):
         label = synthetic.method if len(distilled) == 1 else f"{synthetic.method}, for {made_for} init"
-        rows.append(Row(f"distilled ({label})",
-                        {s: evaluate(synthetic, data, init=s, n_models=n_models, seed=seed) for s in settings},
-                        dict.fromkeys(settings), dict.fromkeys(settings), dict.fromkeys(settings, 1),
-                        {s: v for s, v in paper.items() if len(distilled) == 1 or s == made_for}))
+        rows.append(
+            Row(
+                f"distilled ({label})",
+                {s: evaluate(synthetic, data, init=s, n_models=n_models, seed=seed) for s in settings},
+                dict.fromkeys(settings),
+                dict.fromkeys(settings),
+                dict.fromkeys(settings, 1),
+                {s: v for s, v in paper.items() if len(distilled) == 1 or s == made_for},
+            )
+        )
     for name in names:
         scores, step_sizes_used, seconds, draws = {}, {}, {}, {}
         for setting in settings:
@@ -130,6 +155,8 @@ def compare(like: SyntheticSet | Sequence[SyntheticSet] | DD, data: Dataset,
             seconds[setting] = first.config["selection_seconds"] + first.config["tuning_seconds"]
             draws[setting] = len(sets)
         rows.append(Row(name, scores, step_sizes_used, seconds, draws, {}))
-    layout = (f"{data.name.upper()}, {config.arch}, {config.ipc * data.num_classes} images "
-              f"({config.steps} step(s) x {config.per_step} per class, {config.epochs} epochs)")
+    layout = (
+        f"{data.name.upper()}, {config.arch}, {config.ipc * data.num_classes} images "
+        f"({config.steps} step(s) x {config.per_step} per class, {config.epochs} epochs)"
+    )
     return Comparison(layout, tuple(settings), tuple(rows), paper)

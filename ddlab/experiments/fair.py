@@ -32,6 +32,7 @@ With one image per class or K of each, seed s draws the very images of the rando
 seed s (`baselines.random_real` draws them the same way), which the leaderboard's DSA and DM runs
 start from: their gain is what distilling added to the images they started with.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,8 +58,8 @@ from ..synthetic import SyntheticSet
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2   # 2: all the training images as they are, not a shuffled copy
-REAL_SEED = 0     # draws the real-data networks' images, initialisations and minibatches
+FORMAT_VERSION = 2  # 2: all the training images as they are, not a shuffled copy
+REAL_SEED = 0  # draws the real-data networks' images, initialisations and minibatches
 # The teacher's probabilities as they are (DD-Ranking's setting for sets with learned labels): a
 # higher temperature would flatten them, and the comparison is with labels a set learned at T = 1.
 TEMPERATURE = 1.0
@@ -71,6 +72,7 @@ class Judge:
     distilled for (a DD schedule, `ddlab.evaluate`: a fixed-init set on its one network, a
     random-init one on unseen random initialisations); `n_models` networks from `seed`, tested on the first
     `test_examples` test images (None: all)."""
+
     protocol: _protocol.Protocol | None
     n_models: int
     test_examples: int | None = None
@@ -83,7 +85,7 @@ class Judge:
         return evaluate(synthetic, data, n_models=self.n_models, seed=self.seed, on=on, protocol=self.protocol)
 
     def test_set(self, data: Dataset) -> tuple[Tensor, Tensor]:
-        return data.x_test[:self.test_examples], data.y_test[:self.test_examples]
+        return data.x_test[: self.test_examples], data.y_test[: self.test_examples]
 
     def real_protocol(self, synthetic: SyntheticSet, budget: WholeData) -> _protocol.Protocol:
         """How the networks trained on the real data are trained: the judge's network (a replayed
@@ -99,11 +101,11 @@ class Judge:
 
 @dataclass(frozen=True)
 class FairScores:
-    hard: Scores                  # the set's images with class indices only
-    soft: Scores | None           # the set trained on its learned labels; None: it trains on its classes
-    random_hard: Scores           # random real images, the same classes and counts, class indices
-    random_soft: Scores | None    # the same images with the teacher's soft labels (beside `soft`)
-    whole: Scores                 # networks of the judge's architecture trained on the real training data
+    hard: Scores  # the set's images with class indices only
+    soft: Scores | None  # the set trained on its learned labels; None: it trains on its classes
+    random_hard: Scores  # random real images, the same classes and counts, class indices
+    random_soft: Scores | None  # the same images with the teacher's soft labels (beside `soft`)
+    whole: Scores  # networks of the judge's architecture trained on the real training data
 
     @property
     def gain(self) -> float:
@@ -128,11 +130,15 @@ class FairScores:
         return self.whole.mean - self.hard.mean
 
     def summary(self) -> str:
-        lines = [f"hard labels        {self.hard.format()}   random real: {self.random_hard.format()}   "
-                 f"gain {points(self.gain)}"]
+        lines = [
+            f"hard labels        {self.hard.format()}   random real: {self.random_hard.format()}   "
+            f"gain {points(self.gain)}"
+        ]
         if self.soft is not None:
-            lines.append(f"soft labels        {self.soft.format()}   random real, teacher's labels: "
-                         f"{self.random_soft.format()}   gain {points(self.soft_gain)}")
+            lines.append(
+                f"soft labels        {self.soft.format()}   random real, teacher's labels: "
+                f"{self.random_soft.format()}   gain {points(self.soft_gain)}"
+            )
         lines.append(f"all real data      {self.whole.format()}   gap to hard labels {points(self.gap)}")
         return "\n".join(lines)
 
@@ -142,9 +148,16 @@ def points(difference: float | None) -> str:
     return "—" if difference is None else f"{100 * difference:+.1f}"
 
 
-def fair_scores(synthetic: SyntheticSet, data: Dataset, judge: Judge, budget: WholeData | None = None,
-                seed: int = 0, scored: Scores | None = None, root: str | os.PathLike | None = None,
-                teacher: Callable[[Tensor], Tensor] | None = None) -> FairScores:
+def fair_scores(
+    synthetic: SyntheticSet,
+    data: Dataset,
+    judge: Judge,
+    budget: WholeData | None = None,
+    seed: int = 0,
+    scored: Scores | None = None,
+    root: str | os.PathLike | None = None,
+    teacher: Callable[[Tensor], Tensor] | None = None,
+) -> FairScores:
     """`synthetic` scored the fair ways of the module docstring by `judge`. budget: the networks
     trained on the real data (default: the profile's `recipes.whole_data()`); seed: which random
     real images; scored: the set's own score by `judge` if already measured (not measured again);
@@ -160,12 +173,12 @@ def fair_scores(synthetic: SyntheticSet, data: Dataset, judge: Judge, budget: Wh
     soft = random_soft = None
     if synthetic.trains_on_soft_labels:
         soft = judge(synthetic, data) if scored is None else scored
-        first = {name: value[:1] for name, value in trained.items()}     # the first network
+        first = {name: value[:1] for name, value in trained.items()}  # the first network
         random = random_like(synthetic, data, seed)
         labels = teacher_labels(net, first, random.images) if teacher is None else teacher(random.images)
         random_soft = judge(replace(random, soft_labels=labels), data)
         hard = judge(synthetic.with_hard_labels(), data)
-    else:   # training on the set already uses its class indices (KIP's targets are not trained on)
+    else:  # training on the set already uses its class indices (KIP's targets are not trained on)
         hard = judge(synthetic, data) if scored is None else scored
     return FairScores(hard, soft, random_hard(synthetic, data, judge, seed), random_soft, whole)
 
@@ -176,13 +189,18 @@ def random_like(synthetic: SyntheticSet, data: Dataset, seed: int = 0) -> Synthe
     (any counts, unlike `baselines.random_real`'s K of each) and a DD schedule's same batches and
     step sizes. Class indices only."""
     labels = synthetic.labels.to(data.device)
-    images = torch.empty_like(synthetic.images.detach().to(data.device))                # (N, C, H, W)
+    images = torch.empty_like(synthetic.images.detach().to(data.device))  # (N, C, H, W)
     generator = torch.Generator().manual_seed(seed)
     for c in labels.unique().tolist():
         where = (labels == c).nonzero().flatten()
         images[where] = data.sample_per_class(c, len(where), generator)
-    made = replace(synthetic.to(data.device), images=images, soft_labels=None, history={},
-                   config={**synthetic.config, "method": "random_real"})
+    made = replace(
+        synthetic.to(data.device),
+        images=images,
+        soft_labels=None,
+        history={},
+        config={**synthetic.config, "method": "random_real"},
+    )
     return made
 
 
@@ -196,7 +214,7 @@ def teacher_labels(net: nn.Module, teacher: Params, images: Tensor, temperature:
 def random_hard(synthetic: SyntheticSet, data: Dataset, judge: Judge, seed: int = 0) -> Scores:
     """`judge`'s score of `random_like(synthetic)`. Under a protocol it depends only on the class
     counts and the places, so sets alike in those share one measurement (kept in memory)."""
-    if judge.protocol is None:      # a replayed schedule: its step sizes belong to the set
+    if judge.protocol is None:  # a replayed schedule: its step sizes belong to the set
         return judge(random_like(synthetic, data, seed), data)
     return _random_hard(data, tuple(synthetic.labels.tolist()), synthetic.images.shape, judge, seed)
 
@@ -209,7 +227,7 @@ def _random_hard(data: Dataset, labels: tuple[int, ...], shape: torch.Size, judg
 
 # --- the networks trained on the real data, cached --------------------------------------------
 
-_trained: dict[tuple[str, str], Params] = {}   # the verified file's weights, per path and device
+_trained: dict[tuple[str, str], Params] = {}  # the verified file's weights, per path and device
 
 
 # The default profile's real-data networks (notebooks 09 and 13: a ConvNet of width 32 and DD's
@@ -224,8 +242,9 @@ SHA256: dict[str, str] = {
 }
 
 
-def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeData,
-                        root: str | os.PathLike | None = None) -> tuple[nn.Module, Params]:
+def whole_data_networks(
+    data: Dataset, real: _protocol.Protocol, budget: WholeData, root: str | os.PathLike | None = None
+) -> tuple[nn.Module, Params]:
     """`budget.n_models` networks trained under `real` on `budget.examples` random training images
     of `data` (all of them by default): the template network and the stacked weights. From memory,
     else the shipped file (`SHA256`), else the verified cache file, else trained and cached."""
@@ -235,8 +254,17 @@ def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeDa
     net = make_net(real.arch, *data.net_args, width=real.width)
     memo = (str(path), str(data.device))
     if memo not in _trained:
-        source = course_files.shipped("assets/whole_data", name, SHA256, "whole-data networks",
-                                      "ddlab.experiments.fair.SHA256", in_clone=SHIPPED_DIR / name) or path    # a shipped file that fails its check raises
+        source = (
+            course_files.shipped(
+                "assets/whole_data",
+                name,
+                SHA256,
+                "whole-data networks",
+                "ddlab.experiments.fair.SHA256",
+                in_clone=SHIPPED_DIR / name,
+            )
+            or path
+        )  # a shipped file that fails its check raises
         try:
             params = _load(source, key, net, budget.n_models)
         except FileNotFoundError:
@@ -250,22 +278,32 @@ def whole_data_networks(data: Dataset, real: _protocol.Protocol, budget: WholeDa
 
 def whole_data_key(data: Dataset, real: _protocol.Protocol, budget: WholeData) -> dict[str, Any]:
     """Everything the networks depend on: the data (by name and size), the protocol and the budget."""
-    return {"format": FORMAT_VERSION, "dataset": data.name, "train": len(data.y_train),
-            "image_shape": list(data.image_shape), "classes": data.num_classes,
-            "protocol": asdict(real), "budget": asdict(budget), "seed": REAL_SEED}
+    return {
+        "format": FORMAT_VERSION,
+        "dataset": data.name,
+        "train": len(data.y_train),
+        "image_shape": list(data.image_shape),
+        "classes": data.num_classes,
+        "protocol": asdict(real),
+        "budget": asdict(budget),
+        "seed": REAL_SEED,
+    }
 
 
-def _train_and_save(data: Dataset, real: _protocol.Protocol, budget: WholeData, key: dict[str, Any],
-                    path: Path) -> Params:
+def _train_and_save(
+    data: Dataset, real: _protocol.Protocol, budget: WholeData, key: dict[str, Any], path: Path
+) -> Params:
     generator = torch.Generator().manual_seed(REAL_SEED)
     examples = len(data.y_train) if budget.examples is None else min(budget.examples, len(data.y_train))
     # All of them: the training set as it is (training shuffles every epoch), not a shuffled copy
     # of it, which would add the dataset's size to a Binder session's peak memory.
     x, y = (data.x_train, data.y_train) if examples == len(data.y_train) else data.sample(examples, generator)
-    log.info("training %d %s networks on %d %s images (cached in %s)", budget.n_models, real.arch, examples,
-             data.name, path)
-    _, params = _protocol.train(SyntheticSet(x, y, config={"dataset": data.name}), data, real, budget.n_models,
-                                generator)
+    log.info(
+        "training %d %s networks on %d %s images (cached in %s)", budget.n_models, real.arch, examples, data.name, path
+    )
+    _, params = _protocol.train(
+        SyntheticSet(x, y, config={"dataset": data.name}), data, real, budget.n_models, generator
+    )
     cache.write_state(path, {"key": key, "params": {k: v.detach().cpu().contiguous() for k, v in params.items()}})
     return params
 
@@ -278,7 +316,10 @@ def _load(path: Path, key: dict[str, Any], net: nn.Module, n_models: int) -> Par
     state = cache.read_state(path, "whole-data networks")
     params = state.get("params")
     shapes = {name: (n_models, *p.shape) for name, p in net.named_parameters()}
-    if state.get("key") != key or not isinstance(params, dict) or \
-            {name: tuple(getattr(p, "shape", ())) for name, p in params.items()} != shapes:
+    if (
+        state.get("key") != key
+        or not isinstance(params, dict)
+        or {name: tuple(getattr(p, "shape", ())) for name, p in params.items()} != shapes
+    ):
         raise ValueError(f"whole-data networks {path} were not made with the requested settings")
     return params

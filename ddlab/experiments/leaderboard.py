@@ -31,6 +31,7 @@ recipes' full settings and uses no reference sets.
 
 Peak memory is what Binder and GPUs limit (`ddlab.experiments.memory`).
 """
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,10 @@ from . import baselines
 from .fair import FairScores, Judge, fair_scores, points
 from .memory import PeakMemory
 
-DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")            # methods that learn their images
+DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")  # methods that learn their images
 METHODS = DISTILLED + baselines.CORESETS
-ARCHS = ("convnet", "mlp", "lenet")                      # networks of the cross-architecture table
+ARCHS = ("convnet", "mlp", "lenet")  # networks of the cross-architecture table
+
 
 # How each leaderboard entry is looked up in `ddlab.papers` (the verified table): the paper key and
 # the setting. DD's entry is Wang et al.'s random-init LeNet runs, counted in images (ipc x 10
@@ -74,10 +76,12 @@ def paper_number(method: str, ipc: int) -> papers.PaperNumber | None:
     return None
 
 
-PAPER_NOTE = ("Paper: the published MNIST number from `ddlab.papers` (the course's verified table, with "
-              "paper, table and source); — where the table has none: coresets (Zhao et al.'s coreset rows "
-              "were not checked), MTT (published no MNIST result), DD at 1 per class (not run by the paper), "
-              "and DM on MNIST unless the table holds it.")
+PAPER_NOTE = (
+    "Paper: the published MNIST number from `ddlab.papers` (the course's verified table, with "
+    "paper, table and source); — where the table has none: coresets (Zhao et al.'s coreset rows "
+    "were not checked), MTT (published no MNIST result), DD at 1 per class (not run by the paper), "
+    "and DM on MNIST unless the table holds it."
+)
 
 
 def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
@@ -97,14 +101,14 @@ def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
 
 @dataclass(frozen=True)
 class Row:
-    method: str                   # a name of METHODS
-    ipc: int                      # images per class
-    synthetic: SyntheticSet       # the set that was evaluated
-    scores: Scores                # test accuracy of every evaluated network
-    seconds: float | None         # wall time of making the set (an asset: of its recorded run, if known)
-    peak_mib: float | None        # peak memory while making it (None: loaded from assets/)
-    added_mib: float | None       # how far that peak rose above the memory in use before
-    source: str                   # how the set was made: live with which budget, or which asset
+    method: str  # a name of METHODS
+    ipc: int  # images per class
+    synthetic: SyntheticSet  # the set that was evaluated
+    scores: Scores  # test accuracy of every evaluated network
+    seconds: float | None  # wall time of making the set (an asset: of its recorded run, if known)
+    peak_mib: float | None  # peak memory while making it (None: loaded from assets/)
+    added_mib: float | None  # how far that peak rose above the memory in use before
+    source: str  # how the set was made: live with which budget, or which asset
     fair: FairScores | None = None  # the set against random real images and all the real data (plan.fair)
     paper_judged: RecordedScore | None = None  # an asset's score under its paper's own judge (its JSON)
 
@@ -114,7 +118,9 @@ class Row:
         return None if found is None else found.value
 
 
-def score(synthetic: SyntheticSet, data: Dataset, plan: LeaderboardPlan, arch: str | None = None, seed: int = 0) -> Scores:
+def score(
+    synthetic: SyntheticSet, data: Dataset, plan: LeaderboardPlan, arch: str | None = None, seed: int = 0
+) -> Scores:
     """Test accuracy of the plan's fresh networks trained on `synthetic` under its paper's protocol
     (augmentation; MTT: learned step size) at the plan's ConvNet width and share of the epochs, on
     `arch` (default: the ConvNet) — a DD set: replayed on unseen random LeNet initialisations —
@@ -131,8 +137,14 @@ def judge(synthetic: SyntheticSet, plan: LeaderboardPlan, arch: str | None = Non
     return Judge(chosen, plan.evaluation.n_models, plan.test_examples, seed)
 
 
-def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPlan | None = None,
-        callbacks: Iterable[Callback] = ()) -> Row:
+def run(
+    method: str,
+    ipc: int,
+    data: Dataset,
+    seed: int = 0,
+    plan: LeaderboardPlan | None = None,
+    callbacks: Iterable[Callback] = (),
+) -> Row:
     """Make the set of `method` with `ipc` images per class (a reference asset if the plan uses them
     and one exists, else live: distilled with `callbacks` through `ddlab.load_or_distill`, so once
     per machine and replayed in the seminar profile, or selected) and score it."""
@@ -153,12 +165,15 @@ def run(method: str, ipc: int, data: Dataset, seed: int = 0, plan: LeaderboardPl
             synthetic, source, earlier = _make(method, ipc, data, seed, plan, list(callbacks))
             seconds = time.perf_counter() - start
         peak, added = memory.mib, memory.added
-        if earlier:     # loaded, not made now: the time of the run that made it; no memory to measure
+        if earlier:  # loaded, not made now: the time of the run that made it; no memory to measure
             seconds, peak, added = synthetic.history["time"][-1], None, None
         paper_judged = None
     scores = score(synthetic, data, plan, seed=seed)
-    fair = None if plan.fair is None else fair_scores(synthetic, data, judge(synthetic, plan, seed=seed), plan.fair,
-                                                      seed, scored=scores)
+    fair = (
+        None
+        if plan.fair is None
+        else fair_scores(synthetic, data, judge(synthetic, plan, seed=seed), plan.fair, seed, scored=scores)
+    )
     return Row(method, ipc, synthetic, scores, seconds, peak, added, source, fair, paper_judged)
 
 
@@ -168,8 +183,9 @@ def _recorded_seconds(name: str) -> float | None:
     return float(json.loads(summary.read_text())["seconds"]) if summary.is_file() else None
 
 
-def _make(method: str, ipc: int, data: Dataset, seed: int, plan: LeaderboardPlan,
-          callbacks: list[Callback]) -> tuple[SyntheticSet, str, bool]:
+def _make(
+    method: str, ipc: int, data: Dataset, seed: int, plan: LeaderboardPlan, callbacks: list[Callback]
+) -> tuple[SyntheticSet, str, bool]:
     """The set, how it was made, and whether it was made earlier (loaded, not made now)."""
     if method in baselines.CORESETS:
         return baselines.coreset(method, data, ipc, seed, plan.width), "live: selected from the training images", False
@@ -182,9 +198,16 @@ def _make(method: str, ipc: int, data: Dataset, seed: int, plan: LeaderboardPlan
         note = ", experts shipped or cached" if cached else ", experts built first (cached for next time)"
     synthetic = load_or_distill(config, data, callbacks=callbacks, seed=seed, **options)
     call, base = recipes.leaderboard_recipe(method, ipc)
-    changed = ", ".join(f"{f.name} {getattr(config, f.name)}" for f in fields(config)
-                        if f.name != "iterations" and getattr(config, f.name) != getattr(base, f.name))
-    return synthetic, f"live: {config.iterations} iterations of {call}{'; changed: ' * bool(changed)}{changed}{note}", earlier
+    changed = ", ".join(
+        f"{f.name} {getattr(config, f.name)}"
+        for f in fields(config)
+        if f.name != "iterations" and getattr(config, f.name) != getattr(base, f.name)
+    )
+    return (
+        synthetic,
+        f"live: {config.iterations} iterations of {call}{'; changed: ' * bool(changed)}{changed}{note}",
+        earlier,
+    )
 
 
 @dataclass(frozen=True)
@@ -193,24 +216,35 @@ class Leaderboard:
     plan: LeaderboardPlan
 
     def __str__(self) -> str:
-        lines = ["| method | images / class | accuracy (%) | paper (%) | ours, paper's judge (%) | time to make (s) | "
-                 "peak memory, MiB (+ rise) | made by |", "|---" * 8 + "|"]
+        lines = [
+            "| method | images / class | accuracy (%) | paper (%) | ours, paper's judge (%) | time to make (s) | "
+            "peak memory, MiB (+ rise) | made by |",
+            "|---" * 8 + "|",
+        ]
         for row in sorted(self.rows, key=lambda r: (r.ipc, -r.scores.mean)):
-            peak = "—" if row.peak_mib is None else f"{row.peak_mib:.0f}" + (
-                "" if row.added_mib is None or math.isnan(row.added_mib) else f" (+{row.added_mib:.0f})")
+            peak = (
+                "—"
+                if row.peak_mib is None
+                else f"{row.peak_mib:.0f}"
+                + ("" if row.added_mib is None or math.isnan(row.added_mib) else f" (+{row.added_mib:.0f})")
+            )
             seconds = "—" if row.seconds is None else f"{row.seconds:.1f}"
             judged = row.paper_judged
             judged = "—" if judged is None else format_accuracy(judged.mean, judged.std, judged.n_models, unit="")
-            lines.append(f"| {row.method} | {row.ipc} | {row.scores.format(unit='')} | {row.paper or '—'} | {judged} | "
-                         f"{seconds} | {peak} | {row.source} |")
-        lines += ["", f"MNIST, mean ± std over {self.plan.describe()}, the paper protocol's augmentation "
-                  "(MTT: its learned step size). DD: LeNet replaying its learned step sizes from unseen "
-                  "random initialisations. Time and memory: making the set, not evaluating it; memory is "
-                  "the whole process's peak (data included) on a CPU, the CUDA allocator's on a GPU, and "
-                  "in brackets how far it rose above what was in use before. Ours, paper's judge: a reference "
-                  "set scored once the way its paper scores (ConvNets of width 128, 1,000 epochs, its augmentation; "
-                  "`python -m ddlab assets --paper-score`), the number to set beside the paper's. "
-                  + PAPER_NOTE]
+            lines.append(
+                f"| {row.method} | {row.ipc} | {row.scores.format(unit='')} | {row.paper or '—'} | {judged} | "
+                f"{seconds} | {peak} | {row.source} |"
+            )
+        lines += [
+            "",
+            f"MNIST, mean ± std over {self.plan.describe()}, the paper protocol's augmentation "
+            "(MTT: its learned step size). DD: LeNet replaying its learned step sizes from unseen "
+            "random initialisations. Time and memory: making the set, not evaluating it; memory is "
+            "the whole process's peak (data included) on a CPU, the CUDA allocator's on a GPU, and "
+            "in brackets how far it rose above what was in use before. Ours, paper's judge: a reference "
+            "set scored once the way its paper scores (ConvNets of width 128, 1,000 epochs, its augmentation; "
+            "`python -m ddlab assets --paper-score`), the number to set beside the paper's. " + PAPER_NOTE,
+        ]
         fair = self.fair_table()
         return "\n".join(lines + (["", fair] if fair else []))
 
@@ -220,25 +254,33 @@ class Leaderboard:
         rows = sorted((r for r in self.rows if r.fair is not None), key=lambda r: (r.ipc, -r.fair.gain))
         if not rows:
             return ""
-        lines = ["| method | images / class | hard labels (%) | random real (%) | gain | soft labels (%) | "
-                 "random real, teacher's labels (%) | gain | all real data (%) | gap |", "|---" * 10 + "|"]
+        lines = [
+            "| method | images / class | hard labels (%) | random real (%) | gain | soft labels (%) | "
+            "random real, teacher's labels (%) | gain | all real data (%) | gap |",
+            "|---" * 10 + "|",
+        ]
         cell = lambda scores: "—" if scores is None else scores.format(unit="")  # noqa: E731
         for row in rows:
             f = row.fair
-            lines.append(f"| {row.method} | {row.ipc} | {cell(f.hard)} | {cell(f.random_hard)} | {points(f.gain)} | "
-                         f"{cell(f.soft)} | {cell(f.random_soft)} | {points(f.soft_gain)} | {cell(f.whole)} | "
-                         f"{points(f.gap)} |")
+            lines.append(
+                f"| {row.method} | {row.ipc} | {cell(f.hard)} | {cell(f.random_hard)} | {points(f.gain)} | "
+                f"{cell(f.soft)} | {cell(f.random_soft)} | {points(f.soft_gain)} | {cell(f.whole)} | "
+                f"{points(f.gap)} |"
+            )
         budget = self.plan.fair
         seen = "all the" if budget.examples is None else f"{budget.examples:,} random"
-        lines += ["", "Fair scores (DD-Ranking, Li et al. 2025): each set beside random real training images of the "
-                  "same classes and counts, trained exactly like it (its row's protocol, networks and test images). "
-                  "Hard labels: the set's images with class labels only; soft labels: with the labels "
-                  "it learned, beside the random images labelled by a teacher (a network trained on the real data), "
-                  "so that what soft labels alone add is not credited to the images; — where a set has none. "
-                  "Gains and gap in percentage points. All real data: "
-                  f"{budget.n_models} network(s) of the protocol's architecture trained on {seen} training images "
-                  f"for {budget.epochs} epoch(s) without augmentation (the first is the teacher); gap: how far the "
-                  "hard-label accuracy stays below them."]
+        lines += [
+            "",
+            "Fair scores (DD-Ranking, Li et al. 2025): each set beside random real training images of the "
+            "same classes and counts, trained exactly like it (its row's protocol, networks and test images). "
+            "Hard labels: the set's images with class labels only; soft labels: with the labels "
+            "it learned, beside the random images labelled by a teacher (a network trained on the real data), "
+            "so that what soft labels alone add is not credited to the images; — where a set has none. "
+            "Gains and gap in percentage points. All real data: "
+            f"{budget.n_models} network(s) of the protocol's architecture trained on {seen} training images "
+            f"for {budget.epochs} epoch(s) without augmentation (the first is the teacher); gap: how far the "
+            "hard-label accuracy stays below them.",
+        ]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -247,24 +289,32 @@ class Leaderboard:
 
 @dataclass(frozen=True)
 class CrossArchitecture:
-    rows: tuple[tuple[str, int, dict[str, Scores]], ...]   # (method, ipc, arch -> scores)
+    rows: tuple[tuple[str, int, dict[str, Scores]], ...]  # (method, ipc, arch -> scores)
     archs: tuple[str, ...]
     plan: LeaderboardPlan
 
     def __str__(self) -> str:
         lines = ["| method | images / class | " + " | ".join(self.archs) + " |", "|---" * (len(self.archs) + 2) + "|"]
         for method, ipc, scores in self.rows:
-            lines.append(f"| {method} | {ipc} | " + " | ".join(scores[a].format(unit='') for a in self.archs) + " |")
-        lines += ["", f"Test accuracy (%) of networks trained on each ConvNet-made set: {self.plan.describe()} "
-                  "(the MLP and LeNet under the same protocol). DD's set was made for LeNet and is left out."]
+            lines.append(f"| {method} | {ipc} | " + " | ".join(scores[a].format(unit="") for a in self.archs) + " |")
+        lines += [
+            "",
+            f"Test accuracy (%) of networks trained on each ConvNet-made set: {self.plan.describe()} "
+            "(the MLP and LeNet under the same protocol). DD's set was made for LeNet and is left out.",
+        ]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
         return str(self)
 
 
-def cross_architecture(rows: Iterable[Row], data: Dataset, archs: tuple[str, ...] = ARCHS, seed: int = 0,
-                       plan: LeaderboardPlan | None = None) -> CrossArchitecture:
+def cross_architecture(
+    rows: Iterable[Row],
+    data: Dataset,
+    archs: tuple[str, ...] = ARCHS,
+    seed: int = 0,
+    plan: LeaderboardPlan | None = None,
+) -> CrossArchitecture:
     """Every ConvNet-made row's set trained on each of `archs` under the leaderboard's protocol (the
     ConvNet column is the row's own score)."""
     plan = plan or recipes.leaderboard()
@@ -275,7 +325,8 @@ def cross_architecture(rows: Iterable[Row], data: Dataset, archs: tuple[str, ...
     for row in rows:
         if row.synthetic.lrs is not None:
             continue
-        scores = {a: row.scores if a == "convnet" else score(row.synthetic, data, plan, arch=a, seed=seed)
-                  for a in archs}
+        scores = {
+            a: row.scores if a == "convnet" else score(row.synthetic, data, plan, arch=a, seed=seed) for a in archs
+        }
         table.append((row.method, row.ipc, scores))
     return CrossArchitecture(tuple(table), tuple(archs), plan)

@@ -4,6 +4,7 @@ On a GPU the CUDA allocator's peak; on a CPU the peak resident set of the whole 
 high-water mark VmHWM, reset on entry), data included; beside it, how far it rose above what was in
 use on entry (what the block itself needed).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,24 +27,24 @@ class PeakMemory:
     def __enter__(self) -> PeakMemory:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
-            self._start = torch.cuda.memory_allocated(self.device) / 2 ** 20
+            self._start = torch.cuda.memory_allocated(self.device) / 2**20
             return self
         try:
-            Path("/proc/self/clear_refs").write_text("5")          # resets VmHWM to the current RSS
+            Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
             self._start = _proc_status_mib("VmRSS")
         except (OSError, AttributeError):
-            self._start = float("nan")                              # not Linux: ru_maxrss below
+            self._start = float("nan")  # not Linux: ru_maxrss below
         return self
 
     def __exit__(self, *exc) -> None:
         if self.device.type == "cuda":
-            self.mib = torch.cuda.max_memory_allocated(self.device) / 2 ** 20
+            self.mib = torch.cuda.max_memory_allocated(self.device) / 2**20
         else:
             try:
                 self.mib = _proc_status_mib("VmHWM")
             except (OSError, AttributeError):
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux, bytes on macOS
-                self.mib = peak / (2 ** 20 if sys.platform == "darwin" else 1024)
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+                self.mib = peak / (2**20 if sys.platform == "darwin" else 1024)
         self.added = self.mib - self._start
 
 

@@ -7,6 +7,7 @@ a grid of such settings — every other setting from one base config, via `datac
 evaluates each with `ddlab.evaluate`, so every point walks the course's one path
 (config -> distill -> evaluate). `ddlab.plots.plot_sweep` draws the result.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,9 +26,9 @@ from ..synthetic import SyntheticSet
 
 @dataclass(frozen=True)
 class Sweep:
-    varied: tuple[str, ...]          # the DD settings the grid varies, in grid order
-    points: tuple[dict, ...]         # one row per point: the varied values, images, accuracy, std, networks, seconds
-    sets: tuple[SyntheticSet, ...]   # the distilled set of each point, in the same order
+    varied: tuple[str, ...]  # the DD settings the grid varies, in grid order
+    points: tuple[dict, ...]  # one row per point: the varied values, images, accuracy, std, networks, seconds
+    sets: tuple[SyntheticSet, ...]  # the distilled set of each point, in the same order
 
     def column(self, name: str) -> list:
         """One column of `points` (a varied setting, "images", "accuracy", "std", "networks" or "seconds")."""
@@ -36,20 +37,32 @@ class Sweep:
         return [p[name] for p in self.points]
 
     def __str__(self) -> str:
-        lines = ["| " + " | ".join(self.varied) + " | images | test accuracy (%) | distil (s) |",
-                 "|---" * (len(self.varied) + 3) + "|"]
+        lines = [
+            "| " + " | ".join(self.varied) + " | images | test accuracy (%) | distil (s) |",
+            "|---" * (len(self.varied) + 3) + "|",
+        ]
         for p in self.points:
             accuracy = format_accuracy(p["accuracy"], p["std"], p["networks"], unit="")
-            lines.append("| " + " | ".join(str(p[k]) for k in self.varied) +
-                         f" | {p['images']} | {accuracy} | {p['seconds']:.1f} |")
+            lines.append(
+                "| "
+                + " | ".join(str(p[k]) for k in self.varied)
+                + f" | {p['images']} | {accuracy} | {p['seconds']:.1f} |"
+            )
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
         return str(self)
 
 
-def sweep(base: DD, data: Dataset, grid: Mapping[str, Sequence[Any]], seed: int = 0, n_models: int = 20,
-          callbacks: Iterable[Callback] = (), progress: bool = True) -> Sweep:
+def sweep(
+    base: DD,
+    data: Dataset,
+    grid: Mapping[str, Sequence[Any]],
+    seed: int = 0,
+    n_models: int = 20,
+    callbacks: Iterable[Callback] = (),
+    progress: bool = True,
+) -> Sweep:
     """Distil and evaluate `base` changed at every point of `grid` ({setting: values}, all
     combinations, the last setting varying fastest). Every run uses the same `seed` and `callbacks`
     (one LiveView shows the runs one after another); `n_models` networks per random init setting.
@@ -68,11 +81,19 @@ def sweep(base: DD, data: Dataset, grid: Mapping[str, Sequence[Any]], seed: int 
     for values in itertools.product(*grid.values()):
         point = dict(zip(grid, values))
         grown = base.with_steps(point["steps"]) if "steps" in point and "ipc" not in point else base
-        config = dataclasses.replace(grown, **point)         # the config checks every value
+        config = dataclasses.replace(grown, **point)  # the config checks every value
         result = load_or_distill(config, data, callbacks=callbacks, seed=seed, progress=progress)
-        seconds = result.history["time"][-1]        # the run's own time, also when loaded (made once per machine)
+        seconds = result.history["time"][-1]  # the run's own time, also when loaded (made once per machine)
         scores = evaluate(result, data, n_models=n_models, seed=seed)
-        points.append({**point, "images": len(result), "accuracy": scores.mean, "std": scores.std,
-                       "networks": len(scores.accuracies), "seconds": seconds})
+        points.append(
+            {
+                **point,
+                "images": len(result),
+                "accuracy": scores.mean,
+                "std": scores.std,
+                "networks": len(scores.accuracies),
+                "seconds": seconds,
+            }
+        )
         sets.append(result)
     return Sweep(tuple(grid), tuple(points), tuple(sets))

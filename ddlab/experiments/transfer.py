@@ -7,6 +7,7 @@ the same pattern). `transfer_matrix` evaluates every set under every setting; ro
 distilled under `rows[i]`, column j the setting it is evaluated under. `ddlab.plots.plot_transfer`
 draws it as a heat map.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,18 +24,20 @@ from ..synthetic import SyntheticSet
 
 @dataclass(frozen=True)
 class TransferMatrix:
-    rows: tuple[str, ...]      # what each set was distilled under (the keys of the sets given)
-    columns: tuple[str, ...]   # the init setting each column evaluates under
-    mean: Tensor               # (rows, columns) mean test accuracy in [0, 1]
-    std: Tensor                # (rows, columns) std over the evaluated networks (0 for one network)
+    rows: tuple[str, ...]  # what each set was distilled under (the keys of the sets given)
+    columns: tuple[str, ...]  # the init setting each column evaluates under
+    mean: Tensor  # (rows, columns) mean test accuracy in [0, 1]
+    std: Tensor  # (rows, columns) std over the evaluated networks (0 for one network)
 
     def __str__(self) -> str:
         width = max(len(c) for c in self.columns) + 2
         lines = ["distilled \\ evaluated".ljust(22) + "".join(c.rjust(width) for c in self.columns)]
         for i, row in enumerate(self.rows):
             # a cell without spread is one network (a single-init setting)
-            cells = [format_accuracy(m, s, 1 if s == 0 else 2, unit="")
-                     for m, s in zip(self.mean[i].tolist(), self.std[i].tolist())]
+            cells = [
+                format_accuracy(m, s, 1 if s == 0 else 2, unit="")
+                for m, s in zip(self.mean[i].tolist(), self.std[i].tolist())
+            ]
             lines.append(row.ljust(22) + "".join(c.rjust(width) for c in cells))
         return "\n".join(lines)
 
@@ -54,8 +57,14 @@ class TransferMatrix:
         return result
 
 
-def transfer_matrix(sets: Mapping[str, SyntheticSet], data: Dataset, settings: Sequence[str] = INIT_SETTINGS,
-                    n_models: int = 20, seed: int = 0, on: tuple[Tensor, Tensor] | None = None) -> TransferMatrix:
+def transfer_matrix(
+    sets: Mapping[str, SyntheticSet],
+    data: Dataset,
+    settings: Sequence[str] = INIT_SETTINGS,
+    n_models: int = 20,
+    seed: int = 0,
+    on: tuple[Tensor, Tensor] | None = None,
+) -> TransferMatrix:
     """Evaluate every set of `sets` (name -> set, e.g. {"fixed": ..., "random": ...}) under every
     init setting of `settings`, with `n_models` networks for the random settings.
 
@@ -64,8 +73,13 @@ def transfer_matrix(sets: Mapping[str, SyntheticSet], data: Dataset, settings: S
         raise ValueError("transfer_matrix needs at least one synthetic set")
     if not settings or any(s not in INIT_SETTINGS for s in settings):
         raise ValueError(f"settings={list(settings)!r} must be a non-empty list of: {', '.join(INIT_SETTINGS)}")
-    scores = [[evaluate(synthetic, data, init=setting, n_models=n_models, seed=seed, on=on) for setting in settings]
-              for synthetic in sets.values()]
-    return TransferMatrix(tuple(sets), tuple(settings),
-                          torch.tensor([[s.mean for s in row] for row in scores]),
-                          torch.tensor([[s.std for s in row] for row in scores]))
+    scores = [
+        [evaluate(synthetic, data, init=setting, n_models=n_models, seed=seed, on=on) for setting in settings]
+        for synthetic in sets.values()
+    ]
+    return TransferMatrix(
+        tuple(sets),
+        tuple(settings),
+        torch.tensor([[s.mean for s in row] for row in scores]),
+        torch.tensor([[s.std for s in row] for row in scores]),
+    )

@@ -12,6 +12,7 @@ clock. Its memory is the bytes of every tensor autograd keeps for the backward p
 walking the graph from the loss before backward runs (each storage once; exact on any device); on a
 GPU the peak allocated memory is measured as well.
 """
+
 from __future__ import annotations
 
 import time
@@ -30,6 +31,7 @@ from ..synthetic import SyntheticSet
 
 # --- the unrolled computation graph ------------------------------------------------------------
 
+
 def draw_unroll_graph(steps: int = 3, ax=None):
     """The meta-gradient's path: theta_0 -> theta_1 -> ... -> theta_T -> loss on real data, every
     step fed by the synthetic images and its step size, and the gradient (red, dashed) flowing back
@@ -47,28 +49,58 @@ def draw_unroll_graph(steps: int = 3, ax=None):
     y_theta, y_syn = 0.0, 1.45
     for i, x in enumerate(xs):
         ax.text(x, y_theta, rf"$\theta_{i}$", ha="center", va="center", fontsize=15, bbox=box)
-    for i in range(steps):                                  # forward: one SGD step per arrow
-        ax.annotate("", xy=(xs[i + 1] - 0.38, y_theta), xytext=(xs[i] + 0.38, y_theta),
-                    arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8))
+    for i in range(steps):  # forward: one SGD step per arrow
+        ax.annotate(
+            "",
+            xy=(xs[i + 1] - 0.38, y_theta),
+            xytext=(xs[i] + 0.38, y_theta),
+            arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8),
+        )
         mid = (xs[i] + xs[i + 1]) / 2
         ax.text(mid, y_syn, rf"$\tilde x,\ \tilde\eta_{i}$", ha="center", va="center", fontsize=13, bbox=data_box)
-        ax.annotate("", xy=(mid, y_theta + 0.12), xytext=(mid, y_syn - 0.3),
-                    arrowprops=dict(arrowstyle="-|>", color="#b7791f", lw=1.4))
-        ax.annotate("", xy=(mid + 0.28, y_syn - 0.3), xytext=(mid + 0.28, y_theta + 0.12),   # gradient to x̃
-                    arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.4, ls="--"))
+        ax.annotate(
+            "",
+            xy=(mid, y_theta + 0.12),
+            xytext=(mid, y_syn - 0.3),
+            arrowprops=dict(arrowstyle="-|>", color="#b7791f", lw=1.4),
+        )
+        ax.annotate(
+            "",
+            xy=(mid + 0.28, y_syn - 0.3),
+            xytext=(mid + 0.28, y_theta + 0.12),  # gradient to x̃
+            arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.4, ls="--"),
+        )
     x_loss = xs[-1] + 2.4
-    loss_label = r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps   # noqa: UP031 (% keeps TeX's braces single)
+    loss_label = r"$\ell(x_{\mathrm{real}};\,\theta_%d)$" % steps  # noqa: UP031 (% keeps TeX's braces single)
     ax.text(x_loss, y_theta, loss_label, ha="center", va="center", fontsize=14, bbox=loss_box)
-    ax.annotate("", xy=(x_loss - 0.95, y_theta), xytext=(xs[-1] + 0.38, y_theta),
-                arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8))
+    ax.annotate(
+        "",
+        xy=(x_loss - 0.95, y_theta),
+        xytext=(xs[-1] + 0.38, y_theta),
+        arrowprops=dict(arrowstyle="-|>", color="#35608f", lw=1.8),
+    )
     ax.text(x_loss, y_syn, "real images\n(a fresh batch)", ha="center", va="center", fontsize=11, bbox=data_box)
-    ax.annotate("", xy=(x_loss, y_theta + 0.3), xytext=(x_loss, y_syn - 0.38),
-                arrowprops=dict(arrowstyle="-|>", color="#b7791f", lw=1.4))
-    ax.annotate("", xy=(xs[0] + 0.3, y_theta - 0.55), xytext=(x_loss, y_theta - 0.55),   # the way back
-                arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.8, ls="--"))
-    ax.text((xs[0] + x_loss) / 2, y_theta - 0.8,
-            "backward: the gradient passes through every step (Hessian-vector products) to the images",
-            ha="center", va="center", fontsize=11, color="#b83232")
+    ax.annotate(
+        "",
+        xy=(x_loss, y_theta + 0.3),
+        xytext=(x_loss, y_syn - 0.38),
+        arrowprops=dict(arrowstyle="-|>", color="#b7791f", lw=1.4),
+    )
+    ax.annotate(
+        "",
+        xy=(xs[0] + 0.3, y_theta - 0.55),
+        xytext=(x_loss, y_theta - 0.55),  # the way back
+        arrowprops=dict(arrowstyle="-|>", color="#b83232", lw=1.8, ls="--"),
+    )
+    ax.text(
+        (xs[0] + x_loss) / 2,
+        y_theta - 0.8,
+        "backward: the gradient passes through every step (Hessian-vector products) to the images",
+        ha="center",
+        va="center",
+        fontsize=11,
+        color="#b83232",
+    )
     ax.set_xlim(xs[0] - 0.7, x_loss + 1.3)
     ax.set_ylim(y_theta - 1.1, y_syn + 0.55)
     ax.axis("off")
@@ -78,14 +110,15 @@ def draw_unroll_graph(steps: int = 3, ax=None):
 
 # --- what unrolling costs ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class UnrollCost:
-    lengths: tuple[int, ...]             # unroll lengths measured (differentiable SGD steps)
-    saved_mb: tuple[float, ...]          # MB of tensors autograd keeps for the backward pass
-    seconds: tuple[float, ...]           # wall seconds of one outer iteration (forward + backward)
-    peak_mb: tuple[float, ...] | None    # GPU only: peak allocated MB during the iteration
-    images: int                          # synthetic images per step
-    real_batch: int                      # real images in the outer loss
+    lengths: tuple[int, ...]  # unroll lengths measured (differentiable SGD steps)
+    saved_mb: tuple[float, ...]  # MB of tensors autograd keeps for the backward pass
+    seconds: tuple[float, ...]  # wall seconds of one outer iteration (forward + backward)
+    peak_mb: tuple[float, ...] | None  # GPU only: peak allocated MB during the iteration
+    images: int  # synthetic images per step
+    real_batch: int  # real images in the outer loss
     device: str
 
     def ratio(self, what: str = "saved_mb") -> float:
@@ -100,8 +133,15 @@ class UnrollCost:
         return "\n".join(lines)
 
 
-def unroll_cost(data: Dataset, lengths: Sequence[int] = (1, 2, 4, 8), images: int = 10, real_batch: int = 256,
-                arch: str = "lenet", repeats: int = 2, seed: int = 0) -> UnrollCost:
+def unroll_cost(
+    data: Dataset,
+    lengths: Sequence[int] = (1, 2, 4, 8),
+    images: int = 10,
+    real_batch: int = 256,
+    arch: str = "lenet",
+    repeats: int = 2,
+    seed: int = 0,
+) -> UnrollCost:
     """Measure one outer iteration of DD for each unroll length: `images` synthetic images trained
     on for `length` differentiable SGD steps from one initialisation, the loss on `real_batch` real
     images, and its backward to the images and step sizes. Seconds are the best of `repeats` runs."""
@@ -128,7 +168,7 @@ def unroll_cost(data: Dataset, lengths: Sequence[int] = (1, 2, 4, 8), images: in
             final = unroll(net, theta0, [(x_syn, y_syn)] * length, lrs)
             outer = loss(net, final, x_real, y_real)
             forward = time.perf_counter() - start
-            kept = graph_bytes(outer)            # before backward frees what the graph keeps (not timed)
+            kept = graph_bytes(outer)  # before backward frees what the graph keeps (not timed)
             start = time.perf_counter()
             outer.backward()
             if cuda:
@@ -138,8 +178,9 @@ def unroll_cost(data: Dataset, lengths: Sequence[int] = (1, 2, 4, 8), images: in
         seconds.append(best)
         if cuda:
             peaks.append(torch.cuda.max_memory_allocated() / 2**20)
-    return UnrollCost(lengths, tuple(saved), tuple(seconds), tuple(peaks) if cuda else None, images, real_batch,
-                      str(data.device))
+    return UnrollCost(
+        lengths, tuple(saved), tuple(seconds), tuple(peaks) if cuda else None, images, real_batch, str(data.device)
+    )
 
 
 def graph_bytes(output: Tensor) -> int:
@@ -156,7 +197,7 @@ def graph_bytes(output: Tensor) -> int:
             if name.startswith("_saved_"):
                 try:
                     value = getattr(node, name)
-                except RuntimeError:                 # a saved value already freed
+                except RuntimeError:  # a saved value already freed
                     continue
                 for tensor in value if isinstance(value, (tuple, list)) else (value,):
                     if isinstance(tensor, Tensor):
@@ -178,11 +219,15 @@ def plot_unroll_cost(cost: UnrollCost, axes=None):
     if cost.peak_mb is not None:
         memory.plot(cost.lengths, cost.peak_mb, "s--", color="#b83232", label="GPU peak allocated")
         memory.legend(fontsize=9)
-    memory.set(xlabel="unroll length (differentiable SGD steps)", ylabel="memory (MB)",
-               title="memory of one outer iteration")
+    memory.set(
+        xlabel="unroll length (differentiable SGD steps)", ylabel="memory (MB)", title="memory of one outer iteration"
+    )
     seconds.plot(cost.lengths, cost.seconds, "o-", color="#b7791f")
-    seconds.set(xlabel="unroll length (differentiable SGD steps)", ylabel="seconds",
-                title=f"time of one outer iteration ({cost.device})")
+    seconds.set(
+        xlabel="unroll length (differentiable SGD steps)",
+        ylabel="seconds",
+        title=f"time of one outer iteration ({cost.device})",
+    )
     for ax in axes:
         ax.set_xticks(cost.lengths)
         ax.set_ylim(bottom=0)
@@ -192,6 +237,7 @@ def plot_unroll_cost(cost: UnrollCost, axes=None):
 
 
 # --- a poison and its victim -------------------------------------------------------------------
+
 
 def poison_predictions(poison: SyntheticSet, data: Dataset, init: str | None = None) -> dict[str, Tensor]:
     """What the poisoned set's victim calls the test images of the attacked class, before and after
@@ -235,11 +281,20 @@ def plot_poison(poison: SyntheticSet, data: Dataset, counts: dict[str, Tensor] |
     classes = list(range(data.num_classes))
     total = counts["before"].sum().item()
     for shift, (name, color) in zip((-0.2, 0.2), (("before", "#9fb3c8"), ("after", "#b83232"))):
-        bars.bar([c + shift for c in classes], (100 * counts[name] / total).tolist(), width=0.4, color=color,
-                 label=f"{name} training on the poison")
+        bars.bar(
+            [c + shift for c in classes],
+            (100 * counts[name] / total).tolist(),
+            width=0.4,
+            color=color,
+            label=f"{name} training on the poison",
+        )
     bars.set_xticks(classes)
-    bars.set(xlabel="predicted class", ylabel=f"% of the test {source}s", ylim=(0, 100),
-             title=f"what the victim calls the test {source}s")
+    bars.set(
+        xlabel="predicted class",
+        ylabel=f"% of the test {source}s",
+        ylim=(0, 100),
+        title=f"what the victim calls the test {source}s",
+    )
     bars.axvline(target, color="#b83232", lw=0.8, ls=":")
     bars.legend(fontsize=10, loc="upper left")
     figure.suptitle(f"a poison for {source} → {target}: {n} images (left), and its effect (right)", fontsize=13)

@@ -1,5 +1,6 @@
 """Notebook 09's figures: a method x class grid of the sets, their accuracies beside the papers', and
 accuracy against the time it took to make each set."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ def show_sets(rows: Iterable[leaderboard.Row], data: Dataset, ipc: int | None = 
         raise ValueError(f"no row has {ipc} image(s) per class; rows have {sorted({r.ipc for r in rows})}")
     classes = data.num_classes
     soft = [row.synthetic.trains_on_soft_labels for row in shown]
-    heights = [h for has_bars in soft for h in ((1.0, BAR_HEIGHT) if has_bars else (1.0,))]   # grid rows
+    heights = [h for has_bars in soft for h in ((1.0, BAR_HEIGHT) if has_bars else (1.0,))]  # grid rows
     tall = 0.8 * sum(heights) + 0.7
     fig = plt.figure(figsize=(0.8 * classes + 1.6, tall))
     # the top 0.55 inch holds the title above the class names, whatever the number of rows
@@ -40,8 +41,13 @@ def show_sets(rows: Iterable[leaderboard.Row], data: Dataset, ipc: int | None = 
         for c in range(classes):
             ax = fig.add_subplot(grid[line, c])
             if len(firsts[c]):
-                ax.imshow(pixels[firsts[c][0]].permute(1, 2, 0).squeeze(-1), cmap="gray", vmin=0, vmax=1,
-                          interpolation="nearest")
+                ax.imshow(
+                    pixels[firsts[c][0]].permute(1, 2, 0).squeeze(-1),
+                    cmap="gray",
+                    vmin=0,
+                    vmax=1,
+                    interpolation="nearest",
+                )
             ax.set_xticks([]), ax.set_yticks([])
             if r == 0:
                 ax.set_title(data.classes[c], fontsize=10)
@@ -54,7 +60,7 @@ def show_sets(rows: Iterable[leaderboard.Row], data: Dataset, ipc: int | None = 
     return fig
 
 
-BAR_HEIGHT = 0.4   # the label bars' row, as a share of an image row's height
+BAR_HEIGHT = 0.4  # the label bars' row, as a share of an image row's height
 
 
 def _label_bars(fig, grid, line: int, vectors, firsts) -> None:
@@ -80,8 +86,14 @@ def plot_accuracies(rows: Iterable[leaderboard.Row]):
     for ipc in ipcs:
         for row in (r for r in rows if r.ipc == ipc):
             coreset = row.method in CORESETS
-            ax.bar(x, 100 * row.scores.mean, yerr=100 * row.scores.std, color="tab:gray" if coreset else f"C{ipcs.index(ipc)}",
-                   capsize=2, label=None)
+            ax.bar(
+                x,
+                100 * row.scores.mean,
+                yerr=100 * row.scores.std,
+                color="tab:gray" if coreset else f"C{ipcs.index(ipc)}",
+                capsize=2,
+                label=None,
+            )
             found = leaderboard.paper_number(row.method, row.ipc)
             if found is not None:
                 ax.plot([x - 0.4, x + 0.4], [found.mean] * 2, color="black", lw=2)
@@ -103,14 +115,25 @@ def plot_time_accuracy(rows: Iterable[leaderboard.Row]):
     _, ax = plt.subplots(figsize=(5.5, 3.4))
     for ipc, marker in zip(sorted({r.ipc for r in timed}), "os^D"):
         for row in (r for r in timed if r.ipc == ipc):
-            ax.scatter(max(row.seconds, 1e-3), 100 * row.scores.mean, marker=marker,
-                       color="tab:gray" if row.method in CORESETS else "C0")
-            ax.annotate(f"{row.method} ({ipc})", (max(row.seconds, 1e-3), 100 * row.scores.mean), fontsize=7,
-                        xytext=(3, 2), textcoords="offset points")
+            ax.scatter(
+                max(row.seconds, 1e-3),
+                100 * row.scores.mean,
+                marker=marker,
+                color="tab:gray" if row.method in CORESETS else "C0",
+            )
+            ax.annotate(
+                f"{row.method} ({ipc})",
+                (max(row.seconds, 1e-3), 100 * row.scores.mean),
+                fontsize=7,
+                xytext=(3, 2),
+                textcoords="offset points",
+            )
     ax.set_xscale("log")
     ax.set_xlabel("time to make the set (s, log scale; assets: their recorded run)")
     ax.set_ylabel("test accuracy (%)")
     missing = [f"{r.method} ({r.ipc})" for r in rows if r.seconds is None]
-    ax.set_title("accuracy against distilling time" + (f"\nno recorded time: {', '.join(missing)}" if missing else ""),
-                 fontsize=9)
+    ax.set_title(
+        "accuracy against distilling time" + (f"\nno recorded time: {', '.join(missing)}" if missing else ""),
+        fontsize=9,
+    )
     return ax

@@ -16,6 +16,7 @@ the few helpers an experiment shares with its method (DD's relabelling for poiso
 spec for the leaderboard's note on cached experts), and the distances the write-it-yourself exercises
 check a learner's code against (DC's layer distance, MTT's parameter distance).
 """
+
 from .base import Method, available, config_for, config_from_dict, method_for, register, registered
 from .dc import DC, DSA, gradient_distance, layer_distance, weight_gradients
 from .dd import DD, check_attack, relabel
@@ -26,7 +27,33 @@ from .mtt import MTT, TrajectoryMatching, expert_spec, parameter_distance
 from .rded import RDED, rded
 from .sre2l import SRe2L, bn_statistics_loss
 
-__all__ = ["Method", "available", "config_for", "config_from_dict", "method_for", "register", "registered",
-           "DC", "DSA", "DD", "DM", "IDC", "KIP", "MTT", "check_attack", "expert_spec", "layer_distance",
-           "parameter_distance", "relabel", "training_set", "RDED", "SRe2L", "bn_statistics_loss", "rded",
-           "DistributionMatching", "TrajectoryMatching", "gradient_distance", "weight_gradients"]
+__all__ = [
+    "Method",
+    "available",
+    "config_for",
+    "config_from_dict",
+    "method_for",
+    "register",
+    "registered",
+    "DC",
+    "DSA",
+    "DD",
+    "DM",
+    "IDC",
+    "KIP",
+    "MTT",
+    "check_attack",
+    "expert_spec",
+    "layer_distance",
+    "parameter_distance",
+    "relabel",
+    "training_set",
+    "RDED",
+    "SRe2L",
+    "bn_statistics_loss",
+    "rded",
+    "DistributionMatching",
+    "TrajectoryMatching",
+    "gradient_distance",
+    "weight_gradients",
+]

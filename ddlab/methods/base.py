@@ -17,6 +17,7 @@ Methods are registered under a short name next to their config type, so both
 method file imports it and registers itself with the `register` decorator, and
 `ddlab.methods` imports every method file explicitly, so the import graph has no cycle.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -65,12 +66,15 @@ class Method:
         repeating what is already learned. Every method keeps its set in `self.images` with fixed
         `self.labels`; methods that learn more (step sizes) extend this."""
         if start.method != self.name:
-            raise ValueError(f"cannot continue a {self.name} run from a {start.method!r} set; "
-                             f"start from a set made by {self.name}")
+            raise ValueError(
+                f"cannot continue a {self.name} run from a {start.method!r} set; start from a set made by {self.name}"
+            )
         shape, labels = tuple(self.images.shape), self.labels.cpu()
         if tuple(start.images.shape) != shape or not torch.equal(start.labels.cpu(), labels):
-            raise ValueError(f"cannot continue from a set of images {tuple(start.images.shape)}; this {self.name} "
-                             f"config learns images {shape} with the same labels (ipc, steps and dataset must match)")
+            raise ValueError(
+                f"cannot continue from a set of images {tuple(start.images.shape)}; this {self.name} "
+                f"config learns images {shape} with the same labels (ipc, steps and dataset must match)"
+            )
         with torch.no_grad():
             self.images.copy_(start.images.to(self.images.device))
 
@@ -86,8 +90,10 @@ class Method:
         saved = state["parameters"]
         mine = self.parameters()
         if len(saved) != len(mine) or any(a.shape != b.shape for a, b in zip(saved, mine)):
-            raise ValueError(f"the checkpoint holds learned tensors of shapes {[tuple(t.shape) for t in saved]}; "
-                             f"this {self.name} config learns {[tuple(t.shape) for t in mine]}")
+            raise ValueError(
+                f"the checkpoint holds learned tensors of shapes {[tuple(t.shape) for t in saved]}; "
+                f"this {self.name} config learns {[tuple(t.shape) for t in mine]}"
+            )
         with torch.no_grad():
             for tensor, value in zip(mine, saved):
                 tensor.copy_(value.to(tensor.device))
@@ -105,6 +111,7 @@ def register(name: str, config_type: type) -> Callable[[type[Method]], type[Meth
         method.name = name
         _METHODS[name] = (config_type, method)
         return method
+
     return decorate
 
 
@@ -121,8 +128,10 @@ def method_for(config: Any) -> type[Method]:
     for config_type, method in _METHODS.values():
         if type(config) is config_type:
             return method
-    raise TypeError(f"{type(config).__name__} is not a registered method config; "
-                    f"use one of: {', '.join(c.__name__ for c, _ in _METHODS.values())}")
+    raise TypeError(
+        f"{type(config).__name__} is not a registered method config; "
+        f"use one of: {', '.join(c.__name__ for c, _ in _METHODS.values())}"
+    )
 
 
 def config_for(name: str, **overrides: Any) -> Any:
@@ -134,8 +143,9 @@ def config_for(name: str, **overrides: Any) -> Any:
     tuple_fields = {f.name for f in fields(config_type) if isinstance(f.default, tuple)}
     unknown = sorted(set(overrides) - {f.name for f in fields(config_type)})
     if unknown:
-        raise ValueError(f"{name} has no setting {unknown[0]!r}; settings: "
-                         f"{', '.join(sorted(f.name for f in fields(config_type)))}")
+        raise ValueError(
+            f"{name} has no setting {unknown[0]!r}; settings: {', '.join(sorted(f.name for f in fields(config_type)))}"
+        )
     return config_type(**{k: tuple(v) if k in tuple_fields else v for k, v in overrides.items()})
 
 
@@ -146,4 +156,3 @@ def config_from_dict(stored: dict[str, Any]) -> Any:
         raise ValueError(f"unknown method {name!r}; available: {', '.join(available())}")
     known = {f.name for f in fields(_METHODS[name][0])}
     return config_for(name, **{k: v for k, v in stored.items() if k in known})
-

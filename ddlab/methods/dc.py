@@ -24,6 +24,7 @@ network (every `outer_loop` updates) or first trains the current one on the just
 for `inner_loop` epochs — the paper's order, without a hook in the driver. So the paper's 1000
 networks are ``iterations = 1000 * outer_loop`` image updates here (ipc 10: 10,000).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,37 +43,53 @@ from .image_set import INITS, ImageSetMethod, check_config
 
 # (outer_loop, inner_loop) by ipc, from the paper's code (`get_loops`): "empirically good".
 PAPER_LOOPS = {1: (1, 1), 10: (10, 50), 20: (20, 25), 30: (30, 20), 40: (40, 15), 50: (50, 10)}
-NET_BATCH = 256   # minibatch of the inner-loop training on S (the code's batch_train)
+NET_BATCH = 256  # minibatch of the inner-loop training on S (the code's batch_train)
 
 
 @dataclass(frozen=True)
 class DC:
     """Zhao et al. 2021's defaults (their code's ConvNet settings)."""
-    ipc: int = 1                  # synthetic images per class
-    init: str = "noise"           # initial images: "noise" (the DC paper) or "real" (random real images)
-    dsa: bool = False             # differentiable siamese augmentation of both batches (= the DSA method)
-    outer_loop: int = 0           # image updates per fresh network; 0 = the paper's for this ipc (1: 1, 10: 10)
-    inner_loop: int = 0           # network epochs on S between updates; 0 = the paper's (ipc 1: 1, 10: 50)
-    inner_lr: float = 0.01        # SGD step size of those epochs (no momentum)
-    real_batch: int = 256         # real images per class per update
-    width: int = 128              # ConvNet channels (the paper's 128; smaller only for quick tests)
-    lr: float = 0.1               # SGD step size on the pixels
-    momentum: float = 0.5         # SGD momentum on the pixels
-    iterations: int = 1000        # image updates: 1000 networks x outer_loop in the paper (ipc 10: 10000)
-    lr_decay_every: int = 1000    # image updates between decays of lr (the paper keeps it constant)
-    lr_decay: float = 1.0         # factor applied at each decay (1: none)
-    validation_epochs: int = 50   # epochs per network in the driver's validation check (it only ranks sets)
+
+    ipc: int = 1  # synthetic images per class
+    init: str = "noise"  # initial images: "noise" (the DC paper) or "real" (random real images)
+    dsa: bool = False  # differentiable siamese augmentation of both batches (= the DSA method)
+    outer_loop: int = 0  # image updates per fresh network; 0 = the paper's for this ipc (1: 1, 10: 10)
+    inner_loop: int = 0  # network epochs on S between updates; 0 = the paper's (ipc 1: 1, 10: 50)
+    inner_lr: float = 0.01  # SGD step size of those epochs (no momentum)
+    real_batch: int = 256  # real images per class per update
+    width: int = 128  # ConvNet channels (the paper's 128; smaller only for quick tests)
+    lr: float = 0.1  # SGD step size on the pixels
+    momentum: float = 0.5  # SGD momentum on the pixels
+    iterations: int = 1000  # image updates: 1000 networks x outer_loop in the paper (ipc 10: 10000)
+    lr_decay_every: int = 1000  # image updates between decays of lr (the paper keeps it constant)
+    lr_decay: float = 1.0  # factor applied at each decay (1: none)
+    validation_epochs: int = 50  # epochs per network in the driver's validation check (it only ranks sets)
 
     def __post_init__(self):
-        check_config(self, ("ipc", "inner_lr", "real_batch", "width", "lr", "iterations", "lr_decay_every",
-                            "lr_decay", "validation_epochs"), {"init": INITS})
+        check_config(
+            self,
+            (
+                "ipc",
+                "inner_lr",
+                "real_batch",
+                "width",
+                "lr",
+                "iterations",
+                "lr_decay_every",
+                "lr_decay",
+                "validation_epochs",
+            ),
+            {"init": INITS},
+        )
         name = type(self).__name__
         for field in ("outer_loop", "inner_loop", "momentum"):
             if getattr(self, field) < 0:
                 raise ValueError(f"{name}.{field} must be >= 0, got {getattr(self, field)!r}")
         if 0 in (self.outer_loop, self.inner_loop) and self.ipc not in PAPER_LOOPS:
-            raise ValueError(f"{name}.ipc={self.ipc} has no loop counts in the paper (it gives them for ipc "
-                             f"{', '.join(map(str, PAPER_LOOPS))}); set outer_loop and inner_loop")
+            raise ValueError(
+                f"{name}.ipc={self.ipc} has no loop counts in the paper (it gives them for ipc "
+                f"{', '.join(map(str, PAPER_LOOPS))}); set outer_loop and inner_loop"
+            )
 
     def loops(self) -> tuple[int, int]:
         """(outer_loop, inner_loop) with 0 replaced by the paper's value for this ipc."""
@@ -83,15 +100,16 @@ class DC:
 @dataclass(frozen=True)
 class DSA(DC):
     """Zhao & Bilen 2021's DSA: the DC algorithm under siamese augmentation, from real images."""
-    init: str = "real"            # initial images: random real ones (the DSA paper's runs)
-    dsa: bool = True              # siamese augmentation on: what makes it DSA
+
+    init: str = "real"  # initial images: random real ones (the DSA paper's runs)
+    dsa: bool = True  # siamese augmentation on: what makes it DSA
 
 
 def layer_distance(g_syn: Tensor, g_real: Tensor) -> Tensor:
     """sum_i (1 - cos) between the gradients' rows, one row per output channel / unit:
     a conv weight (out, in, k, k) gives `out` rows of in*k*k numbers, a linear one (out, in)."""
-    a, b = g_syn.flatten(1), g_real.flatten(1)                                  # (out, fan_in)
-    cosine = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + 1e-6)        # (out,) eps as the code
+    a, b = g_syn.flatten(1), g_real.flatten(1)  # (out, fan_in)
+    cosine = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + 1e-6)  # (out,) eps as the code
     return (1 - cosine).sum()
 
 
@@ -115,13 +133,13 @@ class GradientMatching(ImageSetMethod):
     def __init__(self, config: DC, data: Dataset, generator: torch.Generator):
         super().__init__(config, data, generator)
         self.outer_loop, self.inner_loop = config.loops()
-        self.theta: Params | None = None    # the current network's weights
-        self.updates = 0                    # image updates made on it so far
+        self.theta: Params | None = None  # the current network's weights
+        self.updates = 0  # image updates made on it so far
 
     def outer_loss(self) -> Tensor:
         if self.theta is None or self.updates == self.outer_loop:
             self.theta, self.updates = self.fresh_network(), 0
-        else:   # S changed since the last update: follow it with the network first
+        else:  # S changed since the last update: follow it with the network first
             self.theta = self._train_network()
         self.updates += 1
         return sum(self._class_distance(c) for c in range(self.data.num_classes))
@@ -139,7 +157,7 @@ class GradientMatching(ImageSetMethod):
         self.updates = int(state["updates"])
 
     def _class_distance(self, c: int) -> Tensor:
-        x_real, x_syn = self.real_images(c), self.class_images(c)     # (B, C, H, W), (ipc, C, H, W)
+        x_real, x_syn = self.real_images(c), self.class_images(c)  # (B, C, H, W), (ipc, C, H, W)
         if self.config.dsa:
             x_real, x_syn = augment.siamese(x_real, x_syn, self.generator)
         g_real = {k: g.detach() for k, g in self._weight_gradients(x_real, c).items()}
@@ -152,9 +170,17 @@ class GradientMatching(ImageSetMethod):
         """`inner_loop` epochs of plain SGD on the current S (with DSA: augmented per image)."""
         schedule = Schedule(epochs=self.inner_loop, batch_size=NET_BATCH, lr=self.config.inner_lr)
         transform = partial(augment.augment, strength=augment.DSA) if self.config.dsa else None
-        one = {k: v.unsqueeze(0) for k, v in self.theta.items()}                  # a stack of 1 network
-        trained = train_many(self.net, one, self.images.detach(), self.labels, schedule, self.generator,
-                             vectorize=False, augment=transform)     # one network: vmap buys nothing
+        one = {k: v.unsqueeze(0) for k, v in self.theta.items()}  # a stack of 1 network
+        trained = train_many(
+            self.net,
+            one,
+            self.images.detach(),
+            self.labels,
+            schedule,
+            self.generator,
+            vectorize=False,
+            augment=transform,
+        )  # one network: vmap buys nothing
         return {k: v[0] for k, v in trained.items()}
 
 

@@ -15,6 +15,7 @@ there is no inner training and no second-order gradient, an iteration costs one 
 real batches and a forward-backward pass of the small synthetic ones, which is why DM scales where
 gradient and trajectory matching do not.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,21 +38,25 @@ CHUNK_BYTES = 4 << 20
 @dataclass(frozen=True)
 class DM:
     """Zhao & Bilen 2023's defaults (their code's ConvNet settings)."""
-    ipc: int = 1                  # synthetic images per class
-    init: str = "real"            # initial images: "real" (random real ones, the paper) or "noise"
-    dsa: bool = True              # siamese augmentation per class (the paper always uses it)
-    real_batch: int = 256         # real images per class per iteration
-    width: int = 128              # ConvNet channels (the paper's 128; smaller only for quick tests)
-    lr: float = 1.0               # SGD step size on the pixels
-    momentum: float = 0.5         # SGD momentum on the pixels
-    iterations: int = 20000       # image updates, each against a fresh network
-    lr_decay_every: int = 20000   # iterations between decays of lr (the paper keeps it constant)
-    lr_decay: float = 1.0         # factor applied at each decay (1: none)
-    validation_epochs: int = 50   # epochs per network in the driver's validation check (it only ranks sets)
+
+    ipc: int = 1  # synthetic images per class
+    init: str = "real"  # initial images: "real" (random real ones, the paper) or "noise"
+    dsa: bool = True  # siamese augmentation per class (the paper always uses it)
+    real_batch: int = 256  # real images per class per iteration
+    width: int = 128  # ConvNet channels (the paper's 128; smaller only for quick tests)
+    lr: float = 1.0  # SGD step size on the pixels
+    momentum: float = 0.5  # SGD momentum on the pixels
+    iterations: int = 20000  # image updates, each against a fresh network
+    lr_decay_every: int = 20000  # iterations between decays of lr (the paper keeps it constant)
+    lr_decay: float = 1.0  # factor applied at each decay (1: none)
+    validation_epochs: int = 50  # epochs per network in the driver's validation check (it only ranks sets)
 
     def __post_init__(self):
-        check_config(self, ("ipc", "real_batch", "width", "lr", "iterations", "lr_decay_every", "lr_decay",
-                            "validation_epochs"), {"init": INITS})
+        check_config(
+            self,
+            ("ipc", "real_batch", "width", "lr", "iterations", "lr_decay_every", "lr_decay", "validation_epochs"),
+            {"init": INITS},
+        )
         if self.momentum < 0:
             raise ValueError(f"DM.momentum must be >= 0, got {self.momentum!r}")
 
@@ -65,12 +70,12 @@ class DistributionMatching(ImageSetMethod):
         features = {k.removeprefix("features."): v for k, v in theta.items() if k.startswith("features.")}
         means_real, syn = [], []
         for c in range(self.data.num_classes):
-            x_real, x_syn = self.real_images(c), self.class_images(c)   # (B, C, H, W), (ipc, C, H, W)
+            x_real, x_syn = self.real_images(c), self.class_images(c)  # (B, C, H, W), (ipc, C, H, W)
             if self.config.dsa:
                 x_real, x_syn = augment.siamese(x_real, x_syn, self.generator)
-            means_real.append(self._mean_embedding(features, x_real))   # (D,)
+            means_real.append(self._mean_embedding(features, x_real))  # (D,)
             syn.append(x_syn)
-        mean_real = torch.stack(means_real)                                                  # (classes, D)
+        mean_real = torch.stack(means_real)  # (classes, D)
         mean_syn = self._embed(features, torch.cat(syn)).view(len(syn), self.config.ipc, -1).mean(1)  # (classes, D)
         return ((mean_real - mean_syn) ** 2).sum()
 

@@ -27,6 +27,7 @@ real sample; the code also keeps SGD momentum across those updates and, with fac
 with CutMix: here each update starts its momentum afresh and uses no CutMix (a smaller network on
 a CPU budget barely notices, and the functional core stays the one place networks are trained).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,32 +47,48 @@ from .dc import layer_distance, weight_gradients
 from .image_set import INITS, ImageSetMethod, check_config
 
 METRICS = ("l1", "cos")
-NET_BATCH = 64   # minibatch of the network's training on real images (the code's batch_size)
+NET_BATCH = 64  # minibatch of the network's training on real images (the code's batch_size)
 
 
 @dataclass(frozen=True)
 class IDC:
     """Kim et al. 2022's MNIST settings (`misc/reproduce.py` and `argument.py` of their code)."""
-    ipc: int = 1                  # stored images per class (each decodes into factor^2 training images)
-    factor: int = 2               # multi-formation factor: factor^2 tiles per stored image; 1 = IDC-I
-    init: str = "real"            # "real": each stored image starts as factor^2 real images, shrunk and tiled; or "noise"
-    metric: str = "l1"            # layer distance d: "l1" (the code's on MNIST) or "cos" (DC's)
-    inner_loop: int = 100         # image updates per fresh network (the code's inner_loop)
-    net_examples: int = 500       # real images the network trains on between two updates (n_data)
-    real_lr: float = 0.01         # SGD step size of that training (momentum 0.9, weight decay 5e-4, as the code)
-    real_batch: int = 64          # real images per class per update (batch_real)
-    width: int = 128              # ConvNet channels (the paper's 128; smaller only on a CPU budget)
-    lr: float = 1e-4              # SGD step size on the pixels, in [0, 1] pixel units at ipc 10 (lr_img; see make_optimizer)
-    momentum: float = 0.5         # SGD momentum on the pixels (mom_img)
-    iterations: int = 200_000     # image updates: 2000 networks x inner_loop 100 in the code
+
+    ipc: int = 1  # stored images per class (each decodes into factor^2 training images)
+    factor: int = 2  # multi-formation factor: factor^2 tiles per stored image; 1 = IDC-I
+    init: str = "real"  # "real": each stored image starts as factor^2 real images, shrunk and tiled; or "noise"
+    metric: str = "l1"  # layer distance d: "l1" (the code's on MNIST) or "cos" (DC's)
+    inner_loop: int = 100  # image updates per fresh network (the code's inner_loop)
+    net_examples: int = 500  # real images the network trains on between two updates (n_data)
+    real_lr: float = 0.01  # SGD step size of that training (momentum 0.9, weight decay 5e-4, as the code)
+    real_batch: int = 64  # real images per class per update (batch_real)
+    width: int = 128  # ConvNet channels (the paper's 128; smaller only on a CPU budget)
+    lr: float = 1e-4  # SGD step size on the pixels, in [0, 1] pixel units at ipc 10 (lr_img; see make_optimizer)
+    momentum: float = 0.5  # SGD momentum on the pixels (mom_img)
+    iterations: int = 200_000  # image updates: 2000 networks x inner_loop 100 in the code
     lr_decay_every: int = 200_000  # image updates between decays of lr (the code keeps it constant)
-    lr_decay: float = 1.0         # factor applied at each decay (1: none)
-    validation_epochs: int = 50   # epochs per network in the driver's validation check (it only ranks sets)
+    lr_decay: float = 1.0  # factor applied at each decay (1: none)
+    validation_epochs: int = 50  # epochs per network in the driver's validation check (it only ranks sets)
 
     def __post_init__(self):
-        check_config(self, ("ipc", "factor", "inner_loop", "net_examples", "real_lr", "real_batch", "width", "lr",
-                            "iterations", "lr_decay_every", "lr_decay", "validation_epochs"),
-                     {"init": INITS, "metric": METRICS})
+        check_config(
+            self,
+            (
+                "ipc",
+                "factor",
+                "inner_loop",
+                "net_examples",
+                "real_lr",
+                "real_batch",
+                "width",
+                "lr",
+                "iterations",
+                "lr_decay_every",
+                "lr_decay",
+                "validation_epochs",
+            ),
+            {"init": INITS, "metric": METRICS},
+        )
         if self.momentum < 0:
             raise ValueError(f"IDC.momentum must be >= 0, got {self.momentum!r}")
 
@@ -82,14 +99,16 @@ def decode(images: Tensor, labels: Tensor, factor: int) -> tuple[Tensor, Tensor]
     them: returns (factor^2 * N, C, H, W) images and their labels, each stored image's label per tile."""
     side = images.shape[-1]
     if factor < 1 or side % factor:
-        raise ValueError(f"IDC factor {factor!r} does not tile {side}x{side} images; "
-                         f"use a factor that divides {side} (1 = no multi-formation)")
+        raise ValueError(
+            f"IDC factor {factor!r} does not tile {side}x{side} images; "
+            f"use a factor that divides {side} (1 = no multi-formation)"
+        )
     if factor == 1:
         return images, labels
     s = side // factor
-    tiles = [images[..., i * s:(i + 1) * s, j * s:(j + 1) * s] for i in range(factor) for j in range(factor)]
-    upsampled = F.interpolate(torch.cat(tiles), size=images.shape[-2:], mode="bilinear")   # (f^2 N, C, H, W)
-    return upsampled, labels.repeat(factor ** 2)
+    tiles = [images[..., i * s : (i + 1) * s, j * s : (j + 1) * s] for i in range(factor) for j in range(factor)]
+    upsampled = F.interpolate(torch.cat(tiles), size=images.shape[-2:], mode="bilinear")  # (f^2 N, C, H, W)
+    return upsampled, labels.repeat(factor**2)
 
 
 def training_set(synthetic: SyntheticSet) -> tuple[Tensor, Tensor]:
@@ -111,22 +130,22 @@ class SyntheticDataParameterization(ImageSetMethod):
 
     def __init__(self, config: IDC, data: Dataset, generator: torch.Generator):
         super().__init__(config, data, generator)
-        decode(self.images[:1], self.labels[:1], config.factor)      # a factor that does not tile: fail now
+        decode(self.images[:1], self.labels[:1], config.factor)  # a factor that does not tile: fail now
         if config.init == "real" and config.factor > 1:
             with torch.no_grad():
                 self.images.copy_(self._tiled_real_images())
         self.strength = matching_augmentation(config.factor)
-        self.theta: Params | None = None    # the current network's weights
-        self.updates = 0                    # image updates made on it so far
+        self.theta: Params | None = None  # the current network's weights
+        self.updates = 0  # image updates made on it so far
         mean, std = (torch.tensor(v, device=data.device).view(1, -1, 1, 1) for v in (data.mean, data.std))
-        self.pixel_range = (-mean / std, (1 - mean) / std)   # pixels 0 and 1, normalised: (1, C, 1, 1) each
+        self.pixel_range = (-mean / std, (1 - mean) / std)  # pixels 0 and 1, normalised: (1, C, 1, 1) each
 
     def make_optimizer(self) -> torch.optim.Optimizer:
         """SGD with momentum at the code's step size: `lr` is given for pixels in [0, 1] at ipc 10
         (the code scales it by ipc / 10); ours are normalised by the dataset's std, which scales a
         pixel's gradient by std and its step by 1 / std, so the same move needs lr / std^2."""
         std = sum(self.data.std) / len(self.data.std)
-        lr = self.config.lr * self.config.ipc / 10 / std ** 2
+        lr = self.config.lr * self.config.ipc / 10 / std**2
         return torch.optim.SGD(self.parameters(), lr=lr, momentum=self.config.momentum)
 
     def outer_loss(self) -> Tensor:
@@ -134,7 +153,7 @@ class SyntheticDataParameterization(ImageSetMethod):
             self.theta, self.updates = self.fresh_network(), 0
             with torch.no_grad():
                 self.images.copy_(self.images.clamp(*self.pixel_range))
-        else:   # between two matchings the network learns from real data
+        else:  # between two matchings the network learns from real data
             self.theta = self._train_on_real()
         self.updates += 1
         return sum(self._class_distance(c) for c in range(self.data.num_classes))
@@ -159,7 +178,9 @@ class SyntheticDataParameterization(ImageSetMethod):
         self.updates = int(state["updates"])
 
     def _class_distance(self, c: int) -> Tensor:
-        x_syn, _ = decode(self.class_images(c), self.labels[:self.config.ipc], self.config.factor)  # (f^2 ipc, C, H, W)
+        x_syn, _ = decode(
+            self.class_images(c), self.labels[: self.config.ipc], self.config.factor
+        )  # (f^2 ipc, C, H, W)
         x_real, x_syn = augment.siamese(self.real_images(c), x_syn, self.generator, self.strength)
         return self.class_distance(c, x_real, x_syn)
 
@@ -181,9 +202,10 @@ class SyntheticDataParameterization(ImageSetMethod):
         f, side = self.config.factor, self.data.image_shape[-1]
         stored = []
         for c in range(self.data.num_classes):
-            real = self.data.sample_per_class(c, self.config.ipc * f * f, self.generator)      # (ipc f^2, C, H, W)
-            small = F.interpolate(real, size=(side // f, side // f), mode="area").view(f, f, self.config.ipc, -1,
-                                                                                      side // f, side // f)
-            rows = [torch.cat(list(small[i]), dim=-1) for i in range(f)]          # each (ipc, C, s, f s)
-            stored.append(torch.cat(rows, dim=-2))                                 # (ipc, C, H, W)
+            real = self.data.sample_per_class(c, self.config.ipc * f * f, self.generator)  # (ipc f^2, C, H, W)
+            small = F.interpolate(real, size=(side // f, side // f), mode="area").view(
+                f, f, self.config.ipc, -1, side // f, side // f
+            )
+            rows = [torch.cat(list(small[i]), dim=-1) for i in range(f)]  # each (ipc, C, s, f s)
+            stored.append(torch.cat(rows, dim=-2))  # (ipc, C, H, W)
         return torch.cat(stored)

@@ -5,6 +5,7 @@ Both papers learn a plain set of `ipc` images per class with fixed, class-major 
 Gaussian noise, and draw a fresh randomly initialised ConvNet (PyTorch's default init) to measure
 the synthetic set against real data. Only the outer loss differs, so it is all a method adds.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,7 +38,9 @@ def check_config(config: Any, positive: tuple[str, ...], choices: dict[str, tupl
             raise ValueError(f"{kind}.{name} must be positive, got {getattr(config, name)!r}")
     for name, allowed in choices.items():
         if getattr(config, name) not in allowed:
-            raise ValueError(f"{kind}.{name}={getattr(config, name)!r} is not allowed; use one of: {', '.join(allowed)}")
+            raise ValueError(
+                f"{kind}.{name}={getattr(config, name)!r} is not allowed; use one of: {', '.join(allowed)}"
+            )
 
 
 class ImageSetMethod(Method):
@@ -49,13 +52,13 @@ class ImageSetMethod(Method):
         for name in ("ipc", "real_batch"):
             data.check_per_class(f"{type(config).__name__}.{name}", getattr(config, name))
         self.net = make_net("convnet", *data.net_args, width=config.width)
-        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                                           # (N,)
-        self.images = initial_images(data, config.ipc, config.init, generator).requires_grad_()   # (N, C, H, W)
+        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)  # (N,)
+        self.images = initial_images(data, config.ipc, config.init, generator).requires_grad_()  # (N, C, H, W)
         self.config_dict = self.describe_config()
 
     def class_images(self, c: int) -> Tensor:
         """The synthetic images of class `c`, still attached to the learned tensor: (ipc, C, H, W)."""
-        return self.images[c * self.config.ipc:(c + 1) * self.config.ipc]
+        return self.images[c * self.config.ipc : (c + 1) * self.config.ipc]
 
     def real_images(self, c: int) -> Tensor:
         """A fresh random batch of real images of class `c`: (real_batch, C, H, W)."""

@@ -68,6 +68,7 @@ in a short run, so 0.1 on log alpha (= 1e-5 on alpha, what their README uses for
     augmentation                     DSA                          none (``dsa=True``: DSA)
     experts                          100 x 50 epochs              20 x 4 epochs
 """
+
 from __future__ import annotations
 
 import math
@@ -88,35 +89,47 @@ from .base import Method, register
 @dataclass(frozen=True)
 class MTT:
     """Cazenavette et al. 2022's settings for 1 image per class, with fewer, shorter experts."""
-    ipc: int = 1                        # synthetic images per class
-    syn_steps: int = 50                 # N: student SGD steps on the synthetic set per iteration
-    expert_epochs_matched: int = 2      # M: expert epochs those N steps must cover
-    max_start_epoch: int = 2            # T+: the student starts at expert epoch t in 0..T+
-    batch_syn: int = 256                # synthetic images per student step, capped at the set size
-    inner_lr: float = 0.01              # initial learned student step size alpha (the experts' lr)
-    lr: float = 1000.0                  # SGD step size of the pixels (the paper's lr_img)
-    lr_lr: float = 0.1                  # SGD step size of log(alpha) (the paper's 1e-5 on alpha)
-    momentum: float = 0.5               # SGD momentum of pixels and step size alike
-    iterations: int = 5000              # outer iterations
-    lr_decay_every: int = 5000          # outer iterations between learning-rate decays
-    lr_decay: float = 1.0               # factor at each decay (1: constant, as in the paper)
-    n_experts: int = 20                 # expert trajectories to match (the paper: 100)
-    expert_epochs: int = 4              # epochs recorded per expert; need T+ + M of them
-    width: int = 128                    # ConvNet channels, experts and student alike
-    depth: int = 3                      # ConvNet conv blocks
-    expert_examples: int = 60_000       # real training images the experts see
-    expert_batch: int = 256             # the experts' SGD minibatch
-    expert_lr: float = 0.01             # the experts' SGD step size
-    expert_seed: int = 0                # seed of the experts' inits, data subset and batch orders
-    dsa: bool = False                   # DSA-augment experts' and student's minibatches (the paper: on)
+
+    ipc: int = 1  # synthetic images per class
+    syn_steps: int = 50  # N: student SGD steps on the synthetic set per iteration
+    expert_epochs_matched: int = 2  # M: expert epochs those N steps must cover
+    max_start_epoch: int = 2  # T+: the student starts at expert epoch t in 0..T+
+    batch_syn: int = 256  # synthetic images per student step, capped at the set size
+    inner_lr: float = 0.01  # initial learned student step size alpha (the experts' lr)
+    lr: float = 1000.0  # SGD step size of the pixels (the paper's lr_img)
+    lr_lr: float = 0.1  # SGD step size of log(alpha) (the paper's 1e-5 on alpha)
+    momentum: float = 0.5  # SGD momentum of pixels and step size alike
+    iterations: int = 5000  # outer iterations
+    lr_decay_every: int = 5000  # outer iterations between learning-rate decays
+    lr_decay: float = 1.0  # factor at each decay (1: constant, as in the paper)
+    n_experts: int = 20  # expert trajectories to match (the paper: 100)
+    expert_epochs: int = 4  # epochs recorded per expert; need T+ + M of them
+    width: int = 128  # ConvNet channels, experts and student alike
+    depth: int = 3  # ConvNet conv blocks
+    expert_examples: int = 60_000  # real training images the experts see
+    expert_batch: int = 256  # the experts' SGD minibatch
+    expert_lr: float = 0.01  # the experts' SGD step size
+    expert_seed: int = 0  # seed of the experts' inits, data subset and batch orders
+    dsa: bool = False  # DSA-augment experts' and student's minibatches (the paper: on)
     # TESLA's per-step gradient, in memory that does not grow with syn_steps (module docstring); off:
     # back-propagate through the whole unroll, as MTT. In a run's key only when on (`ddlab.recordings`).
     constant_memory: bool = field(default=False, metadata={"keyed_when_set": True})
 
     def __post_init__(self):
-        for name in ("ipc", "syn_steps", "expert_epochs_matched", "batch_syn", "iterations",
-                     "lr_decay_every", "n_experts", "expert_epochs", "width", "depth",
-                     "expert_examples", "expert_batch"):
+        for name in (
+            "ipc",
+            "syn_steps",
+            "expert_epochs_matched",
+            "batch_syn",
+            "iterations",
+            "lr_decay_every",
+            "n_experts",
+            "expert_epochs",
+            "width",
+            "depth",
+            "expert_examples",
+            "expert_batch",
+        ):
             value = getattr(self, name)
             if not (isinstance(value, int) and value > 0):
                 raise ValueError(f"MTT.{name} must be a positive integer, got {value!r}")
@@ -133,15 +146,23 @@ class MTT:
             raise ValueError(
                 f"MTT.max_start_epoch={self.max_start_epoch} + expert_epochs_matched="
                 f"{self.expert_epochs_matched} goes beyond the experts' {self.expert_epochs} epochs; "
-                f"allowed: max_start_epoch <= {self.expert_epochs - self.expert_epochs_matched}")
+                f"allowed: max_start_epoch <= {self.expert_epochs - self.expert_epochs_matched}"
+            )
 
 
 def expert_spec(config: MTT) -> ExpertSpec:
     """The experts a config asks for."""
-    return ExpertSpec(n_experts=config.n_experts, epochs=config.expert_epochs, width=config.width,
-                      depth=config.depth, train_examples=config.expert_examples,
-                      batch_size=config.expert_batch, lr=config.expert_lr, dsa=config.dsa,
-                      seed=config.expert_seed)
+    return ExpertSpec(
+        n_experts=config.n_experts,
+        epochs=config.expert_epochs,
+        width=config.width,
+        depth=config.depth,
+        train_examples=config.expert_examples,
+        batch_size=config.expert_batch,
+        lr=config.expert_lr,
+        dsa=config.dsa,
+        seed=config.expert_seed,
+    )
 
 
 def parameter_distance(a: Params, b: Params) -> Tensor:
@@ -161,8 +182,7 @@ def carrying(value: Tensor, gradients: list[tuple[Tensor, Tensor]]) -> Tensor:
 class TrajectoryMatching(Method):
     """MTT (Cazenavette et al. 2022): students on the synthetic set follow cached expert trajectories."""
 
-    def __init__(self, config: MTT, data: Dataset, generator: torch.Generator,
-                 experts: Trajectories | None = None):
+    def __init__(self, config: MTT, data: Dataset, generator: torch.Generator, experts: Trajectories | None = None):
         super().__init__(config, data, generator)
         data.check_per_class("MTT.ipc", config.ipc)
         # The experts come from the cache (built on first use), or are handed in (tests, notebooks).
@@ -171,10 +191,10 @@ class TrajectoryMatching(Method):
             raise ValueError(f"the experts given were trained with {experts.spec}, but the config asks for {spec}")
         self.experts = experts if experts is not None else load_or_build(spec, data)
         self.net = make_net("convnet", *data.net_args, width=self.experts.spec.width, depth=self.experts.spec.depth)
-        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)                                       # (N,)
+        self.labels = class_major_labels(data.num_classes, config.ipc, data.device)  # (N,)
         # Images start as random real images of their class, as in the paper.
         real = [data.sample_per_class(c, config.ipc, generator) for c in range(data.num_classes)]
-        self.images = torch.cat(real).clone().requires_grad_()                                  # (N, C, H, W)
+        self.images = torch.cat(real).clone().requires_grad_()  # (N, C, H, W)
         self.log_lr = torch.tensor(math.log(config.inner_lr), device=data.device).requires_grad_()  # ()
         self.config_dict = self.describe_config()
 
@@ -183,9 +203,10 @@ class TrajectoryMatching(Method):
 
     def make_optimizer(self) -> torch.optim.Optimizer:
         """The paper's two SGD optimisers (momentum 0.5) as one, with a parameter group each."""
-        return torch.optim.SGD([{"params": [self.images], "lr": self.config.lr},
-                                {"params": [self.log_lr], "lr": self.config.lr_lr}],
-                               momentum=self.config.momentum)
+        return torch.optim.SGD(
+            [{"params": [self.images], "lr": self.config.lr}, {"params": [self.log_lr], "lr": self.config.lr_lr}],
+            momentum=self.config.momentum,
+        )
 
     def augment(self, images: Tensor) -> Tensor:
         """Each student minibatch through DSA (differentiable, one draw per image, as the experts
@@ -199,37 +220,37 @@ class TrajectoryMatching(Method):
         chunks: list[Tensor] = []
         while len(chunks) < self.config.syn_steps:
             chunks += torch.randperm(n, generator=self.generator).split(size)
-        picks = [idx.to(self.data.device) for idx in chunks[:self.config.syn_steps]]
+        picks = [idx.to(self.data.device) for idx in chunks[: self.config.syn_steps]]
         return [(self.augment(self.images[idx]), self.labels[idx]) for idx in picks]
 
     def outer_loss(self) -> Tensor:
         config = self.config
         expert = int(torch.randint(config.n_experts, (), generator=self.generator))
         t = int(torch.randint(config.max_start_epoch + 1, (), generator=self.generator))
-        start = self.experts.at(expert, t)                                   # theta*_t
-        target = self.experts.at(expert, t + config.expert_epochs_matched)   # theta*_{t+M}
+        start = self.experts.at(expert, t)  # theta*_t
+        target = self.experts.at(expert, t + config.expert_epochs_matched)  # theta*_{t+M}
         # One learned step size shared by every step: its gradient sums over the N steps.
-        alphas = self.log_lr.exp().expand(config.syn_steps)                 # (N,)
+        alphas = self.log_lr.exp().expand(config.syn_steps)  # (N,)
         if config.constant_memory:
             return self.constant_memory_loss(start, target, self.minibatches())
-        student = unroll(self.net, start, self.minibatches(), alphas)       # theta^_N
+        student = unroll(self.net, start, self.minibatches(), alphas)  # theta^_N
         return parameter_distance(student, target) / parameter_distance(start, target)
 
     def constant_memory_loss(self, start: Params, target: Params, batches: list[Batch]) -> Tensor:
         """The plain unroll's loss, carrying TESLA's gradients (module docstring) for the driver's
         ``backward()``; at most one student step's graph is alive at any time."""
-        lrs = self.log_lr.detach().exp().expand(len(batches))                              # (N,)
+        lrs = self.log_lr.detach().exp().expand(len(batches))  # (N,)
         # Pass 1: where the student lands, no graph kept; p = dL/dtheta^_N there.
         end = unroll(self.net, start, [(x.detach(), y) for x, y in batches], lrs, create_graph=False)
-        end = {name: p.requires_grad_() for name, p in end.items()}                         # theta^_N
+        end = {name: p.requires_grad_() for name, p in end.items()}  # theta^_N
         loss = parameter_distance(end, target) / parameter_distance(start, target)
-        pull = torch.autograd.grad(loss, list(end.values()))                                 # p
+        pull = torch.autograd.grad(loss, list(end.values()))  # p
         # Pass 2: the same steps again, each differentiable in its batch and alpha from fixed weights:
         # p pulled back through step i gives -alpha p.dg_i/dx~_(i) and, on log alpha, -alpha p.g_i.
         images_grad, log_lr_grad = torch.zeros_like(self.images), torch.zeros_like(self.log_lr)
         params = start
         for batch in batches:
-            stepped = unroll(self.net, params, [batch], self.log_lr.exp().expand(1))      # theta^_{i+1}
+            stepped = unroll(self.net, params, [batch], self.log_lr.exp().expand(1))  # theta^_{i+1}
             d_images, d_log_lr = torch.autograd.grad(list(stepped.values()), [self.images, self.log_lr], pull)
             images_grad += d_images
             log_lr_grad += d_log_lr

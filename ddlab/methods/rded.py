@@ -21,6 +21,7 @@ here each image keeps one label vector (the course's protocol augments under fix
 Why no `register`: there is no outer loss for the driver to minimise. `rded` makes the set directly,
 the way the coresets of `ddlab.experiments.baselines` are made.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -38,27 +39,33 @@ from .image_set import check_config
 @dataclass(frozen=True)
 class RDED:
     """Sun et al. 2024's settings (their code's defaults and ImageNet scripts)."""
-    ipc: int = 1                   # stored images per class
-    factor: int = 2                # patches per side of a stored image (factor^2 patches each)
-    candidates: int = 300          # real images drawn per class (their mipc)
-    crops: int = 5                 # random crops per real image; the teacher's favourite is kept
-    min_scale: float = 0.08        # smallest crop, as a share of the image's area
-    temperature: float = 20.0      # relabelling: softmax(teacher logits / temperature)
-    width: int = 32                # the teacher ConvNet's channels, and the students'
-    teacher_epochs: int = 1        # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
-    teacher_examples: int = 60_000 # real training images the teacher sees
+
+    ipc: int = 1  # stored images per class
+    factor: int = 2  # patches per side of a stored image (factor^2 patches each)
+    candidates: int = 300  # real images drawn per class (their mipc)
+    crops: int = 5  # random crops per real image; the teacher's favourite is kept
+    min_scale: float = 0.08  # smallest crop, as a share of the image's area
+    temperature: float = 20.0  # relabelling: softmax(teacher logits / temperature)
+    width: int = 32  # the teacher ConvNet's channels, and the students'
+    teacher_epochs: int = 1  # the teacher's training (`ddlab.sources.teachers.TeacherSpec`)
+    teacher_examples: int = 60_000  # real training images the teacher sees
 
     def __post_init__(self):
-        check_config(self, ("ipc", "factor", "candidates", "crops", "temperature", "width", "teacher_epochs",
-                            "teacher_examples"), {})
+        check_config(
+            self,
+            ("ipc", "factor", "candidates", "crops", "temperature", "width", "teacher_epochs", "teacher_examples"),
+            {},
+        )
         for name in ("ipc", "factor", "candidates", "crops"):
             if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
                 raise ValueError(f"RDED.{name} must be a positive integer, got {getattr(self, name)!r}")
         if not 0 < self.min_scale <= 1:
             raise ValueError(f"RDED.min_scale must be in (0, 1], got {self.min_scale!r}")
-        if self.candidates < self.ipc * self.factor ** 2:
-            raise ValueError(f"RDED.candidates={self.candidates} is fewer than the ipc * factor^2 = "
-                             f"{self.ipc * self.factor ** 2} patches each class needs")
+        if self.candidates < self.ipc * self.factor**2:
+            raise ValueError(
+                f"RDED.candidates={self.candidates} is fewer than the ipc * factor^2 = "
+                f"{self.ipc * self.factor**2} patches each class needs"
+            )
 
     def teacher(self) -> teachers.TeacherSpec:
         return teachers.TeacherSpec(width=self.width, epochs=self.teacher_epochs, train_examples=self.teacher_examples)
@@ -76,9 +83,10 @@ def random_crops(images: Tensor, crops: int, size: int, min_scale: float, genera
     for i in range(n):
         for k in range(crops):
             side, top, left = sides[i, k].item(), tops[i, k].item(), lefts[i, k].item()
-            crop = images[i:i + 1, :, top:top + side, left:left + side]
-            patches[i, k] = F.interpolate(crop, size=(size, size), mode="bilinear", antialias=True,
-                                          align_corners=False)[0]
+            crop = images[i : i + 1, :, top : top + side, left : left + side]
+            patches[i, k] = F.interpolate(
+                crop, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+            )[0]
     return patches
 
 
@@ -87,9 +95,9 @@ def patch_losses(teacher: teachers.Teacher, patches: Tensor, label: int, fill: T
     the middle of a full-size image of `fill` (C, H, W): (...,)."""
     shape = patches.shape[:-3]
     flat = patches.reshape(-1, *patches.shape[-3:])
-    canvas = fill.expand(len(flat), *fill.shape).clone()                                       # (M, C, H, W)
+    canvas = fill.expand(len(flat), *fill.shape).clone()  # (M, C, H, W)
     top, left = (fill.shape[-2] - flat.shape[-2]) // 2, (fill.shape[-1] - flat.shape[-1]) // 2
-    canvas[:, :, top:top + flat.shape[-2], left:left + flat.shape[-1]] = flat
+    canvas[:, :, top : top + flat.shape[-2], left : left + flat.shape[-1]] = flat
     with torch.no_grad():
         logits = torch.cat([teacher.net(part) for part in canvas.split(1024)])
     labels = torch.full((len(flat),), label, device=logits.device)
@@ -100,7 +108,7 @@ def select(losses: Tensor, n: int) -> tuple[Tensor, Tensor]:
     """RDED's choice from a (images, crops) table of losses: each image's lowest-loss crop, then
     the `n` images whose kept crop has the lowest loss. Returns (image index, crop index), each (n,),
     lowest loss first."""
-    best, crop = losses.min(1)               # (images,)
+    best, crop = losses.min(1)  # (images,)
     chosen = best.argsort()[:n]
     return chosen, crop[chosen]
 
@@ -109,10 +117,10 @@ def stitch(patches: Tensor, factor: int) -> Tensor:
     """ipc * factor^2 patches (M, C, s, s) into ipc images (ipc, C, factor*s, factor*s), as their code:
     the k-th run of ipc patches fills place k (row by row) of every image."""
     m, channels, side, _ = patches.shape
-    if m % factor ** 2:
-        raise ValueError(f"cannot stitch {m} patches {factor} x {factor}: {m} is not a multiple of {factor ** 2}")
-    ipc = m // factor ** 2
-    grid = patches.view(factor, factor, ipc, channels, side, side)           # (row, column, image, C, s, s)
+    if m % factor**2:
+        raise ValueError(f"cannot stitch {m} patches {factor} x {factor}: {m} is not a multiple of {factor**2}")
+    ipc = m // factor**2
+    grid = patches.view(factor, factor, ipc, channels, side, side)  # (row, column, image, C, s, s)
     return grid.permute(2, 3, 0, 4, 1, 5).reshape(ipc, channels, factor * side, factor * side)
 
 
@@ -125,15 +133,20 @@ def rded(config: RDED, data: Dataset, seed: int = 0) -> SyntheticSet:
         raise ValueError(f"RDED.factor={config.factor} does not divide {data.name}'s {height}-pixel images")
     teacher = teachers.load_or_train(config.teacher(), data)
     generator = torch.Generator().manual_seed(seed)
-    fill = data.normalize(torch.zeros(data.image_shape)).to(data.device)     # black, in normalised units
-    per_class = config.ipc * config.factor ** 2
+    fill = data.normalize(torch.zeros(data.image_shape)).to(data.device)  # black, in normalised units
+    per_class = config.ipc * config.factor**2
     images = []
     for c in range(data.num_classes):
-        real = data.sample_per_class(c, config.candidates, generator)                            # (candidates, C, H, W)
+        real = data.sample_per_class(c, config.candidates, generator)  # (candidates, C, H, W)
         patches = random_crops(real, config.crops, height // config.factor, config.min_scale, generator)
         chosen, crop = select(patch_losses(teacher, patches, c, fill), per_class)
-        images.append(stitch(patches[chosen, crop], config.factor))                              # (ipc, C, H, W)
+        images.append(stitch(patches[chosen, crop], config.factor))  # (ipc, C, H, W)
     stitched = torch.cat(images)
-    return SyntheticSet(stitched, class_major_labels(data.num_classes, config.ipc, data.device), None,
-                        {"method": "rded", **asdict(config), "dataset": data.name}, seed=seed,
-                        soft_labels=teacher.soft_labels(stitched, config.temperature))
+    return SyntheticSet(
+        stitched,
+        class_major_labels(data.num_classes, config.ipc, data.device),
+        None,
+        {"method": "rded", **asdict(config), "dataset": data.name},
+        seed=seed,
+        soft_labels=teacher.soft_labels(stitched, config.temperature),
+    )

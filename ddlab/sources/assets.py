@@ -17,6 +17,7 @@ its accuracy under its paper's own evaluation (`ddlab.protocol.as_published`: wi
 epochs, the paper's augmentation) on `PAPER_SCORE_MODELS` networks. The course judges its sets on
 narrower, shorter-trained networks; only this number stands beside the paper's on equal terms.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,8 +64,10 @@ def path(name: str) -> Path:
         raise ValueError(f"unknown asset {name!r}; available: {', '.join(sorted(SHA256)) or 'none'}")
     local = course_file(f"assets/{name}.pt", SHA256[name], in_clone=ASSETS_DIR / f"{name}.pt")
     if sha256(local) != SHA256[name]:
-        raise ValueError(f"asset {local} does not match its recorded sha256; regenerate it with the "
-                         f"command in assets/README.md or restore it from git")
+        raise ValueError(
+            f"asset {local} does not match its recorded sha256; regenerate it with the "
+            f"command in assets/README.md or restore it from git"
+        )
     return local
 
 
@@ -87,7 +90,8 @@ class RecordedScore:
     made under the default profile's judge (its share of the protocol's epochs; as many networks as
     the JSON says), the judge ``ddlab.evaluate`` uses in that profile: a notebook reads the number in a
     millisecond instead of training the networks again."""
-    mean: float                      # in [0, 1]
+
+    mean: float  # in [0, 1]
     std: float
     n_models: int
     protocol: dict[str, Any] | None  # the ConvNet protocol; None: Wang et al.'s (a DD set's own schedule)
@@ -109,11 +113,18 @@ def recorded_score(name: str, paper: bool = False) -> RecordedScore:
     made = summary(name)
     if paper:
         if "paper_score" not in made:
-            raise ValueError(f"asset {name!r} has no paper score; ConvNet sets with one: "
-                             f"{', '.join(n for n in sorted(SHA256) if 'paper_score' in summary(n))}")
+            raise ValueError(
+                f"asset {name!r} has no paper score; ConvNet sets with one: "
+                f"{', '.join(n for n in sorted(SHA256) if 'paper_score' in summary(n))}"
+            )
         judged = made["paper_score"]
-        return RecordedScore(judged["accuracy"], judged["accuracy_std"], judged["n_models"], judged["protocol"],
-                             f"recorded by {judged['command']}")
+        return RecordedScore(
+            judged["accuracy"],
+            judged["accuracy_std"],
+            judged["n_models"],
+            judged["protocol"],
+            f"recorded by {judged['command']}",
+        )
     return RecordedScore(made["accuracy"], made.get("accuracy_std") or 0.0, made["n_models"], made.get("protocol"))
 
 
@@ -134,10 +145,10 @@ def sha256(file: Path) -> str:
 
 # The short protocol of a check score: what `record_check` writes into a JSON (the test reads the
 # recorded one back, so changing these only changes checks recorded later).
-CHECK_MODELS = 2             # networks trained (DD sets under a fixed init: its one network)
-CHECK_EPOCHS = 20            # epochs of a set without step sizes (a DD set replays its own schedule)
-CHECK_WIDTH = 32             # ConvNet channels at most (a full-width ConvNet costs most of a check)
-CHECK_TEST_EXAMPLES = 1000   # the first test images, scored on
+CHECK_MODELS = 2  # networks trained (DD sets under a fixed init: its one network)
+CHECK_EPOCHS = 20  # epochs of a set without step sizes (a DD set replays its own schedule)
+CHECK_WIDTH = 32  # ConvNet channels at most (a full-width ConvNet costs most of a check)
+CHECK_TEST_EXAMPLES = 1000  # the first test images, scored on
 
 
 def check_settings(name: str) -> dict[str, Any]:
@@ -146,11 +157,15 @@ def check_settings(name: str) -> dict[str, Any]:
     the first `CHECK_TEST_EXAMPLES` test images (`ddlab.evaluate.check_score` scores a set under it)."""
     made = summary(name)
     recorded = made.get("protocol")
-    return {"n_models": CHECK_MODELS, "seed": made["seed"], "test_examples": CHECK_TEST_EXAMPLES,
-            "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS, "width": min(recorded["width"], CHECK_WIDTH)}}
+    return {
+        "n_models": CHECK_MODELS,
+        "seed": made["seed"],
+        "test_examples": CHECK_TEST_EXAMPLES,
+        "protocol": recorded and {**recorded, "epochs": CHECK_EPOCHS, "width": min(recorded["width"], CHECK_WIDTH)},
+    }
 
 
-PAPER_SCORE_MODELS = 5      # networks of a paper score: the papers train 20, a CPU affords fewer at full width
+PAPER_SCORE_MODELS = 5  # networks of a paper score: the papers train 20, a CPU affords fewer at full width
 
 
 def paper_score_settings(name: str) -> dict[str, Any]:
@@ -158,8 +173,10 @@ def paper_score_settings(name: str) -> dict[str, Any]:
     (`ddlab.protocol.as_published`), `PAPER_SCORE_MODELS` networks of its run's seed."""
     made = summary(name)
     if made.get("protocol") is None:
-        raise ValueError(f"asset {name!r} is a DD set: its recorded score already is its paper's protocol "
-                         "(Wang et al. replay the learned schedule on the networks it was made for)")
+        raise ValueError(
+            f"asset {name!r} is a DD set: its recorded score already is its paper's protocol "
+            "(Wang et al. replay the learned schedule on the networks it was made for)"
+        )
     return {"n_models": PAPER_SCORE_MODELS, "seed": made["seed"], "protocol": asdict(as_published(made["config"]))}
 
 

@@ -12,6 +12,7 @@ Two rules, kept in one place:
 What the state must contain (settings, names, shapes) is the caller's check; this module only
 guarantees the bytes are the ones written.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,7 @@ def key_digest(key: dict[str, Any]) -> str:
 def write_atomic(path: Path, data: bytes) -> None:
     """Temp file + fsync + rename in the same folder. Where the disk is full or the folder cannot be
     written, the previous file at `path` stays as it was and the error is one line naming `path`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")   # unique per process, honours umask
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")  # unique per process, honours umask
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -43,8 +44,10 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as error:
         tmp.unlink(missing_ok=True)
         kept = "the previous file is kept" if path.exists() else "nothing was written"
-        raise SaveError(f"ddlab: could not save {path} ({error.strerror or error}); {kept}. Free some space "
-                        f"or set DDLAB_DATA to a folder with room") from None
+        raise SaveError(
+            f"ddlab: could not save {path} ({error.strerror or error}); {kept}. Free some space "
+            f"or set DDLAB_DATA to a folder with room"
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -75,11 +78,10 @@ def read_state(path: Path, what: str, error: type[ValueError] = ValueError, reme
     digest_file = sidecar(path)
     if not digest_file.is_file():
         raise error(f"{what} {path} has no checksum file {digest_file.name}{remedy}")
-    blob = path.read_bytes()   # hashed and loaded from the same bytes: nothing can change in between
+    blob = path.read_bytes()  # hashed and loaded from the same bytes: nothing can change in between
     expected, actual = digest_file.read_text().strip(), hashlib.sha256(blob).hexdigest()
     if actual != expected:
-        raise error(f"{what} {path} fails its sha256 check (got {actual[:12]}..., expected {expected[:12]}...)"
-                    f"{remedy}")
+        raise error(f"{what} {path} fails its sha256 check (got {actual[:12]}..., expected {expected[:12]}...){remedy}")
     try:
         state = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
     except Exception as failure:  # noqa: BLE001 -- a foreign or damaged file, whatever the exception

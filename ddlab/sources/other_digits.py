@@ -19,6 +19,7 @@ same input value, so the pretrained network sees MNIST-scaled inputs when it is 
 
 `Dataset.source` says which source was used; `Dataset.name` is "usps" or "digits".
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,10 @@ DIGITS = "UCI handwritten digits from scikit-learn (offline fallback)"
 
 # torchvision's USPS files and their md5s (torchvision.datasets.USPS.split_list).
 USPS_HOST = "www.csie.ntu.edu.tw"
-USPS_FILES = {"train": ("usps.bz2", "ec16c51db3855ca6c91edd34d0e9b197"),
-              "test": ("usps.t.bz2", "8ea070ee2aca1ac39742fdd1ef5ed118")}
+USPS_FILES = {
+    "train": ("usps.bz2", "ec16c51db3855ca6c91edd34d0e9b197"),
+    "test": ("usps.t.bz2", "8ea070ee2aca1ac39742fdd1ef5ed118"),
+}
 PROBE_TIMEOUT_S = 5.0
 
 # scikit-learn ships the UCI digits without a train/test split; this one is fixed by its seed.
@@ -53,7 +56,7 @@ DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0
 
 CLASSES = tuple(str(i) for i in range(10))
-BOX, SIDE = 20, 28   # MNIST's digit box inside its image
+BOX, SIDE = 20, 28  # MNIST's digit box inside its image
 
 
 class SourceDigitsUnavailable(RuntimeError):
@@ -63,8 +66,9 @@ class SourceDigitsUnavailable(RuntimeError):
 _loaded: dict[tuple[str, str, str], Dataset] = {}
 
 
-def load_source_digits(root: str | os.PathLike | None = None, device: str | torch.device | None = None,
-                       source: str = "auto") -> Dataset:
+def load_source_digits(
+    root: str | os.PathLike | None = None, device: str | torch.device | None = None, source: str = "auto"
+) -> Dataset:
     """The source digits as a `Dataset` of (N, 1, 28, 28) MNIST-normalised images on `device`.
 
     source: "usps" (cache, else torchvision download, else an error), "digits" (scikit-learn's UCI
@@ -87,7 +91,7 @@ def mnist_frame(pixels: Tensor) -> Tensor:
         raise ValueError(f"need (N, 1, h, w) grey images, got shape {tuple(pixels.shape)}")
     boxed = F.interpolate(pixels.float(), size=(BOX, BOX), mode="bilinear", align_corners=False)
     margin = (SIDE - BOX) // 2
-    return F.pad(boxed.clamp(0, 1), (margin,) * 4)                              # (N, 1, 28, 28)
+    return F.pad(boxed.clamp(0, 1), (margin,) * 4)  # (N, 1, 28, 28)
 
 
 def _load(usps_dir: Path, source: str) -> Dataset:
@@ -100,9 +104,11 @@ def _load(usps_dir: Path, source: str) -> Dataset:
             log.info("source digits: %s", failures[-1])
     if source in ("auto", "digits"):
         return _uci_digits()
-    raise SourceDigitsUnavailable(f"could not get USPS ({'; '.join(failures)}); connect to the internet, "
-                                  f"put {' and '.join(f for f, _ in USPS_FILES.values())} in {usps_dir}, "
-                                  f"or use source='digits'")
+    raise SourceDigitsUnavailable(
+        f"could not get USPS ({'; '.join(failures)}); connect to the internet, "
+        f"put {' and '.join(f for f, _ in USPS_FILES.values())} in {usps_dir}, "
+        f"or use source='digits'"
+    )
 
 
 def _usps(usps_dir: Path) -> Dataset:
@@ -113,7 +119,7 @@ def _usps(usps_dir: Path) -> Dataset:
     bad = [split for split, (_, md5) in USPS_FILES.items() if not check_integrity(str(paths[split]), md5)]
     if bad:
         for split in bad:
-            paths[split].unlink(missing_ok=True)   # USPS(download=True) keeps a file that merely exists
+            paths[split].unlink(missing_ok=True)  # USPS(download=True) keeps a file that merely exists
         _probe(USPS_HOST)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             for split in bad:
@@ -124,7 +130,7 @@ def _usps(usps_dir: Path) -> Dataset:
     splits = {split: USPS(str(usps_dir), train=split == "train") for split in USPS_FILES}
 
     def images(split: str) -> Tensor:
-        pixels = torch.from_numpy(splits[split].data).unsqueeze(1).float() / 255   # (N, 1, 16, 16)
+        pixels = torch.from_numpy(splits[split].data).unsqueeze(1).float() / 255  # (N, 1, 16, 16)
         return _normalize(mnist_frame(pixels))
 
     def labels(split: str) -> Tensor:
@@ -132,8 +138,17 @@ def _usps(usps_dir: Path) -> Dataset:
 
     source = USPS_DOWNLOAD if bad else USPS_CACHE
     log.info("source digits: %s in %s", source, usps_dir)
-    return Dataset("usps", images("train"), labels("train"), images("test"), labels("test"),
-                   MNIST_MEAN, MNIST_STD, CLASSES, source=source)
+    return Dataset(
+        "usps",
+        images("train"),
+        labels("train"),
+        images("test"),
+        labels("test"),
+        MNIST_MEAN,
+        MNIST_STD,
+        CLASSES,
+        source=source,
+    )
 
 
 def _probe(host: str) -> None:
@@ -146,8 +161,8 @@ def _uci_digits() -> Dataset:
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    pixels = torch.from_numpy(digits.images).float().unsqueeze(1) / 16        # (1797, 1, 8, 8), 17 levels
-    x = _normalize(mnist_frame(pixels))                                        # (1797, 1, 28, 28)
+    pixels = torch.from_numpy(digits.images).float().unsqueeze(1) / 16  # (1797, 1, 8, 8), 17 levels
+    x = _normalize(mnist_frame(pixels))  # (1797, 1, 28, 28)
     y = torch.from_numpy(digits.target).long()
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(DIGITS_SPLIT_SEED))
     n_test = round(DIGITS_TEST_FRACTION * len(y))
@@ -158,4 +173,3 @@ def _uci_digits() -> Dataset:
 
 def _normalize(pixels: Tensor) -> Tensor:
     return ((pixels - MNIST_MEAN[0]) / MNIST_STD[0]).contiguous()
-

@@ -6,6 +6,7 @@ digits notebooks 02 and 04 pretrain on), the active profile's pretrained pools, 
 an installed ddlab would otherwise fetch on first use (in a clone they are read in place, so there is
 nothing to fetch). Each step goes through the same verified loaders the notebooks call.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,13 +33,17 @@ def prepare_course(say: Callable[[str], None] = print) -> None:
         spec = dd_adaptation(setting).inits()
         pool(spec, mnist)
         say(f"pretrained pool for {setting}: {spec.pool_size} {spec.arch} networks")
-    shipped = [*((f"assets/{name}.pt", digest, False) for name, digest in assets.SHA256.items()),
-               *((f"assets/{name}.json", None, False) for name in assets.SHA256),
-               *((f"assets/recordings/{name}.pt", digest, True) for name, digest in recordings.SHA256.items()),
-               *((f"assets/experts/{name}", digest, True) for name, digest in experts.SHA256.items()),
-               *((f"assets/whole_data/{name}", digest, True) for name, digest in fair.SHA256.items()),
-               *((f"benchmarks/notebook_times_{p}.json", None, False) for p in ("default", "seminar"))]
+    shipped = [
+        *((f"assets/{name}.pt", digest, False) for name, digest in assets.SHA256.items()),
+        *((f"assets/{name}.json", None, False) for name in assets.SHA256),
+        *((f"assets/recordings/{name}.pt", digest, True) for name, digest in recordings.SHA256.items()),
+        *((f"assets/experts/{name}", digest, True) for name, digest in experts.SHA256.items()),
+        *((f"assets/whole_data/{name}", digest, True) for name, digest in fair.SHA256.items()),
+        *((f"benchmarks/notebook_times_{p}.json", None, False) for p in ("default", "seminar")),
+    ]
     for relative, digest, with_sidecar in shipped:
         course_file(relative, digest, with_sidecar=with_sidecar)
-    say(f"course files: {len(shipped)} reference sets, recordings, expert trajectories, whole-data networks "
-        f"and timing tables at hand")
+    say(
+        f"course files: {len(shipped)} reference sets, recordings, expert trajectories, whole-data networks "
+        f"and timing tables at hand"
+    )

@@ -20,6 +20,7 @@ is a pure function of its key -- rebuilding gives the same networks (bit for bit
 of device), so refusing would only make the learner delete the file by hand. `load_pool` itself
 raises a one-line `PoolError` (or FileNotFoundError), for callers that want no rebuild.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,9 +52,9 @@ class PoolError(ValueError):
 
 @dataclass(frozen=True)
 class Pool:
-    params: Params          # {name: (size, *shape)} pretrained weights, on the device asked for
-    key: dict[str, Any]     # everything the networks depend on (the cache is keyed by it)
-    source: str             # which source digits trained them (the source task's Dataset.source)
+    params: Params  # {name: (size, *shape)} pretrained weights, on the device asked for
+    key: dict[str, Any]  # everything the networks depend on (the cache is keyed by it)
+    source: str  # which source digits trained them (the source task's Dataset.source)
 
     @property
     def size(self) -> int:
@@ -69,9 +70,16 @@ class Pool:
 _pools: dict[tuple[str, str], Pool] = {}
 
 
-def pretrained_pool(arch: str, init_scheme: str, size: int, seed: int, source: str = "auto",
-                    schedule: Schedule = PRETRAIN, root: str | os.PathLike | None = None,
-                    device: str | torch.device | None = None) -> Pool:
+def pretrained_pool(
+    arch: str,
+    init_scheme: str,
+    size: int,
+    seed: int,
+    source: str = "auto",
+    schedule: Schedule = PRETRAIN,
+    root: str | os.PathLike | None = None,
+    device: str | torch.device | None = None,
+) -> Pool:
     """The pool for these settings: from memory, else the verified cache file, else built and cached.
 
     source: which source digits ("auto", "usps", "digits"; see `ddlab.sources.other_digits`).
@@ -81,7 +89,7 @@ def pretrained_pool(arch: str, init_scheme: str, size: int, seed: int, source: s
     digits = load_source_digits(root, device, source)
     key = pool_key(arch, init_scheme, digits, size, seed, schedule)
     path = pool_path(key, root)
-    memo = (str(path), str(digits.device))   # the path names the whole key
+    memo = (str(path), str(digits.device))  # the path names the whole key
     if memo not in _pools:
         try:
             params = load_pool(path, key)
@@ -95,9 +103,17 @@ def pretrained_pool(arch: str, init_scheme: str, size: int, seed: int, source: s
 
 
 def pool_key(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int, schedule: Schedule) -> dict[str, Any]:
-    return {"format": FORMAT_VERSION, "arch": arch, "init_scheme": init_scheme, "source": digits.name,
-            "image_shape": list(digits.image_shape), "classes": digits.num_classes, "size": size,
-            "seed": seed, "schedule": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(schedule).items()}}
+    return {
+        "format": FORMAT_VERSION,
+        "arch": arch,
+        "init_scheme": init_scheme,
+        "source": digits.name,
+        "image_shape": list(digits.image_shape),
+        "classes": digits.num_classes,
+        "size": size,
+        "seed": seed,
+        "schedule": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(schedule).items()},
+    }
 
 
 def pool_path(key: dict[str, Any], root: str | os.PathLike | None = None) -> Path:
@@ -107,14 +123,21 @@ def pool_path(key: dict[str, Any], root: str | os.PathLike | None = None) -> Pat
     return cache_file("pretrained", name, root=root)
 
 
-def build_pool(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int,
-               schedule: Schedule = PRETRAIN, vectorize: bool | None = None) -> Params:
+def build_pool(
+    arch: str,
+    init_scheme: str,
+    digits: Dataset,
+    size: int,
+    seed: int,
+    schedule: Schedule = PRETRAIN,
+    vectorize: bool | None = None,
+) -> Params:
     """Train `size` networks on `digits` at once; network i starts from the i-th init drawn from a
     generator seeded with `seed`, which then also draws every network's minibatch order.
     ``vectorize=False`` trains them one by one with the same arithmetic (the reference)."""
     net = make_net(arch, *digits.net_args)
     generator = torch.Generator().manual_seed(seed)
-    inits = sample_inits(net, size, init_scheme, generator, digits.device)     # {name: (size, *shape)}
+    inits = sample_inits(net, size, init_scheme, generator, digits.device)  # {name: (size, *shape)}
     return train_many(net, inits, digits.x_train, digits.y_train, schedule, generator, vectorize)
 
 

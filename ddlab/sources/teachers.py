@@ -15,6 +15,7 @@ checked before unpickling, weights only), then checked against the settings and 
 shapes. A file that fails a check raises one line naming it; it is never silently replaced
 (``rebuild=True``, or deleting it, is the explicit way).
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,15 +40,15 @@ class BNConvNet(nn.Module):
     2x2 average pool, a 28x28 input padded by 3) with BatchNorm as the norm, as the ConvNet teachers
     of RDED's code (``net_norm="batch"``)."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28,
-                 width: int = 32, depth: int = 3):
+    def __init__(
+        self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, width: int = 32, depth: int = 3
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         channels, side = in_channels, image_size
         for d in range(depth):
             pad = 3 if d == 0 and image_size == 28 else 1
-            layers += [nn.Conv2d(channels, width, 3, padding=pad), nn.BatchNorm2d(width), nn.ReLU(),
-                       nn.AvgPool2d(2)]
+            layers += [nn.Conv2d(channels, width, 3, padding=pad), nn.BatchNorm2d(width), nn.ReLU(), nn.AvgPool2d(2)]
             channels, side = width, (side + 2 * pad - 2) // 2
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Linear(width * side * side, num_classes)
@@ -62,8 +63,8 @@ class BNConvNet(nn.Module):
         statistics = []
         for layer in self.features:
             if isinstance(layer, nn.BatchNorm2d):
-                mean = x.mean((0, 2, 3))                                    # (channels,)
-                variance = x.var((0, 2, 3), unbiased=False)                 # (channels,)
+                mean = x.mean((0, 2, 3))  # (channels,)
+                variance = x.var((0, 2, 3), unbiased=False)  # (channels,)
                 statistics.append((mean, variance, layer.running_mean, layer.running_var))
             x = layer(x)
         return self.classifier(x.flatten(1)), statistics
@@ -73,15 +74,16 @@ class BNConvNet(nn.Module):
 class TeacherSpec:
     """Which teacher to train: SGD as the course's evaluation protocol (`ddlab.protocol`), on the
     real training images, without augmentation."""
-    width: int = 32                # ConvNet channels (RDED's conv teachers: 128; 32 trains in minutes on a CPU)
-    depth: int = 3                 # conv blocks
-    epochs: int = 1                # passes over the training images (its test accuracy: benchmarks/RESULTS.md)
-    train_examples: int = 60_000   # real training images seen (a fixed random subset; MNIST: all)
-    batch_size: int = 256          # SGD minibatch
-    lr: float = 0.01               # SGD step size
-    momentum: float = 0.9          # SGD momentum
-    weight_decay: float = 5e-4     # L2 penalty
-    seed: int = 0                  # initial weights, subset and batch order
+
+    width: int = 32  # ConvNet channels (RDED's conv teachers: 128; 32 trains in minutes on a CPU)
+    depth: int = 3  # conv blocks
+    epochs: int = 1  # passes over the training images (its test accuracy: benchmarks/RESULTS.md)
+    train_examples: int = 60_000  # real training images seen (a fixed random subset; MNIST: all)
+    batch_size: int = 256  # SGD minibatch
+    lr: float = 0.01  # SGD step size
+    momentum: float = 0.9  # SGD momentum
+    weight_decay: float = 5e-4  # L2 penalty
+    seed: int = 0  # initial weights, subset and batch order
 
     def __post_init__(self):
         for name in ("width", "depth", "epochs", "train_examples", "batch_size"):
@@ -95,10 +97,10 @@ class TeacherSpec:
 @dataclass(frozen=True, eq=False)
 class Teacher:
     spec: TeacherSpec
-    net: BNConvNet          # in eval mode (BatchNorm normalises with its running statistics), frozen
-    test_accuracy: float    # on the whole test set, in [0, 1]
-    seconds: float          # wall time of the training
-    built_on: str           # where it was trained
+    net: BNConvNet  # in eval mode (BatchNorm normalises with its running statistics), frozen
+    test_accuracy: float  # on the whole test set, in [0, 1]
+    seconds: float  # wall time of the training
+    built_on: str  # where it was trained
 
     def soft_labels(self, images: Tensor, temperature: float) -> Tensor:
         """The teacher's label distribution for each image, softmax(logits / temperature): (N, classes).
@@ -117,16 +119,18 @@ def template(spec: TeacherSpec, data: Dataset) -> BNConvNet:
 def train(spec: TeacherSpec, data: Dataset) -> Teacher:
     """Train the teacher of `spec` on `data`. Deterministic on the CPU for a given spec."""
     if spec.train_examples > len(data.y_train):
-        raise ValueError(f"TeacherSpec.train_examples={spec.train_examples} is more than the "
-                         f"{len(data.y_train)} training images of {data.name}")
+        raise ValueError(
+            f"TeacherSpec.train_examples={spec.train_examples} is more than the "
+            f"{len(data.y_train)} training images of {data.name}"
+        )
     generator = torch.Generator().manual_seed(spec.seed)
     net = template(spec, data)
-    net.load_state_dict(init_params(net, "default", generator), strict=False)   # running statistics start at 0 and 1
+    net.load_state_dict(init_params(net, "default", generator), strict=False)  # running statistics start at 0 and 1
     net.to(data.device).train()
     if spec.train_examples == len(data.y_train):
         x, y = data.x_train, data.y_train
     else:
-        x, y = data.sample(spec.train_examples, generator)                      # (N, C, H, W), (N,)
+        x, y = data.sample(spec.train_examples, generator)  # (N, C, H, W), (N,)
     optimizer = torch.optim.SGD(net.parameters(), lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay)
     start = time.perf_counter()
     for _ in range(spec.epochs):
@@ -142,8 +146,9 @@ def train(spec: TeacherSpec, data: Dataset) -> Teacher:
 def _frozen(spec: TeacherSpec, net: BNConvNet, data: Dataset, seconds: float, built_on: str) -> Teacher:
     net.eval().requires_grad_(False)
     with torch.no_grad():
-        correct = sum((net(x).argmax(1) == y).sum().item()
-                      for x, y in zip(data.x_test.split(1024), data.y_test.split(1024)))
+        correct = sum(
+            (net(x).argmax(1) == y).sum().item() for x, y in zip(data.x_test.split(1024), data.y_test.split(1024))
+        )
     return Teacher(spec, net, correct / len(data.y_test), seconds, built_on)
 
 
@@ -153,7 +158,9 @@ def cache_path(spec: TeacherSpec, data: Dataset, root=None):
     return cache_file("teachers", name, root=root)
 
 
-_loaded: dict[tuple[str, str], Teacher] = {}   # per path and device: a run builds its method once, a benchmark many times
+_loaded: dict[
+    tuple[str, str], Teacher
+] = {}  # per path and device: a run builds its method once, a benchmark many times
 
 
 def load_or_train(spec: TeacherSpec, data: Dataset, root=None, rebuild: bool = False) -> Teacher:
@@ -175,9 +182,14 @@ def load_or_train(spec: TeacherSpec, data: Dataset, root=None, rebuild: bool = F
 
 def save(teacher: Teacher, path, data: Dataset):
     """Write the teacher (weights and running statistics) and its sha256 sidecar."""
-    state = {"format": FORMAT_VERSION, "key": _key(teacher.spec, data),
-             "state_dict": {k: v.detach().cpu().contiguous() for k, v in teacher.net.state_dict().items()},
-             "test_accuracy": teacher.test_accuracy, "seconds": teacher.seconds, "built_on": teacher.built_on}
+    state = {
+        "format": FORMAT_VERSION,
+        "key": _key(teacher.spec, data),
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in teacher.net.state_dict().items()},
+        "test_accuracy": teacher.test_accuracy,
+        "seconds": teacher.seconds,
+        "built_on": teacher.built_on,
+    }
     return cache.write_state(path, state)
 
 
@@ -193,10 +205,14 @@ def load(path, spec: TeacherSpec, data: Dataset) -> Teacher:
     net = template(spec, data)
     expected = {name: tuple(t.shape) for name, t in net.state_dict().items()}
     weights = state.get("state_dict")
-    if not isinstance(weights, dict) or weights.keys() != expected.keys() or any(
-            not isinstance(t, Tensor) or tuple(t.shape) != expected[name] for name, t in weights.items()):
-        raise ValueError(f"teacher cache {path} holds the wrong tensors for a BatchNorm ConvNet "
-                         f"{spec.width}x{spec.depth}")
+    if (
+        not isinstance(weights, dict)
+        or weights.keys() != expected.keys()
+        or any(not isinstance(t, Tensor) or tuple(t.shape) != expected[name] for name, t in weights.items())
+    ):
+        raise ValueError(
+            f"teacher cache {path} holds the wrong tensors for a BatchNorm ConvNet {spec.width}x{spec.depth}"
+        )
     net.load_state_dict(weights)
     net.to(data.device).eval().requires_grad_(False)
     return Teacher(spec, net, float(state["test_accuracy"]), float(state["seconds"]), str(state["built_on"]))
@@ -204,8 +220,13 @@ def load(path, spec: TeacherSpec, data: Dataset) -> Teacher:
 
 def _key(spec: TeacherSpec, data: Dataset) -> dict:
     """Everything that decides the teacher's weights, the network's layers included."""
-    return {"dataset": data.name, "train": len(data.y_train), "format": FORMAT_VERSION,
-            "network": repr(template(spec, data)), **asdict(spec)}
+    return {
+        "dataset": data.name,
+        "train": len(data.y_train),
+        "format": FORMAT_VERSION,
+        "network": repr(template(spec, data)),
+        **asdict(spec),
+    }
 
 
 def _machine(device: torch.device) -> str:

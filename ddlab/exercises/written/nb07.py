@@ -3,6 +3,7 @@
 ddlab's DM (`methods/dm.py`) computes its loss inside `outer_loss`, class by class, on the features
 of the network it draws; `class_mean_distance` below is that loss once the features are computed,
 and tests/test_code_exercises.py checks it equals `DistributionMatching.outer_loss` on MNIST."""
+
 from __future__ import annotations
 
 import torch
@@ -24,23 +25,32 @@ def _averaged_over_features(real, syn):
     return ((real.mean(1) - syn.mean(1)) ** 2).mean(1).sum()
 
 
-@code_exercise("07.w1", name="dm_loss", reference=class_mean_distance, wrong=_averaged_over_features,
-               wrt=("syn",),
-               why="The loss is the linear-kernel MMD of each class: only the mean embeddings meet, so a "
-                   "synthetic image is pulled towards where the real class sits on average in this "
-                   "network's features, and the gradient reaches the synthetic side only (the real mean "
-                   "is a target).",
-               hint="`real.mean(1)` is each class's mean embedding, (classes, D); square the difference, "
-                    "sum over features and classes.",
-               solution='''
+@code_exercise(
+    "07.w1",
+    name="dm_loss",
+    reference=class_mean_distance,
+    wrong=_averaged_over_features,
+    wrt=("syn",),
+    why="The loss is the linear-kernel MMD of each class: only the mean embeddings meet, so a "
+    "synthetic image is pulled towards where the real class sits on average in this "
+    "network's features, and the gradient reaches the synthetic side only (the real mean "
+    "is a target).",
+    hint="`real.mean(1)` is each class's mean embedding, (classes, D); square the difference, "
+    "sum over features and classes.",
+    solution="""
 def dm_loss(real, syn):
     return ((real.mean(1) - syn.mean(1)) ** 2).sum()
 
 check_code("07.w1", dm_loss)
-''')
+""",
+)
 def dm_loss_inputs(generator: torch.Generator) -> dict:
-    classes, batch, ipc, features = (between(2, 10, generator), between(5, 30, generator),
-                                     between(1, 3, generator), between(8, 64, generator))
+    classes, batch, ipc, features = (
+        between(2, 10, generator),
+        between(5, 30, generator),
+        between(1, 3, generator),
+        between(8, 64, generator),
+    )
     real = torch.randn((classes, batch, features), generator=generator, dtype=torch.float64)
     syn = torch.randn((classes, ipc, features), generator=generator, dtype=torch.float64)
     return {"real": real, "syn": syn}

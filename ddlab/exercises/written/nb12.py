@@ -1,4 +1,5 @@
 """Notebook 12's write-it-yourself exercise: the loss a network trains on with one image left out."""
+
 from __future__ import annotations
 
 import torch
@@ -23,22 +24,27 @@ def _zeroed_but_still_counted(net, params, x, y, i):
     return per_example.masked_fill(torch.arange(len(y)) == i, 0).mean()
 
 
-@code_exercise("12.w1", name="loss_without", reference=without_example, wrong=_zeroed_but_still_counted,
-               wrt=("params", "x"),
-               why="The network trained without image i must see exactly the set minus that image: the mean "
-                   "over the other N - 1, not a zero among N (which would shrink every step by (N-1)/N and "
-                   "change all the others' weight). `leave_one_out` trains all N + 1 networks at once "
-                   "with this loss, a weight of zero per left-out image.",
-               hint="`F.cross_entropy(logits, y, reduction=\"none\")` gives one loss per example; average "
-                    "those of every example but i (a mask, or `torch.cat` of the two slices around i).",
-               solution='''
+@code_exercise(
+    "12.w1",
+    name="loss_without",
+    reference=without_example,
+    wrong=_zeroed_but_still_counted,
+    wrt=("params", "x"),
+    why="The network trained without image i must see exactly the set minus that image: the mean "
+    "over the other N - 1, not a zero among N (which would shrink every step by (N-1)/N and "
+    "change all the others' weight). `leave_one_out` trains all N + 1 networks at once "
+    "with this loss, a weight of zero per left-out image.",
+    hint='`F.cross_entropy(logits, y, reduction="none")` gives one loss per example; average '
+    "those of every example but i (a mask, or `torch.cat` of the two slices around i).",
+    solution="""
 def loss_without(net, params, x, y, i):
     per_example = F.cross_entropy(functional_call(net, params, (x,)), y, reduction="none")
     keep = torch.arange(len(y)) != i
     return per_example[keep].mean()
 
 check_code("12.w1", loss_without)
-''')
+""",
+)
 def loss_without_inputs(generator: torch.Generator) -> dict:
     net, params = lenet(generator)
     n = between(3, 10, generator)

@@ -1,6 +1,7 @@
 """A small network and its weights in float64, the random inputs of the exercises that train one.
 float64 because a learner's right answer, computed in another order, then agrees with the package's
 to about 1e-12, so the check's tolerance can be tight enough to catch a small mistake."""
+
 from __future__ import annotations
 
 import torch
@@ -8,7 +9,7 @@ from torch import Tensor, nn
 
 from ...nets import Params, init_params, make_net
 
-_LENET = make_net("lenet")      # the template: functional_call runs it on the weights given, any dtype
+_LENET = make_net("lenet")  # the template: functional_call runs it on the weights given, any dtype
 
 
 def lenet(generator: torch.Generator) -> tuple[nn.Module, Params]:
@@ -19,8 +20,10 @@ def lenet(generator: torch.Generator) -> tuple[nn.Module, Params]:
 
 def digits(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
     """`n` random 28 x 28 images (float64, like normalised MNIST) and random labels 0..9."""
-    return (torch.randn((n, 1, 28, 28), generator=generator, dtype=torch.float64),
-            torch.randint(10, (n,), generator=generator))
+    return (
+        torch.randn((n, 1, 28, 28), generator=generator, dtype=torch.float64),
+        torch.randint(10, (n,), generator=generator),
+    )
 
 
 def between(low: int, high: int, generator: torch.Generator) -> int:
