@@ -53,8 +53,8 @@ SHA256: dict[str, str] = {
     "mtt_dsa_mnist_10": "414cb380d919946dc751c56e908747190a3b766ad111b7efeab3432b5fd6f476",
     "mtt_mnist_100": "63ec3394ea6fdc9427312e98cef2bed72bc2eb2377338ef6b32a95e86619e4dc",
     "mtt_mnist_10": "676c4d9cc4f48331496dda1c58b5e2d467d4b285ef15385b3b2b816fb946a486",
-    "idc_mnist_10": "84c1e6db655172fa17d996c4c558ec348c8e61ee79057e4d95ec5a374d0e800c",
-    "idc_i_mnist_10": "ff9f13030eb4ae63ee83217731b36804ebe2eabd0a3ba61dfaa17d8e1ca6eb0a",
+    "idc_mnist_10": "c80258a7ace225d81a5ebabdc2f0cfa6946a2cd3200e95616987b82309b7d78f",
+    "idc_i_mnist_10": "b411bc39cfe1a88e350ca55d3338f95128dbf2e65efadbbe014a5b852841ba05",
 }
 
 
