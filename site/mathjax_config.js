@@ -14,5 +14,9 @@ MathJax.Hub.Config({
   "HTML-CSS": { availableFonts: [], webFont: "STIX-Web", imageFont: null },
   SVG: { font: "STIX-Web" },
   messageStyle: "none",   // no "Loading..." box in the corner while a page typesets
+  // MathJax keeps a hidden MathML copy of each equation for screen readers; Chromium lays it out,
+  // and MathJax's MathML styles ask TeX web fonts (not shipped) for its script letters (\mathcal).
+  // The copy is never seen: give it the system's fonts, so nothing is fetched that is not there.
+  styles: { ".MJX_Assistive_MathML [mathvariant]": { "font-family": "STIXGeneral, serif" } },
 });
 MathJax.Ajax.loadComplete("[MathJax]/config/local/ddlab.js");
