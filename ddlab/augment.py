@@ -101,7 +101,11 @@ def translate(x: Tensor, dy: Tensor, dx: Tensor) -> Tensor:
     rows = (torch.arange(h) - dy.view(-1, 1) + pad).expand(n, h).to(x.device)  # (N, H) source rows
     cols = (torch.arange(w) - dx.view(-1, 1) + pad).expand(n, w).to(x.device)  # (N, W)
     batch = torch.arange(n, device=x.device).view(n, 1, 1)
-    return padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    shifted = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    # Copied to plain (N, C, H, W) strides: with one channel the permuted tensor counts as contiguous yet
+    # looks channels-last to a convolution, whose CPU backward then returns input gradients that differ
+    # from the float64 ones by percents (tests/test_augment.py shows it).
+    return shifted.clone(memory_format=torch.contiguous_format)
 
 
 def cutout(x: Tensor, cy: Tensor, cx: Tensor, size: int) -> Tensor:

@@ -106,3 +106,10 @@ def test_bad_settings_are_rejected():
         Augmentation(ops=("flip",))
     with pytest.raises(ValueError, match="one_per='class' is not allowed"):
         Augmentation(one_per="class")
+
+
+def test_shifted_images_come_back_with_plain_strides():
+    """With one channel, the shift's permuted result counts as contiguous but looks channels-last to a
+    convolution, which then takes another CPU path for its backward (see test_dm's default-size test)."""
+    shifted = augment.translate(torch.randn(1, 1, 28, 28), torch.tensor([1]), torch.tensor([-2]))
+    assert shifted.stride() == (784, 784, 28, 1)
