@@ -39,7 +39,7 @@ from ..data import Dataset
 from ..functional import Schedule, loss, train_many
 from ..nets import Params
 from .base import register
-from .image_set import INITS, ImageSetMethod, check_config
+from .image_set import INITS, FollowsNetwork, check_config
 
 # (outer_loop, inner_loop) by ipc, from the paper's code (`get_loops`): "empirically good".
 PAPER_LOOPS = {1: (1, 1), 10: (10, 50), 20: (20, 25), 30: (30, 20), 40: (40, 15), 50: (50, 10)}
@@ -127,7 +127,7 @@ def weight_gradients(net: nn.Module, theta: Params, x: Tensor, c: int) -> Params
 
 
 @register("dc", DC)
-class GradientMatching(ImageSetMethod):
+class GradientMatching(FollowsNetwork):
     """Dataset Condensation: match per-class training gradients of real and synthetic images."""
 
     def __init__(self, config: DC, data: Dataset, generator: torch.Generator):
@@ -143,18 +143,6 @@ class GradientMatching(ImageSetMethod):
             self.theta = self._train_network()
         self.updates += 1
         return sum(self._class_distance(c) for c in range(self.data.num_classes))
-
-    def state(self) -> dict:
-        """The images, and the network being followed with its update count: a resumed run must
-        go on training that network, not draw a fresh one early."""
-        theta = None if self.theta is None else {k: v.detach().cpu().clone() for k, v in self.theta.items()}
-        return {**super().state(), "theta": theta, "updates": self.updates}
-
-    def load_state(self, state: dict) -> None:
-        super().load_state(state)
-        device = self.data.device
-        self.theta = None if state["theta"] is None else {k: v.to(device) for k, v in state["theta"].items()}
-        self.updates = int(state["updates"])
 
     def _class_distance(self, c: int) -> Tensor:
         x_real, x_syn = self.real_images(c), self.class_images(c)  # (B, C, H, W), (ipc, C, H, W)

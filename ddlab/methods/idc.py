@@ -44,7 +44,7 @@ from ..nets import Params
 from ..synthetic import SyntheticSet
 from .base import register
 from .dc import layer_distance, weight_gradients
-from .image_set import INITS, ImageSetMethod, check_config
+from .image_set import INITS, FollowsNetwork, check_config
 
 METRICS = ("l1", "cos")
 NET_BATCH = 64  # minibatch of the network's training on real images (the code's batch_size)
@@ -125,7 +125,7 @@ def matching_augmentation(factor: int) -> augment.Augmentation:
 
 
 @register("idc", IDC)
-class SyntheticDataParameterization(ImageSetMethod):
+class SyntheticDataParameterization(FollowsNetwork):
     """IDC: gradient matching on multi-formed images, the network trained on real data meanwhile."""
 
     def __init__(self, config: IDC, data: Dataset, generator: torch.Generator):
@@ -165,17 +165,6 @@ class SyntheticDataParameterization(ImageSetMethod):
         if self.config.metric == "cos":
             return sum(layer_distance(g_syn[k], g) for k, g in g_real.items())
         return sum((g_syn[k] - g).abs().sum() for k, g in g_real.items())
-
-    def state(self) -> dict:
-        """The images, and the network being followed with its update count (as DC's)."""
-        theta = None if self.theta is None else {k: v.detach().cpu().clone() for k, v in self.theta.items()}
-        return {**super().state(), "theta": theta, "updates": self.updates}
-
-    def load_state(self, state: dict) -> None:
-        super().load_state(state)
-        device = self.data.device
-        self.theta = None if state["theta"] is None else {k: v.to(device) for k, v in state["theta"].items()}
-        self.updates = int(state["updates"])
 
     def _class_distance(self, c: int) -> Tensor:
         x_syn, _ = decode(

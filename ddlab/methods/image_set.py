@@ -77,3 +77,22 @@ class ImageSetMethod(Method):
 
     def snapshot(self) -> SyntheticSet:
         return SyntheticSet(self.images.detach().clone(), self.labels.clone(), None, self.config_dict)
+
+
+class FollowsNetwork(ImageSetMethod):
+    """A matching method that follows one network for several image updates (DC, IDC): its state
+    holds that network and its update count, because a resumed run must go on training that
+    network, not draw a fresh one early. Subclasses set `theta` and `updates` in `__init__`."""
+
+    theta: Params | None
+    updates: int
+
+    def state(self) -> dict:
+        theta = None if self.theta is None else {k: v.detach().cpu().clone() for k, v in self.theta.items()}
+        return {**super().state(), "theta": theta, "updates": self.updates}
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        device = self.data.device
+        self.theta = None if state["theta"] is None else {k: v.to(device) for k, v in state["theta"].items()}
+        self.updates = int(state["updates"])
