@@ -4,7 +4,6 @@ the other outcome is tested where the notebooks run: tests/test_notebooks_run.py
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
@@ -14,16 +13,7 @@ from ddlab import exercises
 from ddlab.exercises import code, core
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)|check_code\("(\d\d\.w\d+)", \w+\)""")
-
-
-def exercise_cells(nb) -> dict[int, str]:
-    """{cell index: exercise id} of the notebook's predict-then-check and write-it-yourself cells."""
-    return {
-        i: m.group(1) or m.group(2)
-        for i, cell in enumerate(nb.cells)
-        if cell.cell_type == "code" and (m := CHECK.search(cell.source))
-    }
+exercise_cells = core.exercise_cells
 
 
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if exercise_cells(nbformat.read(p, as_version=4)))

@@ -18,6 +18,7 @@ check pass and fail (`solved_cell_checks`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,19 @@ del counterfeit
 assert _seen[-1] == "not yet", f"exercise {id}: the answer from the wrong setting was not refused: {{_seen[-1]}}"
 '''
     return checks
+
+
+CHECK_CALL = re.compile(r"""check\("(\d\d\.\d+)", prediction, answer\)|check_code\("(\d\d\.w\d+)", \w+\)""")
+
+
+def exercise_cells(nb) -> dict[int, str]:
+    """{cell index: exercise id} of a notebook's predict-then-check and write-it-yourself cells (`nb` as
+    nbformat reads it): the cells a harness solves, found by the one call each of them ends with."""
+    return {
+        i: m.group(1) or m.group(2)
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (m := CHECK_CALL.search(cell.source))
+    }
 
 
 def hint(id: str) -> None:
