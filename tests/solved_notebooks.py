@@ -25,7 +25,7 @@ from nbval.plugin import IPyNbFile
 
 from ddlab import profile
 from ddlab.exercises import core
-from test_exercises import exercise_cells
+from ddlab.exercises.core import exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -11,11 +11,9 @@ import pytest
 
 from ddlab import exercises
 from ddlab.exercises import code, core
+from ddlab.exercises.core import exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
-exercise_cells = core.exercise_cells
-
-
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if exercise_cells(nbformat.read(p, as_version=4)))
 
 

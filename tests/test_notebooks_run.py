@@ -11,8 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from ddlab.exercises.core import exercise_cells
 from solved_notebooks import NOTEBOOKS, ROOT
-from test_exercises import exercise_cells
 
 
 def pytest_run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
