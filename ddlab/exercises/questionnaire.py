@@ -570,6 +570,50 @@ QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {  # notebook -> ((question,
             "Otherwise the gain of soft labels or a longer protocol is counted as the images'.",
         ),
     ),
+    "15": (
+        (
+            "What are SRe2L's three steps, and why is it called decoupled?",
+            "Squeeze: train a teacher on the real data once. Recover: optimise images from noise so the "
+            "teacher classifies them and their batch statistics match the ones its BatchNorm layers "
+            "remember. Relabel: label each image with the teacher's soft labels. No step trains a network on "
+            "the synthetic set inside the loop, unlike DD, DC or MTT: making the images is decoupled from "
+            "training on them, so the cost does not grow with an inner training.",
+        ),
+        (
+            "What does the BatchNorm-statistics loss ask of a batch of recovered images, and why is it needed "
+            "besides the cross-entropy?",
+            "That the per-channel mean and variance of the features entering every BatchNorm layer match the "
+            "running mean and variance the layer stored on the real data. Cross-entropy alone is met by "
+            "adversarial noise the teacher reads confidently; the statistics pull the batch towards features "
+            "that real images produce.",
+        ),
+        (
+            "Why can images that a teacher classifies with near certainty still teach a fresh network badly?",
+            "Confidence is a property of one network: the recovered pixels exploit that teacher's features, "
+            "and a network trained from scratch on ten such images does not share them. Matching the "
+            "teacher's statistics on a batch of ten constrains little of what a digit looks like.",
+        ),
+        (
+            "What does RDED choose, and what does its teacher contribute?",
+            "Real patches: it crops real images at random and keeps the crops whose class the teacher finds "
+            "most typical (the lowest cross-entropy), then stitches several per stored image and relabels "
+            "them. The teacher contributes the scoring and the soft labels; nothing is optimised.",
+        ),
+        (
+            "What does the temperature of the teacher's labels change, and why can a high one hurt a short "
+            "training?",
+            "softmax(logits / T) flattens as T grows: a high T keeps what the teacher thinks of the other "
+            "classes but makes the label nearly uniform. A student fitting nearly uniform targets gets a "
+            "much smaller gradient towards the right class than from a one-hot label, so within a short "
+            "training it learns less.",
+        ),
+        (
+            "How does DD-Ranking separate what a set's images add from what its labels add?",
+            "It gives random real images of the same counts the same labels (the same teacher's soft labels) "
+            "and the same training, and credits the set only with the difference; a gain over random images "
+            "with class labels mixes the images' and the labels' contributions.",
+        ),
+    ),
 }
 
 _ANSWERS: dict[str, str] = {f"{nb}.q{k}": a for nb, qa in QUESTIONS.items() for k, (_, a) in enumerate(qa, 1)}
