@@ -17,6 +17,7 @@ behind it, is in benchmarks/RESULTS.md.
     notebook 13        dd_labels_mnist(n_images), kip_live(ipc), dm_mnist(ipc) on Fashion-MNIST
     live runs          live_runs(): every load_or_distill call of the notebooks, validation_pace(config)
     decoupled          sre2l_mnist(ipc), rded_mnist(ipc), decoupled_teacher() (benchmarks/decoupled.py)
+    notebook 15        sre2l_live(ipc), rded_live(ipc): the same on the shipped teacher in every profile
 """
 
 from __future__ import annotations
@@ -208,6 +209,18 @@ def idc_mnist(ipc: int = 1, factor: int = 2) -> IDC:
     )
 
 
+def idc_live(ipc: int = 1, factor: int = 2) -> IDC:
+    """Notebook 14's live run: `idc_mnist`'s loop at the shipped reference set's pixel step size
+    (0.05, `assets/idc_mnist_10.json`), cut to what a learner watches in about two minutes on one
+    core: 150 image updates (default). Quick: `idc_mnist`'s seconds. Full: the code's settings."""
+    return dataclasses.replace(
+        idc_mnist(ipc, factor),
+        lr=profile.pick(quick=1.0, default=0.05, full=IDC.lr),
+        iterations=profile.pick(quick=10, default=150, full=200_000),
+        validation_epochs=profile.pick(quick=10, default=30),
+    )
+
+
 # --- MTT (Cazenavette et al. 2022) --------------------------------------------------------------
 
 
@@ -299,6 +312,24 @@ def rded_mnist(ipc: int = 1) -> RDED:
     return RDED(ipc=ipc, factor=1, candidates=profile.pick(quick=20, default=300), **decoupled_teacher())
 
 
+# The default profile's teacher (`decoupled_teacher()`), shipped in assets/teachers/: what notebook 15
+# relabels and recovers with in every profile (a quick profile's token teacher knows too few digits).
+SHIPPED_TEACHER = dict(width=32, teacher_epochs=1, teacher_examples=60_000)
+
+
+def sre2l_live(ipc: int = 1) -> SRe2L:
+    """Notebook 15's live recovery: `sre2l_mnist(ipc)` (500 steps by default, 10 in the quick profile)
+    from the shipped teacher in the quick profile too, so even its 10 steps recover from a teacher that
+    knows the digits."""
+    return dataclasses.replace(sre2l_mnist(ipc), **profile.pick(quick=SHIPPED_TEACHER, default={}, full={}))
+
+
+def rded_live(ipc: int = 1) -> RDED:
+    """Notebook 15's RDED set, made in seconds: `rded_mnist(ipc)` (300 real images per class by
+    default, 20 in the quick profile) with the shipped teacher in the quick profile too."""
+    return dataclasses.replace(rded_mnist(ipc), **profile.pick(quick=SHIPPED_TEACHER, default={}, full={}))
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 
@@ -385,9 +416,11 @@ def _notebook_runs() -> dict[str, LiveRun]:
         "mtt_mnist_1": shown("notebook 08: mtt_mnist(1)", mtt_mnist(1), checks=6),
         "dd_labels_mnist_5": LiveRun("notebook 13: dd_labels_mnist(5)", dd_labels_mnist(5), {}),
         "kip_live_mnist_1": shown("notebook 13: kip_live(1)", kip_live(1), checks=1),
+        "idc_live_mnist_1": shown("notebook 14: idc_live(1)", idc_live(1), checks=2),
         "dm_fashion_mnist_1": dataclasses.replace(
             shown("notebook 13: dm_mnist(1) on Fashion-MNIST", dm_mnist(1)), dataset="fashion_mnist"
         ),
+        "sre2l_live_mnist_1": shown("notebook 15: sre2l_live(1)", sre2l_live(1), checks=2),
     }
 
 
