@@ -76,6 +76,7 @@ SHA256: dict[str, str] = {
     "dd_561a79a3060a": "7316d6f26fd96f0a6e6f33b6913f4e72d593279bc3ea3c240851874d46b9ca3d",  # notebook 13: dd_labels_mnist(5)
     "kip_e4899af9a093": "5a4b7f1f4ef2a0fd40c4f0e87f7445f24c62a9b04969aefd18ddda5bfc659bf7",  # notebook 13: kip_live(1), 1 check
     "dm_1e95c88019c5": "2e855f1aac2a70b5be482dcd24eeec19c76d42745b339237b0807907c402acb0",  # notebook 13: dm_mnist(1) on Fashion-MNIST, 4 checks
+    "sre2l_06b6732f73cc": "5640f0b22db50cf5f59c080953071c8bea6e2a6c819781f56de4311c064932ff",  # notebook 15: sre2l_live(1), 2 checks
     "idc_fb27f19cf9e1": "b57003d3d74395db77f8b233ef14f445e8730e2334a32bdc7ad0d56d28311c0b",  # notebook 14: idc_live(1), 2 checks
 }
 

@@ -149,12 +149,12 @@ def test_data_all_puts_everything_the_course_reads_into_the_data_folder(
     from ddlab import recordings
     from ddlab.__main__ import main
     from ddlab.experiments import fair
-    from ddlab.sources import assets, course_files, experts
+    from ddlab.sources import assets, course_files, experts, teachers
 
     data = tmp_path / "data"
     data.mkdir()
     (data / "MNIST").symlink_to(data_root().resolve() / "MNIST")
-    for module in (assets, experts, fair, recordings, course_files):  # as installed: no clone here
+    for module in (assets, experts, fair, recordings, teachers, course_files):  # as installed: no clone here
         for name in ("ASSETS_DIR", "SHIPPED_DIR", "RECORDINGS_DIR", "REPO_ROOT"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, tmp_path / "no-clone")
@@ -168,11 +168,19 @@ def test_data_all_puts_everything_the_course_reads_into_the_data_folder(
         | {f"assets/recordings/{name}.pt{suffix}" for name in recordings.SHA256 for suffix in ("", ".sha256")}
         | {f"assets/experts/{name}{suffix}" for name in experts.SHA256 for suffix in ("", ".sha256")}
         | {f"assets/whole_data/{name}{suffix}" for name in fair.SHA256 for suffix in ("", ".sha256")}
+        | {f"assets/teachers/{name}{suffix}" for name in teachers.SHA256 for suffix in ("", ".sha256")}
         | {"benchmarks/notebook_times_default.json", "benchmarks/notebook_times_seminar.json"}
     )
     assert fetched == expected
     assert len(list((data / "pretrained").glob("*.pt"))) == 1  # the two settings share one pool
-    shipped = 2 * len(assets.SHA256) + len(recordings.SHA256) + len(experts.SHA256) + len(fair.SHA256) + 2
+    shipped = (
+        2 * len(assets.SHA256)
+        + len(recordings.SHA256)
+        + len(experts.SHA256)
+        + len(fair.SHA256)
+        + len(teachers.SHA256)
+        + 2
+    )
     printed = capsys.readouterr().out
     assert "Fashion-MNIST: 60,000 + 10,000 images" in printed and f"course files: {shipped} " in printed
     assert len(repository_server.requests) == shipped  # each once

@@ -55,6 +55,7 @@ SHA256: dict[str, str] = {
     "mtt_mnist_10": "676c4d9cc4f48331496dda1c58b5e2d467d4b285ef15385b3b2b816fb946a486",
     "idc_mnist_10": "c80258a7ace225d81a5ebabdc2f0cfa6946a2cd3200e95616987b82309b7d78f",
     "idc_i_mnist_10": "b411bc39cfe1a88e350ca55d3338f95128dbf2e65efadbbe014a5b852841ba05",
+    "sre2l_mnist_10": "a786ec8616a03d639703ca36f5d1ff9b04d50166a339860c0152609a3bb9d656",
 }
 
 

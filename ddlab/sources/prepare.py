@@ -16,7 +16,7 @@ from ..data import DATASETS, load
 from ..experiments import fair
 from ..inits import PRETRAINED_SETTINGS, pool
 from ..recipes import dd_adaptation
-from . import assets, experts
+from . import assets, experts, teachers
 from .course_files import course_file
 from .other_digits import load_source_digits
 
@@ -39,11 +39,12 @@ def prepare_course(say: Callable[[str], None] = print) -> None:
         *((f"assets/recordings/{name}.pt", digest, True) for name, digest in recordings.SHA256.items()),
         *((f"assets/experts/{name}", digest, True) for name, digest in experts.SHA256.items()),
         *((f"assets/whole_data/{name}", digest, True) for name, digest in fair.SHA256.items()),
+        *((f"assets/teachers/{name}", digest, True) for name, digest in teachers.SHA256.items()),
         *((f"benchmarks/notebook_times_{p}.json", None, False) for p in ("default", "seminar")),
     ]
     for relative, digest, with_sidecar in shipped:
         course_file(relative, digest, with_sidecar=with_sidecar)
     say(
-        f"course files: {len(shipped)} reference sets, recordings, expert trajectories, whole-data networks "
+        f"course files: {len(shipped)} reference sets, recordings, expert trajectories, whole-data networks, teachers "
         f"and timing tables at hand"
     )

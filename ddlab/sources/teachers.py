@@ -22,6 +22,7 @@ import logging
 import platform
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -29,7 +30,7 @@ from torch.nn import functional as F
 
 from ..data import Dataset, cache_file
 from ..nets import init_params
-from . import cache
+from . import cache, course_files
 
 FORMAT_VERSION = 1
 log = logging.getLogger("ddlab")
@@ -158,19 +159,41 @@ def cache_path(spec: TeacherSpec, data: Dataset, root=None):
     return cache_file("teachers", name, root=root)
 
 
+# The default profile's MNIST teacher (`recipes.decoupled_teacher()`: width 32, one epoch on all of
+# MNIST), shipped so that notebook 15 does not spend minutes training it on a learner's first run:
+# file name in assets/teachers/ -> its sha256. Made by `load_or_train` like any cache, then copied there.
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"
+SHA256: dict[str, str] = {
+    "mnist-bnconvnet32x3-1ep-7d2c4107a03c.pt": "70d4390e9bbe98b1097f41ebc93968588db03bc2b3724a3b7b20946b2617406e",
+}
+
+
+def shipped_path(spec: TeacherSpec, data: Dataset) -> Path | None:
+    """The copy of `spec`'s teacher shipped in assets/teachers/, verified against `SHA256`; None if
+    none is shipped (or this install has no assets). A shipped file that fails its check raises."""
+    name = cache_path(spec, data).name
+    return course_files.shipped(
+        "assets/teachers", name, SHA256, "teacher", "ddlab.sources.teachers.SHA256", in_clone=SHIPPED_DIR / name
+    )
+
+
 _loaded: dict[
     tuple[str, str], Teacher
 ] = {}  # per path and device: a run builds its method once, a benchmark many times
 
 
 def load_or_train(spec: TeacherSpec, data: Dataset, root=None, rebuild: bool = False) -> Teacher:
-    """The teacher of `spec`: from memory, else the verified cache, else trained and cached first
-    (or always, if `rebuild`). A cache file that fails verification raises ValueError."""
+    """The teacher of `spec`: from memory, else shipped in assets/ (the default profile's), else the
+    verified cache, else trained and cached first (or always, if `rebuild`). A file that fails
+    verification raises ValueError."""
     path = cache_path(spec, data, root)
     memo = (str(path), str(data.device))
     if memo in _loaded and not rebuild:
         return _loaded[memo]
-    if path.is_file() and not rebuild:
+    shipped = None if rebuild else shipped_path(spec, data)
+    if shipped is not None:
+        teacher = load(shipped, spec, data)
+    elif path.is_file() and not rebuild:
         teacher = load(path, spec, data)
     else:
         log.info("training the BatchNorm teacher (ConvNet width %d, %d epochs) for %s", spec.width, spec.epochs, path)
