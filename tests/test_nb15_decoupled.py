@@ -165,3 +165,20 @@ def test_exercise_15_2_refuses_labels_at_another_temperature(mnist, monkeypatch)
                 outcome(answer)
         else:
             assert outcome(answer) in core.get("15.2").choices
+
+
+def test_the_written_exercises_reference_is_the_packages_term_layer_by_layer(mnist):
+    """15.w1's reference, summed over the teacher's layers with SRe2L's weights, is `bn_statistics_loss`."""
+    from ddlab.exercises.written.nb15 import layer_bn_loss
+    from ddlab.methods import bn_statistics_loss
+
+    teacher = teachers.load_or_train(SRe2L(**TINY_TEACHER).teacher(), mnist)
+    x = mnist.x_train[:10]
+    _, statistics = teacher.net.forward_with_statistics(x)
+    terms, h = [], x
+    for layer in teacher.net.features:
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            terms.append(layer_bn_loss(h, layer.running_mean, layer.running_var))
+        h = layer(h)
+    weighted = sum(term * (10.0 if i == 0 else 1.0) for i, term in enumerate(terms))
+    torch.testing.assert_close(weighted, bn_statistics_loss(statistics, 10.0))
