@@ -109,6 +109,13 @@ PAPERS: dict[str, Paper] = {
         "ICML 2022",
         "https://arxiv.org/abs/2205.14959",
     ),
+    "tesla": Paper(
+        "Scaling Up Dataset Distillation to ImageNet-1K with Constant Memory",
+        "Cui, Wang, Si & Hsieh",
+        2023,
+        "ICML 2023",
+        "https://arxiv.org/abs/2211.10586",
+    ),
     "yang2024": Paper(
         "What is Dataset Distillation Learning?",
         "Yang, Zhu, Deng & Russakovsky",
@@ -136,6 +143,9 @@ PAPERS: dict[str, Paper] = {
 NO_NUMBERS = {
     "mtt": "reports CIFAR-10, CIFAR-100, Tiny ImageNet and ImageNet subsets only: no MNIST or FashionMNIST "
     "(project page georgecazenavette.github.io/mtt-distillation lists its distilled sets)",
+    "tesla": "is about scale and memory; its official README (github.com/justincui03/tesla) gives commands for "
+    "CIFAR-10, CIFAR-100 and ImageNet-1K only and prints no accuracy, and the course quotes no TESLA accuracy: its "
+    "memory claim is measured here instead (benchmarks/tesla_memory.py)",
     "yang2024": "reports its findings as curves and figures; the course quotes their direction, no number "
     "(ddlab.analysis.findings)",
     "sre2l": "reports Tiny ImageNet and ImageNet-1K (its code also CIFAR-100): no MNIST or FashionMNIST "

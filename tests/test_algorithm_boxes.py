@@ -38,6 +38,8 @@ BOXES = {
     "MTT": ("08_trajectory_matching", "mtt_outer_loss"),
     "DD": ("01_mnist_one_image_per_class", "dd_outer_loss"),
     "KIP": ("13_labels_and_kernels", "kip_outer_loss"),
+    "IDC": ("14_images_per_byte", "idc_outer_loss"),  # equality: tests/test_nb14_boxes.py
+    "TESLA": ("14_images_per_byte", "tesla_gradients"),
 }
 
 

@@ -8,7 +8,7 @@ yourself (`code`: complete a function, checked against ddlab's on fresh inputs; 
 """
 
 # Importing each module registers its exercises: one module per notebook, and `written`'s write-it-yourself ones.
-from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, nb15, written  # noqa: F401
+from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, nb14, nb15, written  # noqa: F401
 from .code import check_code
 from .core import NotYet, check, exercise, hint, ids, solution, wrong_prediction
 from .questionnaire import answer

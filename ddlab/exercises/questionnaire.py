@@ -570,6 +570,62 @@ QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {  # notebook -> ((question,
             "Otherwise the gain of soft labels or a longer protocol is counted as the images'.",
         ),
     ),
+    "14": (
+        (
+            "What does IDC's multi-formation store, and what does a network train on?",
+            "It stores ordinary 28x28 images, but never trains on them as they are: each is decoded into "
+            "factor^2 smaller images (factor 2: its four 14x14 quarters, each upsampled back to 28x28). The "
+            "network trains on the decoded images, so the same bytes hold four training digits instead of "
+            "one, each learned through its own quarter of the stored pixels.",
+        ),
+        (
+            "Why can four half-resolution digits teach a network more than one full-resolution digit in the "
+            "same bytes?",
+            "A digit is recognisable far below 28x28: most of its pixels are background and smooth strokes, "
+            "so halving the resolution loses little of what a classifier needs. Four images of a class give "
+            "four different examples, more of the class's variety, where one sharp image gives one; with one "
+            "stored image per class, variety is what is scarcest.",
+        ),
+        (
+            "Why does IDC train its matching network on real data between matchings, where DC trains it on "
+            "the synthetic set?",
+            "The synthetic set should produce the gradients that matter while a network learns from real "
+            "data. Trained on the synthetic set, the network only visits weights that set already leads to, "
+            "and early in distillation those are poor; trained on real images, it visits the weights a real "
+            "training run passes through, so the images are matched where it counts.",
+        ),
+        (
+            "Why does IDC augment the real and the synthetic batch with one shared draw before comparing "
+            "their gradients?",
+            "The matching asks that the synthetic batch give the real batch's gradient under the same "
+            "transform (DSA's siamese idea, notebook 06). Two independent draws would add a difference that "
+            "no choice of pixels can remove; one draw compares like with like, and the augmentation still "
+            "makes the images useful to networks trained with augmentation.",
+        ),
+        (
+            "Is IDC's one stored image per class a fair comparison with DC's one image per class?",
+            "It is fair in storage: both keep ten 28x28 images of pixels. It is not the same number of "
+            "training images (forty against ten), which is the point of the method; and the scores are only "
+            "comparable under one judge. Each paper judges with its own protocol (epochs, augmentation), so "
+            "the course prints which judge gave each number.",
+        ),
+        (
+            "Why does back-propagating through MTT's unroll need memory that grows with the number of "
+            "student steps, and how does TESLA avoid it?",
+            "Autograd keeps every step's activations and weights until the backward pass, so N steps keep N "
+            "steps' worth. TESLA first runs the student without a graph to find where it lands and the "
+            "gradient p of the loss there, then replays the steps one at a time, pulls p back through each "
+            "step to that step's images and frees the step's graph before the next: memory for one step, "
+            "whatever N.",
+        ),
+        (
+            "What does TESLA give up for its constant memory, and when does it give up nothing?",
+            "Time: a second pass over the N steps. And exactness: it treats each step's weights as fixed, "
+            "so it drops how an image also moves the later steps (terms with a Hessian of the loss); its "
+            "gradient then differs from the unroll's, by an amount that shrinks with the step size alpha. "
+            "With one student step there are no later steps, and it is exactly the unroll's gradient.",
+        ),
+    ),
     "15": (
         (
             "What are SRe2L's three steps, and why is it called decoupled?",
@@ -600,8 +656,7 @@ QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {  # notebook -> ((question,
             "them. The teacher contributes the scoring and the soft labels; nothing is optimised.",
         ),
         (
-            "What does the temperature of the teacher's labels change, and why can a high one hurt a short "
-            "training?",
+            "What does the temperature of the teacher's labels change, and why can a high one hurt a short training?",
             "softmax(logits / T) flattens as T grows: a high T keeps what the teacher thinks of the other "
             "classes but makes the label nearly uniform. A student fitting nearly uniform targets gets a "
             "much smaller gradient towards the right class than from a one-hot label, so within a short "
