@@ -62,22 +62,13 @@ def above_the_floor(answer) -> str:
     return "well above the floor" if above.mean().item() > 0.05 else "near the floor"
 
 
-def _why_curvature(outcome: str) -> str:
-    return {
-        "more curved": "At initialisation every prediction is near uniform and the loss surface around the "
-        "weights is flat. As real training leaves the initialisation the network commits to "
-        "classes and the loss bends sharply: the early phase the matching methods distil is "
-        "the phase where curvature builds up.",
-        "flatter": "The curvature builds up early, as the network commits to classes, then falls again as "
-        "training settles into a wide valley: this run was long enough to pass the peak, so it "
-        "ends flatter than it began.",
-    }[outcome]
-
-
 @exercise(
     "11.2",
     choices=("more curved", "flatter"),
-    why=_why_curvature,
+    why="At initialisation every prediction is near uniform and the loss surface around the weights is "
+    "flat. As real training leaves the initialisation the network commits to classes and the loss bends "
+    "sharply within the first hundred steps (it eases again later, but stays far above where it "
+    "began): the early phase the matching methods distil is the phase where curvature builds up.",
     hint="`curvature.mean('real')` lists the mean trace of the real loss at every step of "
     "`curvature.steps`; hand the check `curvature`: it compares the first and last entries.",
     solution="""
