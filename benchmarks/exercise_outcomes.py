@@ -11,7 +11,9 @@ see the outcome the worked solution predicts. So, for each (profile, seed, noteb
 - **seed s** shifts every seed the kernel sets by ``1000 * s``: ``torch.Generator`` is replaced by a
   subclass whose ``manual_seed(k)`` seeds ``k + 1000 * s`` (and ``torch.manual_seed`` likewise), so
   every draw of the notebook and of ddlab (evaluation networks, real images, initialisations, probes)
-  changes while the code stays the learner's. Seed 0 patches nothing: it is the course as shipped;
+  changes while the code stays the learner's. Not shifted: the *fixed* initialisation of
+  `ddlab.inits` (the one network a fixed-init set was made for is part of the set, not a draw) and
+  what is loaded from a cache or the assets. Seed 0 patches nothing: it is the course as shipped;
 - the distilled sets are the course's own in every seed: what the seminar replays and what a default
   run of the notebook's seed 0 makes (the recordings' final sets, put into the run cache of a data
   folder made for the benchmark), so each exercise is judged on the sets a learner really has and the
@@ -59,24 +61,47 @@ PROFILES = ("quick", "seminar", "default")
 SEED_STRIDE = 1000  # seed s shifts every seed by this much: far from any seed a notebook sets itself
 REPORT = "## exercise outcomes ##"
 
-SHIFT_SEEDS = '''
+SHIFT_SEEDS = """
 import torch as _torch
 
-class _ShiftedGenerator(_torch.Generator):
-    """The benchmark's seed {seed}: every seed this kernel sets is shifted by {offset}."""
+_shift = [{offset}]  # the benchmark's seed {seed}: every seed this kernel sets is shifted by {offset} ...
 
+
+class _ShiftedGenerator(_torch.Generator):
     def manual_seed(self, seed):
-        return super().manual_seed(int(seed) + {offset})
+        return super().manual_seed(int(seed) + _shift[0])
+
 
 _unshifted_manual_seed = _torch.manual_seed
 _torch.Generator = _ShiftedGenerator
-_torch.manual_seed = _torch.random.manual_seed = lambda seed: _unshifted_manual_seed(int(seed) + {offset})
-'''
+_torch.manual_seed = _torch.random.manual_seed = lambda seed: _unshifted_manual_seed(int(seed) + _shift[0])
+
+import ddlab.inits as _inits
+import ddlab.methods.dd as _dd
+
+_draw_inits = _inits.draw_inits
+
+
+def _fixed_unshifted(spec, *args, **kwargs):
+    # ... but the fixed initialisation: it is part of what a fixed-init set is (the one network it
+    # was distilled for, drawn from its config's seed), not a draw of the measurement
+    if spec.setting != "fixed":
+        return _draw_inits(spec, *args, **kwargs)
+    _shift[0] = 0
+    try:
+        return _draw_inits(spec, *args, **kwargs)
+    finally:
+        _shift[0] = {offset}
+
+
+_inits.draw_inits = _dd.draw_inits = _fixed_unshifted
+"""
 
 REPORT_OUTCOMES = f"""
 import json as _json
-from ddlab.exercises import core as _core
-print({REPORT!r}, _json.dumps({{"outcomes": _core._OUTCOMES, "verdicts": _core._VERDICTS}}))
+from ddlab.exercises import code as _code, core as _core
+_verdicts = {{**_core._VERDICTS, **_code._RESULTS}}  # predict-then-check, and write-it-yourself
+print({REPORT!r}, _json.dumps({{"outcomes": _core._OUTCOMES, "verdicts": _verdicts}}))
 """
 
 

@@ -11,6 +11,9 @@ dm        one DM outer iteration (ipc 10, 256 real images per class, DSA, width 
           loss with out-of-place ReLU as before, against `DistributionMatching.outer_loss` now
           (real images embedded a few at a time, all classes' synthetic images in one pass)
 dm-chunk  the same DM iteration with `dm.CHUNK_BYTES` at several sizes (the chunk of real images)
+channels-last  ConvNet forward + backward on 256 images at the evaluation width (32) and the papers'
+          (128), in PyTorch's default layout against channels-last (network and images converted):
+          the layout oneDNN's convolutions prefer, measured before adopting it
 """
 
 from __future__ import annotations
@@ -99,6 +102,33 @@ def relu(width: int, batch: int, rounds: int, data) -> None:
     )
 
 
+def channels_last(width: int, batch: int, rounds: int, data) -> None:
+    plain = make_net("convnet", *data.net_args, width=width)
+    params = {k: v.requires_grad_() for k, v in init_params(plain, "default", torch.Generator().manual_seed(0)).items()}
+    last = copy.deepcopy(plain).to(memory_format=torch.channels_last)
+    params_last = {
+        k: (v.detach().contiguous(memory_format=torch.channels_last) if v.dim() == 4 else v.detach()).requires_grad_()
+        for k, v in params.items()
+    }
+    x, y = data.sample(batch, torch.Generator().manual_seed(1))
+    x_last = x.contiguous(memory_format=torch.channels_last)
+
+    def step(net, weights, images):
+        loss = nn.functional.cross_entropy(functional_call(net, weights, (images,)), y)
+        return torch.autograd.grad(loss, list(weights.values()))
+
+    worst = max((a - b).abs().max().item() for a, b in zip(step(plain, params, x), step(last, params_last, x_last)))
+    candidates = {
+        "default layout": lambda: step(plain, params, x),
+        "channels-last": lambda: step(last, params_last, x_last),
+    }
+    report(
+        f"channels-last, ConvNet width {width}, {batch} images, forward + backward",
+        alternate(candidates, rounds),
+        f"largest gradient difference {worst:.1e}",
+    )
+
+
 def dm_iteration(config: DM, data, rounds: int, chunk_bytes: tuple[int, ...] = ()) -> None:
     method = method_for(config)(config, data, torch.Generator().manual_seed(0))
     old_net = out_of_place(method.net)
@@ -131,12 +161,12 @@ def _with_chunk(size: int, run) -> None:
         dm.CHUNK_BYTES = kept
 
 
-COMPARISONS = ("relu", "dm", "dm-chunk")
+COMPARISONS = ("relu", "dm", "dm-chunk", "channels-last")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="*", help="relu, dm and/or dm-chunk (default: relu dm)")
+    parser.add_argument("what", nargs="*", help="relu, dm, dm-chunk and/or channels-last (default: relu dm)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="tiny widths and batches, one round")
@@ -153,6 +183,9 @@ def main() -> None:
         for what in args.what or ["relu", "dm"]:
             if what == "relu":
                 relu(width, batch, rounds, data)
+            elif what == "channels-last":
+                for evaluated in (8,) if args.quick else (32, 128):
+                    channels_last(evaluated, batch, rounds, data)
             elif what == "dm":
                 dm_iteration(config, data, rounds)
             else:
