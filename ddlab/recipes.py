@@ -15,6 +15,7 @@ behind it, is in benchmarks/RESULTS.md.
     notebook 09        leaderboard(), leaderboard_recipe(method, ipc), whole_data() (fair scores)
     notebooks 10-12    analysis()                         every set     evaluation()
     notebook 13        dd_labels_mnist(n_images), kip_live(ipc), dm_mnist(ipc) on Fashion-MNIST
+    notebook 14        idc_live(ipc, factor): idc_mnist(ipc) cut to a two-minute live run
     live runs          live_runs(): every load_or_distill call of the notebooks, validation_pace(config)
     decoupled          sre2l_mnist(ipc), rded_mnist(ipc), decoupled_teacher() (benchmarks/decoupled.py)
     notebook 15        sre2l_live(ipc), rded_live(ipc): the same on the shipped teacher in every profile
