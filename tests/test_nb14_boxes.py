@@ -100,3 +100,42 @@ def test_the_tesla_box_equals_the_package(tiny, mnist, seed, steps):
     assert_same(x_grad, method.images.grad, "the gradient w.r.t. the images")
     assert_same(log_alpha_grad, method.log_lr.grad, "the gradient w.r.t. log alpha")
     assert method.images.grad.abs().max() > 0
+
+
+def test_the_tesla_benchmark_is_read_and_drawn_as_measured():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ddlab.figures import tesla as figures
+
+    bench = figures.measured()
+    plain, constant = figures.rows(bench, "plain"), figures.rows(bench, "tesla")
+    assert [r["steps"] for r in plain] == [r["steps"] for r in constant] and len(plain) >= 2
+    memory, seconds = figures.plot_memory_and_time(bench)
+    assert [list(line.get_ydata()) for line in memory.lines] == [
+        [r["peak_mib"] for r in plain],
+        [r["peak_mib"] for r in constant],
+    ]
+    assert len(seconds.lines) == 2
+    with pytest.raises(ValueError, match="mode"):
+        figures.rows(bench, "unrolled")
+
+
+def test_what_the_loss_keeps_grows_with_the_steps_for_the_unroll_only(tiny, mnist):
+    from ddlab.figures.tesla import kept_for_backward
+
+    config, experts = tiny
+    kept = {
+        (constant, steps): kept_for_backward(
+            TrajectoryMatching(
+                dataclasses.replace(config, constant_memory=constant, syn_steps=steps),
+                mnist,
+                torch.Generator().manual_seed(0),
+                experts,
+            )
+        )
+        for constant in (False, True)
+        for steps in (2, 4)
+    }
+    assert kept[False, 4] > 1.5 * kept[False, 2] > 0
+    assert kept[True, 4] == kept[True, 2] < kept[False, 2] / 10
