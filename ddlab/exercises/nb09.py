@@ -133,39 +133,38 @@ def biggest_drop(answer) -> str:
     return "distilled" if sum(distilled) / len(distilled) > sum(coreset) / len(coreset) else "coreset"
 
 
-def _why_herding_at_ten(outcome: str) -> str:
-    rule = "Herding keeps the running mean of its picks on the class mean, so its picks are typical digits. "
-    return (
-        rule
-        + {
-            "herding": "Even at ten per class, typical digits teach a network more in a short training than "
-            "random ones, which include odd writing the network then spends its steps on.",
-            "random_real": "At ten per class, covering the variety of handwriting matters too: random picks "
-            "cover it, while herding's typical picks repeat the common shapes.",
-        }[outcome]
-    )
-
-
 @exercise(
     "09.3",
-    choices=("herding", "random_real"),
-    why=_why_herding_at_ten,
-    hint="`leaderboard.run(method, 10, data)` returns a Row; build a dict with one row per method.",
+    choices=("shrinks", "grows"),
+    why="Herding keeps the running mean of its picks on the class mean, so its picks are typical "
+    "digits. At one image per class that choice is everything: a typical digit against a random "
+    "one, often oddly written. With ten, random picks already cover each class's common shapes, so "
+    "typical picks have less to add and the lead shrinks: a rule that picks images matters most "
+    "where there are fewest, which is where distillation competes too.",
+    hint="`leaderboard.run(method, ipc, data)` returns a Row; build a dict keyed by (method, ipc) with "
+    "the four rows of herding and random_real at 1 and 10 images per class.",
     solution="""
-prediction = "herding"
-answer = {m: leaderboard.run(m, 10, data) for m in ("herding", "random_real")}
+prediction = "shrinks"
+answer = {(m, ipc): leaderboard.run(m, ipc, data) for m in ("herding", "random_real") for ipc in (1, 10)}
 check("09.3", prediction, answer)
 """,
-    typed={"herding": 0.90, "random_real": 0.85},
-    wrong_setting='counterfeit = {"herding": answer["herding"], "random_real": answer["herding"]}',
+    typed={("herding", 1): 0.75, ("random_real", 1): 0.47, ("herding", 10): 0.91, ("random_real", 10): 0.85},
+    wrong_setting=("counterfeit = {(m, ipc): answer[(m, 1)] for m in ('herding', 'random_real') for ipc in (1, 10)}"),
 )
-def herding_at_ten(answer) -> str:
-    for method, row in keys_of(answer, ("herding", "random_real")).items():
-        rows_of([row], f"answer[{method!r}]")
-        if row.method != method or row.ipc != 10:
+def herding_lead(answer) -> str:
+    wanted = [(method, ipc) for method in ("herding", "random_real") for ipc in (1, 10)]
+    if not isinstance(answer, dict):
+        raise NotYet(f"`answer` should be a dict keyed by (method, ipc), got {type(answer).__name__}")
+    if set(answer) != set(wanted):
+        raise NotYet(f"`answer` should have exactly the keys {wanted}, got {sorted(answer, key=str)}")
+    for (method, ipc), row in answer.items():
+        rows_of([row], f"answer[{(method, ipc)!r}]")
+        if row.method != method or row.ipc != ipc:
             raise NotYet(
-                f"answer[{method!r}] is the row of {row.method} at {row.ipc} per class; run {method!r} at 10 per class"
+                f"answer[{(method, ipc)!r}] is the row of {row.method} at {row.ipc} per class; "
+                f"run leaderboard.run({method!r}, {ipc}, data)"
             )
-        if row.synthetic.images.shape[0] != 10 * len(torch.unique(row.synthetic.labels)):
-            raise NotYet(f"answer[{method!r}] should hold 10 images per class")
-    return "herding" if answer["herding"].scores.mean > answer["random_real"].scores.mean else "random_real"
+        if row.synthetic.images.shape[0] != ipc * len(torch.unique(row.synthetic.labels)):
+            raise NotYet(f"answer[{(method, ipc)!r}] should hold {ipc} image(s) per class")
+    lead = {ipc: answer["herding", ipc].scores.mean - answer["random_real", ipc].scores.mean for ipc in (1, 10)}
+    return "shrinks" if lead[10] < lead[1] else "grows"
