@@ -9,8 +9,7 @@ import dataclasses
 
 import torch
 
-from ..methods import TrajectoryMatching
-from ..methods.idc import decode
+from ..methods import TrajectoryMatching, decode
 from .core import NotYet, exercise
 from .provenance import keys_of, recomputed, tensor_like
 

@@ -21,7 +21,7 @@ from .base import Method, available, config_for, config_from_dict, method_for, r
 from .dc import DC, DSA, gradient_distance, layer_distance, weight_gradients
 from .dd import DD, check_attack, relabel
 from .dm import DM, DistributionMatching
-from .idc import IDC, training_set
+from .idc import IDC, decode, training_set
 from .kip import KIP
 from .mtt import MTT, TrajectoryMatching, expert_spec, parameter_distance
 from .rded import RDED, rded
@@ -40,6 +40,7 @@ __all__ = [
     "DD",
     "DM",
     "IDC",
+    "decode",
     "KIP",
     "MTT",
     "check_attack",

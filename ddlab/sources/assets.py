@@ -53,7 +53,8 @@ SHA256: dict[str, str] = {
     "mtt_dsa_mnist_10": "414cb380d919946dc751c56e908747190a3b766ad111b7efeab3432b5fd6f476",
     "mtt_mnist_100": "63ec3394ea6fdc9427312e98cef2bed72bc2eb2377338ef6b32a95e86619e4dc",
     "mtt_mnist_10": "676c4d9cc4f48331496dda1c58b5e2d467d4b285ef15385b3b2b816fb946a486",
-    "idc_mnist_10": "c80258a7ace225d81a5ebabdc2f0cfa6946a2cd3200e95616987b82309b7d78f",
+    "idc_mnist_10_stage1": "7b9613e7b04bd6cd3c1a391342e5863ff53abe22c072afc55d625472f756a4fe",
+    "idc_mnist_10": "23ad720af43de9cc96982ba58a9d4479145a503daf86eb1ee3bf5e8b9cbf29fb",
     "idc_i_mnist_10": "b411bc39cfe1a88e350ca55d3338f95128dbf2e65efadbbe014a5b852841ba05",
     "sre2l_mnist_10": "a786ec8616a03d639703ca36f5d1ff9b04d50166a339860c0152609a3bb9d656",
 }
