@@ -7,7 +7,8 @@ The reference sets were made by (default profile, one thread; recorded in each s
 three runs side by side on one shared core:
 
     python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.05 --iterations 300 --eval-every 50 --n-models 5 \\
-        --out assets/idc_mnist_10.pt --checkpoint-every 25
+        --out assets/idc_mnist_10_stage1.pt --checkpoint-every 25
+    python -m ddlab distill idc ... --start-from idc_mnist_10_stage1 --out assets/idc_mnist_10.pt   (300 more)
     python -m ddlab distill idc --ipc 1 --factor 1 --lr 0.3 ... --out assets/idc_i_mnist_10.pt
     python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.3 ...            (not shipped: scored lower)
 
