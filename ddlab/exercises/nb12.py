@@ -29,21 +29,11 @@ def influence_of(answer, computed: str) -> Influence:
     return influence
 
 
-def _why_every_image(outcome: str) -> str:
-    return {
-        "every image helps": "Each image was optimised together with the others to lower the loss of "
-        "networks trained on the whole set, so leaving any one out makes the average "
-        "test image worse: its mean loss change is positive.",
-        "some image hurts": "Some image's absence lowers the mean test loss: the optimisation has not made "
-        "use of it (a short run, or an image that fits the distillation's networks but "
-        "not this training), and the other images do better without it.",
-    }[outcome]
-
-
 @exercise(
     "12.1",
     choices=("every image helps", "some image hurts"),
-    why=_why_every_image,
+    why="Each image was optimised together with the others to lower the loss of networks trained on the "
+    "whole set, so leaving any one out makes the average test image worse: its mean loss change is positive.",
     hint="`influence.loss_change` is (distilled images, test images); averaged over the test "
     "images (dim=1) it is one number per image. Hand it to the check with the DM set and `influence`: "
     "it recomputes it.",
