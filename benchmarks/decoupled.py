@@ -7,6 +7,7 @@ DD-Ranking's question: how much of a decoupled method's score is its images, and
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --temperature 1   # labels as they are
     OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --runs rded:1:2 rded:10:2   # their ImageNet factor
+    OMP_NUM_THREADS=1 DDLAB_PROFILE=default python benchmarks/decoupled.py --dataset fashion_mnist   # the same recipes on clothes
 
 The sets are the course's recipes (`recipes.sre2l_mnist`, `recipes.rded_mnist`); every set is
 judged like a leaderboard row (`recipes.leaderboard()`'s evaluation: the ConvNet of the plan's width,
@@ -57,8 +58,9 @@ def main() -> None:
         default=None,
         help="relabel at this temperature instead of the paper's (SRe2L 30, RDED 20)",
     )
+    parser.add_argument("--dataset", default="mnist", help="the real data: mnist (default) or fashion_mnist")
     args = parser.parse_args()
-    data = load("mnist")
+    data = load(args.dataset)
     plan = recipes.leaderboard()
     began = time.perf_counter()
     teacher = teachers.load_or_train(recipes.sre2l_mnist().teacher(), data)
@@ -87,7 +89,7 @@ def main() -> None:
         )
         print(rows[-1], flush=True)
     print(
-        f"\nMNIST test accuracy (first {plan.test_examples} test images), profile {profile.current()}: "
+        f"\n{data.name} test accuracy (first {plan.test_examples} test images), profile {profile.current()}: "
         f"{plan.evaluation.n_models} ConvNets of width {plan.width}, {plan.evaluation.epoch_fraction:g} of the "
         f"protocol's epochs, DSA; {platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}"
     )
