@@ -77,26 +77,17 @@ def clamped_survives(answer) -> str:
     return "survives" if clamped_acc >= unclamped_acc - 0.05 else "drops"
 
 
-def _why_advantage(outcome: str) -> str:
-    return {
-        "stays ahead": "Up to the largest k measured, the distilled images still carry more than the real "
-        "images they replace, by more than a point at every k: at this budget the real "
-        "images have not come to dominate the mixture (the paper's curves meet at k = 250).",
-        "is caught up": "Mixed with only a little real data the distilled set still carries its k = 0 "
-        "advantage; as k grows the real images decide what the network learns, and the "
-        "distilled images are ipc images among many: somewhere the real arm comes within a "
-        "point of the distilled one, or passes it.",
-    }[outcome]
-
-
 @exercise(
     "10.2",
-    choices=("stays ahead", "is caught up"),
-    why=_why_advantage,
+    choices=("shrinks", "grows"),
+    why="With no real images the distilled set carries all it was optimised to carry, far more than ipc "
+    "real images do. As k grows, the real images decide what the network learns and the distilled "
+    "images are ipc images among many, so the two arms converge: what a distilled set adds is worth most "
+    "where data is scarcest (the paper's curves meet at k = 250).",
     hint="`mix.distilled` and `mix.real` are (len(mix.ks), networks) accuracies; subtract, then "
-    "average over the networks (dim=1). Hand the check `mix` with it: it recomputes the advantage.",
+    "average over the networks (dim=1). Hand the check `mix` with it: it compares the first k with the last.",
     solution="""
-prediction = "is caught up"
+prediction = "shrinks"
 answer = {"mix": mix, "advantage": (mix.distilled - mix.real).mean(dim=1)}
 check("10.2", prediction, answer)
 """,
@@ -115,8 +106,7 @@ def advantage_per_k(answer) -> str:
         "answer['advantage']",
         "the distilled arm minus the real arm, averaged over the networks (dim=1)",
     )  # (len(ks),)
-    # "stays ahead": more than a point ahead at every k, the largest included
-    return "stays ahead" if bool((advantage > 0.01).all()) else "is caught up"
+    return "shrinks" if advantage[-1] < advantage[0] else "grows"
 
 
 NOISE_IMAGES = 100  # scored noise images: with 10, 3 lucky guesses of 10 (7% likely) read as 30%
