@@ -250,15 +250,20 @@ def table(profiles: list[str], seeds: list[int]) -> str:
                 cells.append(f"{'✓' if got == want else '✗ ' + got}")
         holds = "—" if not seen else "yes" if all(o == want for o in seen) else "**no**"
         lines.append(f"| {id} | {want} | " + " | ".join(cells) + f" | {holds} ({len(seen)}/{len(columns)}) |")
-    for id in sorted(written_ids()):
-        verdicts = [
-            v
-            for p, s in columns
-            if (run := runs.get(f"{p}/{s}/{id[:2]}")) is not None
-            for v in run["verdicts"].get(id, [])[-1:]
-        ]
-        passed = sum(v == "passed" for v in verdicts)
-        lines.append(f"| {id} (write it) | passes | {passed} of {len(verdicts)} runs passed |" + " |" * len(columns))
+    for id in sorted(written_ids()):  # write-it-yourself: did the worked function pass its check?
+        cells, seen = [], []
+        for p, s in columns:
+            run = runs.get(f"{p}/{s}/{id[:2]}")
+            verdict = None if run is None else (run["verdicts"].get(id) or [None])[-1]
+            if verdict is None:
+                cells.append("·")
+            else:
+                seen.append(verdict)
+                cells.append("✓" if verdict == "passed" else f"✗ {verdict}")
+        holds = "—" if not seen else "yes" if all(v == "passed" for v in seen) else "**no**"
+        lines.append(
+            f"| {id} (write it) | passes | " + " | ".join(cells) + f" | {holds} ({len(seen)}/{len(columns)}) |"
+        )
     minutes = {p: sum(r["wall_s"] for k, r in runs.items() if k.startswith(p + "/")) / 60 for p in profiles}
     errors = [f"{k}: {r['error']}" for k, r in runs.items() if r.get("error")]
     lines.append("")
