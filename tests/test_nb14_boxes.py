@@ -13,10 +13,9 @@ import torch
 
 from ddlab.boxes import assert_same, full_float32
 from ddlab.methods.idc import IDC, SyntheticDataParameterization, decode
-from ddlab.methods.mtt import MTT, TrajectoryMatching, expert_spec
+from ddlab.methods.mtt import TrajectoryMatching
 from ddlab.nets import init_params
-from ddlab.sources.experts import build
-from test_algorithm_boxes import box_function, same_start
+from test_algorithm_boxes import box_function, same_start, tiny_experts  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -51,23 +50,11 @@ def test_the_idc_box_equals_the_package(mnist, factor, seed):
 
 
 @pytest.fixture(scope="module")
-def tiny(mnist):
-    config = MTT(
-        n_experts=2,
-        expert_epochs=2,
-        width=8,
-        expert_examples=256,
-        expert_batch=64,
-        max_start_epoch=1,
-        expert_epochs_matched=1,
-        syn_steps=4,
-        batch_syn=8,
-        ipc=2,
-        iterations=1,
-        inner_lr=0.05,
-        constant_memory=True,
-    )
-    return config, build(expert_spec(config), mnist, progress=False)
+def tiny(tiny_experts):
+    """The MTT box's tiny experts (the same trajectories: `expert_spec` reads neither setting), with a
+    student step large enough to move and TESLA's gradient."""
+    config, experts = tiny_experts
+    return dataclasses.replace(config, inner_lr=0.05, constant_memory=True), experts
 
 
 def drawn_as_outer_loss(method: TrajectoryMatching) -> tuple[dict, dict, list[torch.Tensor]]:
