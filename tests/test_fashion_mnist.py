@@ -352,3 +352,23 @@ def test_the_data_command_names_the_dataset_and_its_source(fashion, capsys):
     assert main(["data", "--dataset", "fashion_mnist"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Fashion-MNIST: 60000 train + 10000 test images in ") and f"(source: {fashion.source})" in out
+
+
+def test_the_shipped_fashion_teacher_is_verified_and_used_without_training(fashion, tmp_path, monkeypatch):
+    """Issue 28: the decoupled methods' teacher is shipped for each dataset, so the Fashion-MNIST
+    benchmark does not train it again; what it loads classifies the test set as it recorded."""
+    from ddlab.sources import teachers
+
+    spec = teachers.TeacherSpec()
+    shipped = teachers.shipped_path(spec, fashion)
+    assert shipped is not None and shipped.name.startswith("fashion_mnist-")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the shipped teacher must not be trained again")
+
+    monkeypatch.setattr(teachers, "train", no_training)
+    monkeypatch.setattr(teachers, "_loaded", {})
+    teacher = teachers.load_or_train(spec, fashion, root=tmp_path)  # an empty data root: nothing cached
+    with torch.no_grad():
+        measured = (teacher.net(fashion.x_test[:2000]).argmax(1) == fashion.y_test[:2000]).float().mean().item()
+    assert teacher.test_accuracy > 0.8 and measured > 0.8

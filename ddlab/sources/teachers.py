@@ -159,11 +159,13 @@ def cache_path(spec: TeacherSpec, data: Dataset, root=None):
     return cache_file("teachers", name, root=root)
 
 
-# The default profile's MNIST teacher (`recipes.decoupled_teacher()`: width 32, one epoch on all of
-# MNIST), shipped so that notebook 15 does not spend minutes training it on a learner's first run:
+# The default profile's teachers (`recipes.decoupled_teacher()`: width 32, one epoch on all of
+# MNIST, and of Fashion-MNIST for `benchmarks/decoupled.py --dataset fashion_mnist`), shipped so that
+# notebook 15 and the benchmark do not spend minutes training them on a first run:
 # file name in assets/teachers/ -> its sha256. Made by `load_or_train` like any cache, then copied there.
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"
 SHA256: dict[str, str] = {
+    "fashion_mnist-bnconvnet32x3-1ep-0d5ff5bbdcbb.pt": "752df208ffdfa367298a16328cd0e5c6e282cdfdf4c2de2730d7cec9395cb063",
     "mnist-bnconvnet32x3-1ep-7d2c4107a03c.pt": "70d4390e9bbe98b1097f41ebc93968588db03bc2b3724a3b7b20946b2617406e",
 }
 
