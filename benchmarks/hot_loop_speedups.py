@@ -14,6 +14,9 @@ dm-chunk  the same DM iteration with `dm.CHUNK_BYTES` at several sizes (the chun
 channels-last  ConvNet forward + backward on 256 images at the evaluation width (32) and the papers'
           (128), in PyTorch's default layout against channels-last (network and images converted):
           the layout oneDNN's convolutions prefer, measured before adopting it
+train-step  `train_many` on a CPU (its loop path, how every judge trains its networks): each step's
+          gradient by `torch.func.grad` as before, against plain autograd now, for the evaluation
+          networks (ConvNet widths 16 and 32, LeNet, MLP) on 10 and 100 images (1 and 10 per class)
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ddlab import augment
+from ddlab import augment, functional
 from ddlab.data import load
+from ddlab.functional import Schedule, train_many
 from ddlab.methods import DM, dm, method_for
-from ddlab.nets import init_params, make_net
+from ddlab.nets import init_params, make_net, sample_inits
 
 
 def out_of_place(net: nn.Module) -> nn.Module:
@@ -129,6 +133,33 @@ def channels_last(width: int, batch: int, rounds: int, data) -> None:
     )
 
 
+def train_step(arch: str, width: int, images: int, epochs: int, rounds: int, data) -> None:
+    net = make_net(arch, *data.net_args, width=width)
+    inits = sample_inits(net, 1, "default", torch.Generator().manual_seed(0))
+    x, y = data.sample(images, torch.Generator().manual_seed(1))
+    schedule = Schedule(epochs=epochs, batch_size=256, lr=0.01, momentum=0.9, weight_decay=5e-4)
+    func_grad = lambda net, params, x, y, weights: torch.func.grad(functional.loss, argnums=1)(  # noqa: E731
+        net, params, x, y, weights
+    )
+
+    def train(gradient):
+        kept, functional._plain_grad = functional._plain_grad, gradient
+        try:
+            return train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(2), vectorize=False)
+        finally:
+            functional._plain_grad = kept
+
+    plain = functional._plain_grad
+    worst = max((a - b).abs().max().item() for a, b in zip(train(func_grad).values(), train(plain).values()))
+    medians = alternate({"torch.func.grad": lambda: train(func_grad), "autograd": lambda: train(plain)}, rounds)
+    named = f"ConvNet width {width}" if arch == "convnet" else arch
+    report(
+        f"train-step, {named}, {images} images, {epochs} epochs",
+        medians,
+        f"largest weight difference after training {worst:.1e}",
+    )
+
+
 def dm_iteration(config: DM, data, rounds: int, chunk_bytes: tuple[int, ...] = ()) -> None:
     method = method_for(config)(config, data, torch.Generator().manual_seed(0))
     old_net = out_of_place(method.net)
@@ -161,12 +192,12 @@ def _with_chunk(size: int, run) -> None:
         dm.CHUNK_BYTES = kept
 
 
-COMPARISONS = ("relu", "dm", "dm-chunk", "channels-last")
+COMPARISONS = ("relu", "dm", "dm-chunk", "channels-last", "train-step")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="*", help="relu, dm, dm-chunk and/or channels-last (default: relu dm)")
+    parser.add_argument("what", nargs="*", help=f"any of {', '.join(COMPARISONS)} (default: relu dm)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="tiny widths and batches, one round")
@@ -186,6 +217,10 @@ def main() -> None:
             elif what == "channels-last":
                 for evaluated in (8,) if args.quick else (32, 128):
                     channels_last(evaluated, batch, rounds, data)
+            elif what == "train-step":
+                for arch, evaluated in (("convnet", 16), ("convnet", 32), ("lenet", 0), ("mlp", 0)):
+                    for images, epochs in ((10, 100), (100, 10)):
+                        train_step(arch, evaluated, images, 1 if args.quick else epochs, rounds, data)
             elif what == "dm":
                 dm_iteration(config, data, rounds)
             else:

@@ -191,8 +191,8 @@ def cmd_assets(args: argparse.Namespace) -> int:
         from .data import load
         from .evaluate import check_score
 
-        data = load("mnist", device="cpu")
         for name in names:
+            data = load(assets.summary(name)["config"].get("dataset", "mnist"), device="cpu")  # the set's own
             check = assets.check_settings(name)
             check["accuracy"] = check_score(assets.load(name), data, check)
             assets.write_entry(name, "check", check)

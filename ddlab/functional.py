@@ -12,6 +12,7 @@ Two entry points share one SGD step:
 Both `train_many` and `predict_many` pick their path from the device unless told: vmap on an
 accelerator, the plain loop on a CPU, where PyTorch turns vmapped convolutions into grouped ones
 that are slower than separate ones (measured: benchmarks/RESULTS.md, benchmarks/train_many.py).
+The loop takes each gradient with plain autograd: outside vmap nothing needs `torch.func`.
 
 Why `torch.func.grad` rather than `torch.autograd.grad(create_graph=True)`: the two compute the
 same inner gradient and both keep the graph back to the synthetic data, but only the `torch.func`
@@ -104,29 +105,55 @@ class Schedule:
 MICRO_BATCH = 128
 
 
-def batch_grad(net: nn.Module, params: Params, x: Tensor, y: Tensor, weights: Tensor | None = None) -> Params:
+def batch_grad(
+    net: nn.Module, params: Params, x: Tensor, y: Tensor, weights: Tensor | None = None, vectorized: bool = True
+) -> Params:
     """The gradient of `loss` over the whole batch, computed `MICRO_BATCH` examples at a time when
     the batch is bigger (and unweighted). The same gradient up to float rounding, because every
     network here normalises each example on its own (no batch statistics); what it saves is memory:
     a width-32 ConvNet's step on the protocols' batch of 256 needs hundreds of MB of activations,
-    too many beside two datasets in a Binder session (notebook 13's network on all of Fashion-MNIST)."""
+    too many beside two datasets in a Binder session (notebook 13's network on all of Fashion-MNIST).
+
+    vectorized: the step runs under `vmap` (`torch.func.grad`, which composes with it); False for a
+        step of one network outside any transform, which plain autograd computes with less work per
+        operator: a small network's training step is mostly that work (`_plain_grad`)."""
+    gradient = grad(loss, argnums=1) if vectorized else _plain_grad
     n = x.shape[0]
     if weights is not None or n <= MICRO_BATCH:
-        return grad(loss, argnums=1)(net, params, x, y, weights)
+        return gradient(net, params, x, y, weights)
     total: Params = {}
     for start in range(0, n, MICRO_BATCH):
         xs, ys = x[start : start + MICRO_BATCH], y[start : start + MICRO_BATCH]
-        part = grad(loss, argnums=1)(net, params, xs, ys)
+        part = gradient(net, params, xs, ys, None)
         share = xs.shape[0] / n
         total = {k: share * g + total[k] if total else share * g for k, g in part.items()}
     return total
 
 
+def _plain_grad(net: nn.Module, params: Params, x: Tensor, y: Tensor, weights: Tensor | None = None) -> Params:
+    """`loss`'s gradient with respect to `params` by plain autograd, detached: what `torch.func.grad`
+    computes, without its per-operator bookkeeping, which is much of a small network's training step
+    on a CPU (benchmarks/hot_loop_speedups.py train-step). Used only outside `vmap`, where it cannot
+    go; equal to it within float rounding (tests/test_functional.py)."""
+    leaves = {name: p.detach().requires_grad_() for name, p in params.items()}
+    with torch.enable_grad():  # trained weights are wanted inside torch.no_grad() too
+        grads = torch.autograd.grad(loss(net, leaves, x, y, weights), list(leaves.values()))
+    return dict(zip(leaves, grads))
+
+
 def _momentum_step(
-    net, schedule: Schedule, params: Params, velocity: Params, x: Tensor, y: Tensor, lr: float, weights: Tensor | None
+    net,
+    schedule: Schedule,
+    params: Params,
+    velocity: Params,
+    x: Tensor,
+    y: Tensor,
+    lr: float,
+    weights: Tensor | None,
+    vectorized: bool = True,
 ) -> tuple[Params, Params]:
     """SGD with momentum and weight decay, PyTorch's convention: v <- mu v + g; theta <- theta - lr v."""
-    grads = batch_grad(net, params, x, y, weights)
+    grads = batch_grad(net, params, x, y, weights, vectorized)
     new_params, new_velocity = {}, {}
     for name, p in params.items():
         g = grads[name] + schedule.weight_decay * p
@@ -181,6 +208,7 @@ def train_many(
         )
     step = lambda p, v, xb, yb, lr, wb: _momentum_step(net, schedule, p, v, xb, yb, lr, wb)  # noqa: E731
     batched_step = vmap(step, in_dims=(0, 0, 0, 0, None, None if weights is None else 0))
+    plain_step = lambda p, v, xb, yb, lr, wb: _momentum_step(net, schedule, p, v, xb, yb, lr, wb, False)  # noqa: E731
     t = 0
     for _ in range(schedule.epochs):
         draws = 1 if same_order else n_models
@@ -196,7 +224,7 @@ def train_many(
             if vectorize:
                 params, velocity = batched_step(params, velocity, xb, yb, lr, wb)
             else:
-                params, velocity = _loop(step, params, velocity, xb, yb, lr, wb)
+                params, velocity = _loop(plain_step, params, velocity, xb, yb, lr, wb)
             t += 1
             if on_step is not None:
                 on_step(t, params)
@@ -204,7 +232,8 @@ def train_many(
 
 
 def _loop(step, params: Params, velocity: Params, xb: Tensor, yb: Tensor, lr: float, wb: Tensor | None):
-    """The reference for the vmapped step: the same update, one network at a time."""
+    """The same update as the vmapped step, one network at a time: a CPU's path, and the reference
+    the vmapped step is tested against."""
     outs = [
         step(
             {k: v[i] for k, v in params.items()},

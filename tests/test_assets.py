@@ -1,5 +1,6 @@
 """Reference sets in assets/: verified before use, reproducible from their recorded command."""
 
+import functools
 import json
 import os
 import shlex
@@ -8,12 +9,24 @@ import pytest
 
 from ddlab import evaluate, recipes
 from ddlab.__main__ import build_parser, config_from_args
+from ddlab.data import load
 from ddlab.evaluate import check_score
 from ddlab.methods import config_from_dict
 from ddlab.protocol import Protocol, as_published, sized
 from ddlab.sources import assets
 
 NAMES = sorted(assets.SHA256)
+
+
+@functools.cache
+def _loaded(dataset: str):
+    return load(dataset, device="cpu")
+
+
+def data_of(name: str, mnist):
+    """The real data set `name` was distilled from (its config's dataset; MNIST for most)."""
+    dataset = assets.summary(name)["config"].get("dataset", "mnist")
+    return mnist if dataset == "mnist" else _loaded(dataset)
 
 
 def test_every_asset_file_is_registered_and_every_registered_asset_exists():
@@ -51,7 +64,7 @@ def test_reference_check_score_is_what_its_summary_says(name, mnist):
     re-scored by the slow test below."""
     check = assets.summary(name)["check"]
     assert check["test_examples"] <= 2000 and check["n_models"] <= 2  # a check, not the full protocol
-    assert check_score(assets.load(name), mnist, check) == pytest.approx(check["accuracy"], abs=0.003)
+    assert check_score(assets.load(name), data_of(name, mnist), check) == pytest.approx(check["accuracy"], abs=0.003)
     assert {k: v for k, v in check.items() if k != "accuracy"} == assets.check_settings(name)
 
 
@@ -75,7 +88,7 @@ def test_reference_accuracy_is_what_its_summary_says(name, mnist):
     recorded = summary.get("protocol")  # sets without step sizes: the training protocol it was scored under
     scores = evaluate(
         reference,
-        mnist,
+        data_of(name, mnist),
         n_models=summary["n_models"],
         seed=summary["seed"],
         protocol=Protocol(**recorded) if recorded else None,

@@ -4,7 +4,17 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from ddlab.functional import Schedule, accuracy_many, loss, over_chunks, sgd_step, train_many, unroll
+from ddlab.functional import (
+    MICRO_BATCH,
+    Schedule,
+    accuracy_many,
+    batch_grad,
+    loss,
+    over_chunks,
+    sgd_step,
+    train_many,
+    unroll,
+)
 from ddlab.nets import init_params, make_net, sample_inits
 
 
@@ -116,11 +126,31 @@ def test_train_many_vmap_equals_plain_loop(arch):
     x = torch.randn(20, 1, 28, 28, generator=g)
     y = torch.arange(20) % 10
     schedule = Schedule(epochs=2, batch_size=8, lr=0.01, momentum=0.9, weight_decay=5e-4, decay_at=(0.5,))
-    fast = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7))
+    fast = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7), vectorize=True)
     slow = train_many(net, inits, x, y, schedule, torch.Generator().manual_seed(7), vectorize=False)
     for name in fast:
         torch.testing.assert_close(fast[name], slow[name], rtol=1e-4, atol=1e-5)
         assert not torch.equal(fast[name], inits[name])
+
+
+@pytest.mark.parametrize("arch", ["lenet", "convnet", "mlp"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_plain_autograd_gradient_equals_torch_func_grad(arch, weighted):
+    """The loop path's gradient (plain autograd) is torch.func's, in float64 to 1e-12, whether or not
+    the caller is inside torch.no_grad(), weighted or not, and over the micro-batch split."""
+    g = torch.Generator().manual_seed(3)
+    net = make_net(arch).double()
+    params = {k: v[0].double() for k, v in sample_inits(net, 1, "kaiming", g).items()}
+    n = MICRO_BATCH + 22  # two micro-batches when unweighted
+    x, y = torch.randn(n, 1, 28, 28, generator=g, dtype=torch.float64), torch.arange(n) % 10
+    weights = torch.rand(n, generator=g, dtype=torch.float64) if weighted else None
+    expected = batch_grad(net, params, x, y, weights, vectorized=True)
+    with torch.no_grad():
+        plain = batch_grad(net, params, x, y, weights, vectorized=False)
+    assert set(plain) == set(params)
+    for name in params:
+        assert not plain[name].requires_grad
+        torch.testing.assert_close(plain[name], expected[name], rtol=1e-12, atol=1e-12)
 
 
 def test_train_many_learns_a_separable_problem():

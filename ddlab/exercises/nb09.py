@@ -1,4 +1,4 @@
-"""Notebook 09's exercises: value for time, whose images depend on the ConvNet, coresets at ten per class.
+"""Notebook 09's exercises: value for time, do ConvNet-made images teach an MLP, coresets at ten per class.
 The checks take leaderboard rows and tables, whose scores record the set and network they measured,
 and verify the learner's choice of rows and drops against them."""
 
@@ -66,71 +66,81 @@ def fastest_better_than_random(answer) -> str:
     return "coreset" if fastest.method in baselines.CORESETS else "distilled"
 
 
-def _why_drop(outcome: str) -> str:
+def _why_lead(outcome: str) -> str:
     return {
-        "distilled": "Distilled pixels were optimised through one architecture, so part of what they carry "
-        "is specific to the ConvNet: an MLP, which sees no local patterns, cannot use it. Real "
-        "images were optimised for nothing and lose less. (The families' average drops: with "
-        "a few networks each row alone is noisy.)",
-        "coreset": "An MLP trained briefly on a few real digits is a weak learner whatever the images, and "
-        "the distilled sets, made to teach fast, give it more to start from: what they carry "
-        "is less tied to the ConvNet than to training on few images. (The families' average "
-        "drops: with a few networks each row alone is noisy.)",
+        "every one": "A distilled image was optimised through a ConvNet, but what it carries is mostly "
+        "not the ConvNet's: each class's typical strokes, gathered into one picture, which a network "
+        "without convolutions can learn from too. So the MLP, trained on one image per class, still "
+        "learns more from any distilled set than from a random real digit, however much each set "
+        "loses from the ConvNet's column. What is tied to the ConvNet shows in how far the columns "
+        "differ from set to set, not in whether the set beats real images.",
+        "not every one": "At least one distilled set carries so much that only a ConvNet can use "
+        "that an MLP learns no more from it than from random real digits: its pixels encode the "
+        "ConvNet's local features rather than the class's shape. That is the risk of optimising "
+        "images through one architecture.",
     }[outcome]
 
 
 @exercise(
     "09.2",
-    choices=("distilled", "coreset"),
-    why=_why_drop,
-    hint="Each item of `cross.rows` is (method, ipc, {arch: Scores}); the drop of a row is its "
-    "ConvNet mean minus its MLP mean. Hand the check `cross` with your drops: it recomputes them and "
-    "averages the drops of each family.",
+    choices=("every one", "not every one"),
+    why=_why_lead,
+    hint="Each item of `cross.rows` is (method, ipc, {arch: Scores}). Take the rows at 1 image per "
+    "class; a set's lead is its MLP mean minus the MLP mean of the random_real row. Hand the check "
+    "`cross` and the leads of the distilled sets (not random_real, herding or k-center): it "
+    "recomputes them from the scores.",
     solution="""
-prediction = "coreset"
+prediction = "every one"
+mlp = {method: scores["mlp"].mean for method, ipc, scores in cross.rows if ipc == 1}
 answer = {"cross": cross,
-          "drops": {(method, ipc): scores["convnet"].mean - scores["mlp"].mean for method, ipc, scores in cross.rows}}
+          "leads": {method: mlp[method] - mlp["random_real"] for method in mlp
+                    if method not in ("random_real", "herding", "kcenter")}}
 check("09.2", prediction, answer)
 """,
-    typed={("herding", 1): 0.30, ("kcenter", 1): 0.25, ("dc", 1): 0.10, ("dm", 1): 0.12},
+    typed={"dc": 0.30, "dsa": 0.35, "dm": 0.36, "mtt": 0.35},
     wrong_setting=(
         "import dataclasses as _dataclasses\n"
         "_cross = _dataclasses.replace(cross, rows=tuple((m, i, {**s, 'mlp': s['convnet']}) "
         "for m, i, s in cross.rows))\n"
-        "counterfeit = {'cross': _cross, 'drops': {(m, i): 0.0 for m, i, _ in _cross.rows}}"
+        "_mlp = {m: s['mlp'].mean for m, i, s in _cross.rows if i == 1}\n"
+        "counterfeit = {'cross': _cross, 'leads': {m: _mlp[m] - _mlp['random_real'] for m in _mlp "
+        "if m not in ('random_real', 'herding', 'kcenter')}}"
     ),
 )
-def biggest_drop(answer) -> str:
+def every_lead_on_the_mlp(answer) -> str:
     from ..experiments import baselines
     from ..experiments.leaderboard import CrossArchitecture
 
-    keys_of(answer, ("cross", "drops"))
+    keys_of(answer, ("cross", "leads"))
     cross = answer["cross"]
     if not isinstance(cross, CrossArchitecture):
         raise NotYet(
             f"answer['cross'] should be what leaderboard.cross_architecture returns, got {type(cross).__name__}"
         )
-    drops = {}
+    mlp = {}
     for method, ipc, scores in cross.rows:
+        if ipc != 1:
+            continue
         found = scores_of(scores, tuple(scores), same_images=True)
-        for arch in ("convnet", "mlp"):
-            if arch not in found or found[arch].evaluated.arch != arch:
-                raise NotYet(f"the {arch} column of {method} at {ipc} per class was not measured on {arch}s")
-        drops[method, ipc] = found["convnet"].mean - found["mlp"].mean
-    if not isinstance(answer["drops"], dict) or set(answer["drops"]) != set(drops):
-        raise NotYet("answer['drops'] should be a dict {(method, ipc): drop} with one entry per row of cross.rows")
-    keys = sorted(drops)
+        if "mlp" not in found or found["mlp"].evaluated.arch != "mlp":
+            raise NotYet(f"the mlp column of {method} at 1 per class was not measured on MLPs")
+        mlp[method] = found["mlp"].mean
+    if "random_real" not in mlp:
+        raise NotYet("`cross` has no random_real row at 1 image per class: cross_architecture of every row")
+    leads = {method: m - mlp["random_real"] for method, m in mlp.items() if method not in baselines.CORESETS}
+    if not leads:
+        raise NotYet("`cross` has no distilled set at 1 image per class: cross_architecture of every row")
+    if not isinstance(answer["leads"], dict) or set(answer["leads"]) != set(leads):
+        raise NotYet(
+            f"answer['leads'] should be a dict {{method: lead}} for the distilled sets at 1 per class, {sorted(leads)}"
+        )
     recomputed(
-        torch.tensor([float(answer["drops"][k]) for k in keys]),
-        torch.tensor([drops[k] for k in keys]),
-        "answer['drops']",
-        "each row's ConvNet mean minus its MLP mean",
+        torch.tensor([float(answer["leads"][m]) for m in sorted(leads)]),
+        torch.tensor([leads[m] for m in sorted(leads)]),
+        "answer['leads']",
+        "each distilled set's MLP mean minus random_real's, at 1 image per class",
     )
-    coreset = [d for (method, _), d in drops.items() if method in baselines.CORESETS]
-    distilled = [d for (method, _), d in drops.items() if method not in baselines.CORESETS]
-    if not coreset or not distilled:
-        raise NotYet("`cross` should hold coresets and distilled sets alike: cross_architecture of every row")
-    return "distilled" if sum(distilled) / len(distilled) > sum(coreset) / len(coreset) else "coreset"
+    return "every one" if min(leads.values()) > 0 else "not every one"
 
 
 @exercise(

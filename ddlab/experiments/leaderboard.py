@@ -94,6 +94,8 @@ def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
         reference = assets.load(name)
         made = reference.config
         per_class = int(made.get("ipc", 0))
+        if made.get("dataset", "mnist") != "mnist":  # the leaderboard is MNIST's (a Fashion-MNIST IDC set is not)
+            continue
         if made.get("method") == method and per_class == ipc and (method != "dd" or made.get("init") == "random"):
             return name, reference
     return None
