@@ -121,7 +121,7 @@ def test_sgd_step_lowers_the_loss_on_its_batch():
 @pytest.mark.parametrize("arch", ["lenet", "convnet", "mlp"])
 def test_train_many_vmap_equals_plain_loop(arch):
     g = torch.Generator().manual_seed(0)
-    net = make_net(arch)
+    net = make_net(arch, width=16)
     inits = sample_inits(net, 3, "kaiming", g)
     x = torch.randn(20, 1, 28, 28, generator=g)
     y = torch.arange(20) % 10
@@ -139,7 +139,7 @@ def test_plain_autograd_gradient_equals_torch_func_grad(arch, weighted):
     """The loop path's gradient (plain autograd) is torch.func's, in float64 to 1e-12, whether or not
     the caller is inside torch.no_grad(), weighted or not, and over the micro-batch split."""
     g = torch.Generator().manual_seed(3)
-    net = make_net(arch).double()
+    net = make_net(arch, width=8).double()  # width: the ConvNet's only (seconds, not minutes, in float64)
     params = {k: v[0].double() for k, v in sample_inits(net, 1, "kaiming", g).items()}
     n = MICRO_BATCH + 22  # two micro-batches when unweighted
     x, y = torch.randn(n, 1, 28, 28, generator=g, dtype=torch.float64), torch.arange(n) % 10
