@@ -214,3 +214,18 @@ def test_cli_records_a_paper_score_in_the_sets_json(tmp_path, mnist, monkeypatch
     expected = evaluate(assets.load("dm_mnist_10"), mnist, n_models=2, seed=0, protocol=Protocol(**tiny["protocol"]))
     assert recorded["accuracy"] == pytest.approx(expected.mean, abs=1e-6)
     assert recorded["protocol"]["width"] == 8 and "paper score" in capsys.readouterr().out
+
+
+def test_the_readmes_results_table_shows_what_the_sets_record():
+    """Every row of the README's table of later methods' reference sets prints the two scores the
+    set's JSON records (course's judge, paper's judge), as `python -m ddlab assets` prints them."""
+    readme = (assets.ASSETS_DIR.parent / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and line.count("`") == 2]
+    shown = {line.split("`")[1]: [cell.strip() for cell in line.split("|")[2:4]] for line in rows}
+    judged = {
+        name: cells for name, cells in shown.items() if name in assets.SHA256 and "paper_score" in assets.summary(name)
+    }
+    assert {"dc_mnist_10", "idc_mnist_10", "idc_fashion_mnist_10", "idc_i_fashion_mnist_10"} <= set(judged)
+    for name, (course, paper) in judged.items():
+        assert str(assets.recorded_score(name)).startswith(course), name
+        assert str(assets.recorded_score(name, paper=True)).startswith(paper), name
