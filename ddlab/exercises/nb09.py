@@ -1,6 +1,6 @@
 """Notebook 09's exercises: value for time, do ConvNet-made images teach an MLP, coresets at ten per class.
 The checks take leaderboard rows and tables, whose scores record the set and network they measured,
-and verify the learner's choice of rows and drops against them."""
+and verify the learner's choice of rows and leads against them."""
 
 from __future__ import annotations
 
