@@ -267,3 +267,11 @@ def test_figures_draw_a_method_by_class_grid_a_chart_and_a_time_scatter(mnist):
     assert len(leaderboard_figures.plot_accuracies(rows).patches) == 3
     assert "no recorded time: dc (10)" in leaderboard_figures.plot_time_accuracy(rows).get_title()
     plt.close("all")
+
+
+def test_a_reference_set_of_another_dataset_is_not_mnists_entry():
+    """The leaderboard is MNIST's: the shipped Fashion-MNIST IDC sets come first by name but are
+    skipped, and the MNIST one of the same method and images per class is found."""
+    assert sorted(lb.assets.SHA256).index("idc_fashion_mnist_10") < sorted(lb.assets.SHA256).index("idc_mnist_10")
+    name, found = lb.reference_asset("idc", 1)
+    assert found.config.get("dataset", "mnist") == "mnist" and "fashion" not in name
