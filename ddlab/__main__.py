@@ -13,6 +13,7 @@
     python -m ddlab assets --regenerate dd_fixed_mnist_10
     python -m ddlab assets --record-check dd_fixed_mnist_10   # its short CI check score, into its JSON
     python -m ddlab assets --paper-score dm_mnist_10      # scored the way its paper scores, into its JSON
+    python -m ddlab assets --course-score idc_mnist_10    # scored again as when made, after its judge changed
 
 One subcommand per job. Each is a small function that
 calls the same `ddlab` API a notebook would; this file only parses arguments and reports errors.
@@ -195,11 +196,13 @@ def cmd_assets(args: argparse.Namespace) -> int:
             data = load(assets.summary(name)["config"].get("dataset", "mnist"), device="cpu")  # the set's own
             check = assets.check_settings(name)
             check["accuracy"] = check_score(assets.load(name), data, check)
-            assets.write_entry(name, "check", check)
+            assets.write_entries(name, {"check": check})
             print(f"{name}: check score {100 * check['accuracy']:.2f}% recorded in {assets.ASSETS_DIR / name}.json")
         return 0
     if args.paper_score:
         return _record_paper_scores(names, args.device)
+    if args.course_score:
+        return _record_course_scores(names, args.device)
     for name in names:
         if not args.regenerate:
             made = assets.summary(name)
@@ -220,6 +223,33 @@ def cmd_assets(args: argparse.Namespace) -> int:
             print(
                 f"{name}: new sha256 {digest}; put it in ddlab/sources/assets.py SHA256 if this run is the new reference"
             )
+    return 0
+
+
+def _record_course_scores(names: list[str], device: str) -> int:
+    """Score each set again as `distill` scored it when it was made (the course's judge of the active
+    profile, as many networks, its run's seed) and record that score and protocol in its JSON: for
+    sets whose method's judge (`protocol.paper`) changed after they were made."""
+    import dataclasses
+
+    from .data import load
+    from .evaluate import evaluate
+    from .protocol import sized
+    from .recipes import evaluation
+    from .sources import assets
+
+    for name in names:
+        made = assets.summary(name)
+        if made.get("protocol") is None:
+            raise ValueError(f"asset {name!r} is a DD set: its score replays its own schedule, under no judge")
+        data = load(made["config"].get("dataset", "mnist"), device=device)  # the set's own
+        protocol = sized(made["config"], evaluation())
+        scores = evaluate(
+            assets.load(name, data.device), data, n_models=made["n_models"], seed=made["seed"], protocol=protocol
+        )
+        entries = {"accuracy": scores.mean, "accuracy_std": scores.std, "protocol": dataclasses.asdict(protocol)}
+        assets.write_entries(name, {**entries, "rescored_by": f"python -m ddlab assets --course-score {name}"})
+        print(f"{name}: the course's judge {scores}, recorded in {assets.ASSETS_DIR / name}.json")
     return 0
 
 
@@ -253,7 +283,7 @@ def _record_paper_scores(names: list[str], device: str) -> int:
             "device": _machine(data.device),
             "command": f"python -m ddlab assets --paper-score {name}",
         }
-        assets.write_entry(name, "paper_score", entry)
+        assets.write_entries(name, {"paper_score": entry})
         print(f"{name}: paper score {scores} in {entry['seconds']:.0f} s, recorded in {assets.ASSETS_DIR / name}.json")
     return 0
 
@@ -443,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="score each set under the short check protocol (seconds) and record "
         "it in its JSON, where tests/test_assets.py re-scores it",
+    )
+    assets_parser.add_argument(
+        "--course-score",
+        action="store_true",
+        help="score each set again under the course's judge of the active profile, as when it was made, "
+        "and record it in its JSON (after its method's judge changed)",
     )
     assets_parser.add_argument(
         "--paper-score",

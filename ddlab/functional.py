@@ -92,7 +92,8 @@ class Schedule:
     lr: float  # initial step size
     momentum: float = 0.0  # heavy-ball momentum
     weight_decay: float = 0.0  # L2 penalty added to the gradient
-    decay_at: tuple[float, ...] = ()  # fractions of training after which lr is multiplied by 0.1
+    decay_at: tuple[float, ...] = ()  # fractions of training after which lr is multiplied by decay_factor
+    decay_factor: float = 0.1  # the papers' 0.1; IDC's judge 0.2
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
@@ -171,6 +172,7 @@ def train_many(
     generator: torch.Generator,
     vectorize: bool | None = None,
     augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
+    mix: Callable[[Tensor, Tensor, torch.Generator], tuple[Tensor, Tensor]] | None = None,
     weights: Tensor | None = None,
     same_order: bool = False,
     on_step: Callable[[int, Params], None] | None = None,
@@ -185,6 +187,8 @@ def train_many(
     augment: an optional ``(images, generator) -> images`` transform (e.g. `ddlab.augment.augment`),
         applied to each network's minibatch with its own random draw from `generator`, before
         either path runs, so both paths train on the same augmented batches.
+    mix: an optional ``(images, soft labels, generator) -> (images, soft labels)`` transform applied
+        after `augment` in the same way (e.g. `ddlab.augment.cutmix`); `y` must then be soft labels.
     weights: (n_models, n_examples) per-network example weights in the loss (`loss`): network i
         trains without example j where ``weights[i, j] == 0`` — N leave-one-out trainings in one pass.
     same_order: every network sees the same minibatch order (one permutation per epoch), so that
@@ -216,11 +220,14 @@ def train_many(
         order = order.expand(n_models, -1).to(x.device)  # (n_models, n_examples)
         for start in range(0, n_examples, batch):
             idx = order[:, start : start + batch]  # (n_models, B)
-            lr = schedule.lr * 0.1 ** sum(t >= b for b in boundaries)
+            lr = schedule.lr * schedule.decay_factor ** sum(t >= b for b in boundaries)
             xb, yb = x[idx], y[idx]  # (n_models, B, C, H, W), (n_models, B)
             wb = None if weights is None else weights.gather(1, idx)  # (n_models, B)
             if augment is not None:
                 xb = torch.stack([augment(batch, generator) for batch in xb])
+            if mix is not None:
+                mixed = [mix(batch, labels, generator) for batch, labels in zip(xb, yb)]
+                xb, yb = torch.stack([m[0] for m in mixed]), torch.stack([m[1] for m in mixed])
             if vectorize:
                 params, velocity = batched_step(params, velocity, xb, yb, lr, wb)
             else:

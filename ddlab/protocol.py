@@ -14,10 +14,11 @@ Which augmentation (`paper`): DC's code evaluates MNIST with crop/scale/rotate (
 DSA, DM and MTT (and, by default, any other set) with DSA's transforms (`augment.DSA`).
 
 IDC (Kim et al. 2022) trains on its set *decoded* (`methods.idc.training_set`: four images per stored
-one at factor 2) and is judged as its code judges MNIST: 300 epochs in minibatches of 64, each image
-through its own color, crop, scale or rotation (cutout too without multi-formation, "idc_i"). Its
-code adds CutMix at factor 1 and decays the step size x0.2 at 2/3 and 5/6 of training; here neither
-(the one schedule of every protocol, x0.1 at half): at factor 2, its MNIST setting, it uses no CutMix.
+one at factor 2) and is judged as its code judges MNIST and Fashion-MNIST (`test.py`, `train.py` and
+`argument.py` with ``--reproduce``): 1000 epochs in minibatches of 64, the step size x0.2 at 2/3 and
+5/6 of training; every image through color (and, on Fashion-MNIST, a mirror half of the time), then
+one of crop, scale or rotation drawn per minibatch; and CutMix on half the minibatches, except on
+MNIST with multi-formation, where its code trains without it.
 
 Budgets: the full profile runs the papers' epochs and 20 networks; on a CPU the default and quick
 profiles train fewer, shorter networks (`sized`, with a `Budget` from `ddlab.recipes`).
@@ -38,6 +39,7 @@ from functools import partial
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from . import augment
 from .data import Dataset
@@ -50,8 +52,8 @@ AUGMENTATIONS = {
     "none": None,
     "dsa": augment.DSA,
     "dc": augment.DC_MNIST,
-    "idc": augment.Augmentation(ops=("color", "crop", "scale", "rotate"), one_per="image"),
-    "idc_i": augment.Augmentation(ops=("color", "crop", "cutout", "scale", "rotate"), one_per="image"),
+    "idc": augment.Augmentation(ops=("crop", "scale", "rotate"), always=("color",)),
+    "idc_flip": augment.Augmentation(ops=("crop", "scale", "rotate"), always=("flip", "color")),
 }
 VALIDATION_EPOCHS = 50  # for sets whose config names no validation_epochs
 
@@ -62,13 +64,16 @@ class Protocol:
 
     arch: str = "convnet"  # network trained on the set: convnet, lenet or mlp
     width: int = 128  # ConvNet channels (the papers' 128)
-    augmentation: str = "dsa"  # per-minibatch augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_i"
+    augmentation: str = "dsa"  # per-image augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_flip"
     epochs: int = 1000  # passes over the set: 300 without augmentation, 1000 with
     batch_size: int = 256  # images per SGD step (capped at the set's size)
-    lr: float = 0.01  # SGD step size, x 0.1 after half the epochs
+    lr: float = 0.01  # SGD step size, x decay_factor at each of decay_at (fractions of training)
     momentum: float = 0.9  # SGD momentum
     weight_decay: float = 5e-4  # L2 penalty
     init_scheme: str = "default"  # PyTorch's default init, as the papers' code
+    decay_at: tuple[float, ...] = (0.5,)  # the papers' one decay at half; IDC's judge at 2/3 and 5/6
+    decay_factor: float = 0.1  # IDC's judge: 0.2
+    cutmix: float = 0.0  # probability of CutMix per minibatch (IDC's judge: 0.5; `augment.cutmix`)
 
     def __post_init__(self):
         for name, allowed in (
@@ -83,6 +88,9 @@ class Protocol:
         for name in ("width", "epochs", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Protocol.{name} must be a positive integer, got {getattr(self, name)!r}")
+        if not 0.0 <= self.cutmix <= 1.0:
+            raise ValueError(f"Protocol.cutmix is a probability in [0, 1], got {self.cutmix!r}")
+        object.__setattr__(self, "decay_at", tuple(self.decay_at))  # a JSON record gives a list
 
     def schedule(self) -> Schedule:
         return Schedule(
@@ -91,7 +99,8 @@ class Protocol:
             lr=self.lr,
             momentum=self.momentum,
             weight_decay=self.weight_decay,
-            decay_at=(0.5,),
+            decay_at=self.decay_at,
+            decay_factor=self.decay_factor,
         )
 
 
@@ -99,8 +108,16 @@ def paper(config: dict) -> Protocol:
     """The protocol the paper of a set's method evaluates with (`config` = `SyntheticSet.config`).
     An MTT set is trained with the step size it learned (``learned_lr``), as the MTT paper does."""
     if config.get("method") == "idc":
-        augmentation = "idc" if int(config.get("factor", 2)) > 1 else "idc_i"
-        return Protocol(width=int(config.get("width", 128)), augmentation=augmentation, epochs=300, batch_size=64)
+        fashion = config.get("dataset") == "fashion_mnist"
+        return Protocol(
+            width=int(config.get("width", 128)),
+            augmentation="idc_flip" if fashion else "idc",
+            epochs=1000,
+            batch_size=64,
+            decay_at=(2 / 3, 5 / 6),
+            decay_factor=0.2,
+            cutmix=0.5 if fashion or int(config.get("factor", 2)) == 1 else 0.0,
+        )
     dc_code_on_mnist = config.get("method") == "dc" and not config.get("dsa", False)
     augmentation = "dc" if dc_code_on_mnist else "dsa"
     return Protocol(
@@ -135,7 +152,8 @@ def sized(config: dict, budget: Budget | None = None, *, validation: bool = Fals
     the config's ``validation_epochs``, whatever the budget."""
     chosen = paper(config)
     if validation:
-        chosen = replace(chosen, augmentation="none", epochs=int(config.get("validation_epochs", VALIDATION_EPOCHS)))
+        epochs = int(config.get("validation_epochs", VALIDATION_EPOCHS))
+        chosen = replace(chosen, augmentation="none", cutmix=0.0, epochs=epochs)
     elif budget is not None:
         chosen = replace(
             chosen, width=budget.width or chosen.width, epochs=max(1, round(budget.epoch_fraction * chosen.epochs))
@@ -171,5 +189,10 @@ def train(
     strength = AUGMENTATIONS[protocol.augmentation]
     transform = None if strength is None else partial(augment.augment, strength=strength)
     images, targets = training_set(synthetic.to(data.device))
-    trained = train_many(net, inits, images.detach(), targets, protocol.schedule(), generator, augment=transform)
+    mix = None
+    if protocol.cutmix > 0:  # CutMix mixes labels: hard labels become one-hot soft ones
+        targets = targets if targets.is_floating_point() else F.one_hot(targets, data.num_classes).to(images)
+        mix = partial(augment.cutmix, p=protocol.cutmix)
+    schedule = protocol.schedule()
+    trained = train_many(net, inits, images.detach(), targets, schedule, generator, augment=transform, mix=mix)
     return net, trained

@@ -43,8 +43,8 @@ def dd_fixed_mnist_10() -> DD:
     profile 512, instead of 1,024) and a bolder Adam step (0.02 instead of 0.01), halved every
     `lr_decay_every` iterations. Cheaper, bolder iterations reach a good set within minutes; the
     price is a noisier outer gradient, which the driver's best-on-validation choice absorbs. The
-    default's 4,000 iterations keep notebook 01 within five minutes on a laptop's CPU; most of the
-    accuracy comes in the first thousand (benchmarks/RESULTS.md, benchmarks/dd_fixed.py)."""
+    default's 3,000 iterations keep notebook 01 within five minutes on one core, Binder's budget;
+    most of the accuracy comes in the first thousand (benchmarks/RESULTS.md, benchmarks/dd_fixed.py)."""
     return DD(
         init="fixed",
         ipc=1,
@@ -52,8 +52,8 @@ def dd_fixed_mnist_10() -> DD:
         epochs=3,
         lr=0.02,
         real_batch=profile.pick(quick=256, default=256, full=512),
-        iterations=profile.pick(quick=60, default=4000, full=15000),
-        lr_decay_every=profile.pick(quick=30, default=1000, full=1500),
+        iterations=profile.pick(quick=60, default=3000, full=15000),
+        lr_decay_every=profile.pick(quick=30, default=750, full=1500),
     )
 
 
@@ -229,7 +229,7 @@ def mtt_mnist(ipc: int = 1, **overrides: Any) -> MTT:
     """Notebooks 08 and 09: trajectory matching with `ipc` images per class.
 
     Default: a width-32 ConvNet; 4 experts x 4 epochs on 10,000 MNIST images (built once, then read
-    from the verified cache); 20 student steps matching 2 expert epochs; 300 iterations. Quick:
+    from the verified cache); 20 student steps matching 2 expert epochs; 200 iterations. Quick:
     seconds. Full: the config's defaults, the paper's settings with 20 experts. `overrides` change
     single settings (benchmarks sweep them)."""
     sized = profile.pick(
@@ -243,7 +243,7 @@ def mtt_mnist(ipc: int = 1, **overrides: Any) -> MTT:
             syn_steps=5,
             iterations=20,
         ),
-        default=dict(n_experts=4, expert_epochs=4, width=32, expert_examples=10_000, syn_steps=20, iterations=300),
+        default=dict(n_experts=4, expert_epochs=4, width=32, expert_examples=10_000, syn_steps=20, iterations=200),
         full={},
     )
     return MTT(**{**sized, "ipc": ipc, **overrides})

@@ -61,7 +61,7 @@ REPLAY_SECONDS = 4.0  # how long a replay lasts: long enough to watch, short eno
 # <method>_<digest> (see `run_key`) -> sha256 of assets/recordings/<that>.pt. Each line is printed by
 # benchmarks/make_recordings.py, which made the file; tests/test_recordings.py keeps them in step.
 SHA256: dict[str, str] = {
-    "dd_c1f4f49379e3": "673881fbaef0899629dafe85677bd6c6eba2018cfbd1063afba017712c2ab1a2",  # notebook 01: dd_fixed_mnist_10()
+    "dd_58dffaf0415f": "30cfb9eea4d2802eb5b05391019c56771341a10fd186759c61b2935ab48cc462",  # notebook 01: dd_fixed_mnist_10()
     "dd_cdf7ddb0cd0d": "e6dea4f219960ced766879b105380946d20273286c758e04986643c2efd05cd9",  # notebook 02: dd_init_settings_mnist_10()
     "dd_f2e4ed32566b": "81bde738ea69eead6da78a13a72bb9fb0d3e72180475fd143474758e51284d1d",  # notebook 02: the same under the fixed init
     "dd_5210cc3e5b7c": "4bd33e0a9335f4caa9864ca307a9a6a25834fca2e4badbc94de6b4c3aaba5afa",  # notebooks 02 and 04: dd_adaptation('fixed_pretrained')
@@ -71,13 +71,13 @@ SHA256: dict[str, str] = {
     "dsa_2ed4f9ccd659": "10da4b3e432b28a04c37f2ad452d8e0e6a99adf250d39ae8eaf61745b2084a32",  # notebook 06: dsa_mnist(1), 4 checks
     "dm_99e2c70bb2a2": "baf49360c51e67eb9d7810cfa92a07a54f2335a8773c00754610e9d06479dc84",  # notebooks 07 and 10-12: dm_mnist(1), 4 checks
     "dm_598c33b84225": "7ffac182b571a0a7d80ccc1179de0af5fd31af4b201062855a6dffb72ad7066c",  # notebook 07: dm_mnist(10), 1 check
-    "mtt_e59609df52c0": "c6af94265520d0f6f4cdd25ef0b8832859133fcbaa063986153c975cd30d3a30",  # notebook 08: mtt_mnist(1), 6 checks
+    "mtt_70e362c0b13d": "f1e9dd41e07ec0ba8f59e96bbcd7b9d117a1770595df51b8e3f88925eb0caf01",  # notebook 08: mtt_mnist(1), 6 checks
     "dd_511af583014c": "89ebbfe66821a6c46a4d7cd45a1aded2e418f2caa1f617e2b0799805c38d5b4c",  # notebook 09: leaderboard_live('dd', 1)
     "dd_561a79a3060a": "7316d6f26fd96f0a6e6f33b6913f4e72d593279bc3ea3c240851874d46b9ca3d",  # notebook 13: dd_labels_mnist(5)
     "kip_e4899af9a093": "5a4b7f1f4ef2a0fd40c4f0e87f7445f24c62a9b04969aefd18ddda5bfc659bf7",  # notebook 13: kip_live(1), 1 check
     "dm_1e95c88019c5": "2e855f1aac2a70b5be482dcd24eeec19c76d42745b339237b0807907c402acb0",  # notebook 13: dm_mnist(1) on Fashion-MNIST, 4 checks
     "sre2l_06b6732f73cc": "5640f0b22db50cf5f59c080953071c8bea6e2a6c819781f56de4311c064932ff",  # notebook 15: sre2l_live(1), 2 checks
-    "idc_fb27f19cf9e1": "b57003d3d74395db77f8b233ef14f445e8730e2334a32bdc7ad0d56d28311c0b",  # notebook 14: idc_live(1), 2 checks
+    "idc_fb27f19cf9e1": "26b0b474e510ea2fd492ba5e0033c4b000d9428b0fb92a1174dac5ebe2bf8786",  # notebook 14: idc_live(1), 2 checks
 }
 
 

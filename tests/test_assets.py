@@ -177,11 +177,13 @@ def test_one_per_class_references_carry_their_paper_score(name):
     """Issue 15: each 1-per-class ConvNet set is also scored the way its paper scores (width 128,
     1,000 epochs, the paper's augmentation, at least 5 networks), recorded by the command it names."""
     recorded = assets.summary(name)["paper_score"]
-    settings = {k: recorded[k] for k in ("n_models", "seed", "protocol")}
-    assert settings == assets.paper_score_settings(name)
+    expected = assets.paper_score_settings(name)
+    assert (recorded["n_models"], recorded["seed"]) == (expected["n_models"], expected["seed"])
+    # a protocol recorded before a field existed ran at that field's default
+    assert Protocol(**recorded["protocol"]) == Protocol(**expected["protocol"])
     assert recorded["n_models"] >= 5 and len(recorded["accuracies"]) == recorded["n_models"]
-    epochs = as_published(assets.summary(name)["config"]).epochs  # 1,000; IDC's code trains 300
-    assert (recorded["protocol"]["width"], recorded["protocol"]["epochs"]) == (128, epochs)
+    epochs = as_published(assets.summary(name)["config"]).epochs
+    assert (recorded["protocol"]["width"], recorded["protocol"]["epochs"]) == (128, epochs) == (128, 1000)
     assert recorded["command"] == f"python -m ddlab assets --paper-score {name}"
     score = assets.recorded_score(name, paper=True)
     assert score.mean == pytest.approx(sum(recorded["accuracies"]) / recorded["n_models"], abs=1e-4)
@@ -214,6 +216,34 @@ def test_cli_records_a_paper_score_in_the_sets_json(tmp_path, mnist, monkeypatch
     expected = evaluate(assets.load("dm_mnist_10"), mnist, n_models=2, seed=0, protocol=Protocol(**tiny["protocol"]))
     assert recorded["accuracy"] == pytest.approx(expected.mean, abs=1e-6)
     assert recorded["protocol"]["width"] == 8 and "paper score" in capsys.readouterr().out
+
+
+def test_cli_scores_a_set_again_under_its_methods_judge_of_today(tmp_path, mnist, monkeypatch, capsys):
+    """`--course-score`: after a method's judge changed (IDC's, to its code's), the set's score at make
+    time is measured again as `distill` measures it, and recorded with the protocol it ran under."""
+    from ddlab.__main__ import main
+    from ddlab.protocol import sized
+    from ddlab.recipes import evaluation
+
+    for name in ("idc_i_mnist_10", "dd_fixed_mnist_10"):
+        for suffix in (".pt", ".json"):
+            (tmp_path / f"{name}{suffix}").write_bytes((assets.ASSETS_DIR / f"{name}{suffix}").read_bytes())
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
+    monkeypatch.setenv("DDLAB_PROFILE", "quick")
+    assert main(["assets", "--course-score", "idc_i_mnist_10", "--device", "cpu"]) == 0
+    made = assets.summary("idc_i_mnist_10")
+    judge = sized(made["config"], evaluation())
+    expected = evaluate(
+        assets.load("idc_i_mnist_10"), mnist, n_models=made["n_models"], seed=made["seed"], protocol=judge
+    )
+    assert made["accuracy"] == pytest.approx(expected.mean, abs=1e-6)
+    assert Protocol(**made["protocol"]) == judge and judge.cutmix == 0.5
+    assert made["rescored_by"] == "python -m ddlab assets --course-score idc_i_mnist_10"
+    assert "the course's judge" in capsys.readouterr().out
+    assert main(["assets", "--course-score", "dd_fixed_mnist_10"]) == 2
+    assert "asset 'dd_fixed_mnist_10' is a DD set: its score replays its own schedule, under no judge" in (
+        capsys.readouterr().err
+    )
 
 
 def test_the_readmes_results_table_shows_what_the_sets_record():

@@ -102,8 +102,11 @@ def test_dc_mnist_augmentation_picks_a_family_per_image():
 
 
 def test_bad_settings_are_rejected():
-    with pytest.raises(ValueError, match="unknown augmentation 'flip'; available: color, crop, cutout, scale, rotate"):
-        Augmentation(ops=("flip",))
+    available = "available: color, crop, cutout, scale, rotate, flip"
+    with pytest.raises(ValueError, match=f"unknown augmentation 'blur'; {available}"):
+        Augmentation(ops=("blur",))
+    with pytest.raises(ValueError, match=f"unknown augmentation 'blur'; {available}"):
+        Augmentation(always=("blur",))
     with pytest.raises(ValueError, match="one_per='class' is not allowed"):
         Augmentation(one_per="class")
 
@@ -113,3 +116,49 @@ def test_shifted_images_come_back_with_plain_strides():
     convolution, which then takes another CPU path for its backward (see test_dm's default-size test)."""
     shifted = augment.translate(torch.randn(1, 1, 28, 28), torch.tensor([1]), torch.tensor([-2]))
     assert shifted.stride() == (784, 784, 28, 1)
+
+
+def test_flip_mirrors_about_half_the_images_and_leaves_the_rest():
+    x = _images(200)
+    out = augment.augment(x, _gen(), Augmentation(ops=("crop",), crop=0.0, always=("flip",)))
+    mirrored = torch.tensor([torch.equal(o, i.flip(-1)) for o, i in zip(out, x)])
+    kept = torch.tensor([torch.equal(o, i) for o, i in zip(out, x)])
+    assert bool((mirrored ^ kept).all())  # each image exactly mirrored or exactly kept
+    assert 70 < int(mirrored.sum()) < 130
+
+
+def test_always_families_reach_every_image_before_the_drawn_one():
+    x = torch.zeros(50, 1, 28, 28)
+    x[:, :, :14] = 1.0  # a top half a brightness shift can move
+    strength = Augmentation(ops=("crop",), crop=0.0, always=("color",))
+    out = augment.augment(x, _gen(), strength)
+    assert all(not torch.equal(o, i) for o, i in zip(out, x))  # color on each image, crop 0 moves nothing
+    real, syn = augment.siamese(x[:3], x[3:6].clone(), _gen(), strength)
+    torch.testing.assert_close(real, syn, rtol=0, atol=0)  # siamese: one color draw shared
+
+
+def test_cutmix_pastes_a_box_and_mixes_labels_by_its_area():
+    n = 8
+    x = torch.arange(n, dtype=torch.float32).view(n, 1, 1, 1).expand(n, 1, 28, 28).contiguous()
+    y = torch.eye(n)
+    for seed in range(20):
+        mixed, soft = augment.cutmix(x, y, _gen(seed), p=1.0)
+        torch.testing.assert_close(soft.sum(1), torch.ones(n))
+        for i in range(n):
+            own = float((mixed[i] == i).float().mean())  # the share of image i still its own
+            donors = [c for c in range(n) if c != i and soft[i, c] > 0]
+            if donors:  # pasted from another image: its label weight is the pasted area
+                assert abs(soft[i, i] - own) < 1e-6 and abs(soft[i, donors[0]] - (1 - own)) < 1e-6
+    untouched, same = augment.cutmix(x, y, _gen(0), p=0.0)
+    assert untouched is x and same is y
+
+
+def test_soft_cutmix_labels_give_the_codes_mixed_loss():
+    """IDC's code: ratio * CE(y) + (1 - ratio) * CE(y shuffled); here one soft-label CE."""
+    logits = torch.randn(6, 10, generator=_gen(1))
+    y_a, y_b, ratio = torch.tensor([0, 1, 2, 3, 4, 5]), torch.tensor([5, 4, 3, 2, 1, 0]), 0.37
+    code = ratio * torch.nn.functional.cross_entropy(logits, y_a) + (1 - ratio) * torch.nn.functional.cross_entropy(
+        logits, y_b
+    )
+    soft = ratio * torch.eye(10)[y_a] + (1 - ratio) * torch.eye(10)[y_b]
+    torch.testing.assert_close(torch.nn.functional.cross_entropy(logits, soft), code)

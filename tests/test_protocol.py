@@ -1,6 +1,8 @@
 """The DC/DSA/DM/MTT evaluation protocol: it learns from real subsets, its augmentation hook keeps
 train_many's two paths equal, each method gets its paper's settings, and `evaluate` dispatches to it."""
 
+import dataclasses
+import json
 from dataclasses import replace
 from functools import partial
 
@@ -74,6 +76,46 @@ def test_each_method_gets_its_papers_protocol():
     assert chosen.schedule().decay_at == (0.5,)
 
 
+@pytest.mark.parametrize(
+    "dataset,factor,augmentation,cutmix",
+    [
+        ("mnist", 2, "idc", 0.0),
+        ("mnist", 1, "idc", 0.5),
+        ("fashion_mnist", 2, "idc_flip", 0.5),
+        ("fashion_mnist", 1, "idc_flip", 0.5),
+    ],
+)
+def test_idc_sets_get_the_judge_of_idcs_code(dataset, factor, augmentation, cutmix):
+    """`argument.py --reproduce` and `train.py`: 1000 epochs, batch 64, x0.2 at 2/3 and 5/6; flip only
+    on Fashion-MNIST; CutMix (p 0.5) except MNIST with multi-formation."""
+    chosen = protocol.paper({"method": "idc", "dataset": dataset, "factor": factor, "width": 16})
+    assert (chosen.augmentation, chosen.cutmix, chosen.epochs, chosen.batch_size, chosen.width) == (
+        augmentation,
+        cutmix,
+        1000,
+        64,
+        16,
+    )
+    assert (chosen.schedule().decay_at, chosen.schedule().decay_factor) == ((2 / 3, 5 / 6), 0.2)
+    check = protocol.sized({"method": "idc", "dataset": dataset, "factor": factor}, validation=True)
+    assert (check.augmentation, check.cutmix) == ("none", 0.0)  # the driver's check only ranks sets
+
+
+def test_a_recorded_protocol_reads_back_equal():
+    chosen = protocol.paper({"method": "idc", "dataset": "fashion_mnist", "factor": 1})
+    assert protocol.Protocol(**json.loads(json.dumps(dataclasses.asdict(chosen)))) == chosen
+
+
+def test_cutmix_training_learns_and_is_seeded(mnist):
+    """The CutMix path of the judge: soft one-hot targets, mixed per minibatch, still learn digits."""
+    x, y = mnist.x_train[:200], mnist.y_train[:200]
+    synthetic = SyntheticSet(x, y, None, {"method": "random_real"})
+    chosen = protocol.Protocol(width=16, augmentation="none", epochs=15, batch_size=64, cutmix=0.5)
+    runs = [protocol.accuracies(synthetic, mnist, chosen, 1, torch.Generator().manual_seed(0)) for _ in range(2)]
+    torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=0)
+    assert float(runs[0][0]) > 0.6
+
+
 def test_the_one_sizing_follows_the_profiles_budget(monkeypatch):
     config = {"method": "dm", "width": 32, "validation_epochs": 7}
     monkeypatch.setenv("DDLAB_PROFILE", "full")
@@ -132,6 +174,8 @@ def test_bad_protocols_are_rejected():
         Protocol(augmentation="flip")
     with pytest.raises(ValueError, match="Protocol.epochs must be a positive integer, got 0"):
         Protocol(epochs=0)
+    with pytest.raises(ValueError, match=r"Protocol.cutmix is a probability in \[0, 1\], got 1.5"):
+        Protocol(cutmix=1.5)
     with pytest.raises(ValueError, match="n_models must be positive, got 0"):
         protocol.accuracies(
             SyntheticSet(torch.zeros(1, 1, 28, 28), torch.zeros(1, dtype=torch.long)),

@@ -105,7 +105,8 @@ class RecordedScore:
         if self.protocol is None:
             return f"{self.n_models} network{'s' * (self.n_models > 1)}, its own schedule"
         p = self.protocol
-        return f"{self.n_models} ConvNets of width {p['width']}, {p['epochs']} epochs, {p['augmentation']} augmentation"
+        cutmix = f" and CutMix (p {p['cutmix']:g})" if p.get("cutmix") else ""
+        return f"{self.n_models} ConvNets of width {p['width']}, {p['epochs']} epochs, {p['augmentation']} augmentation{cutmix}"
 
     def __str__(self) -> str:
         return f"{format_accuracy(self.mean, self.std, self.n_models)} ({self.judge()}; {self.when})"
@@ -184,7 +185,7 @@ def paper_score_settings(name: str) -> dict[str, Any]:
     return {"n_models": PAPER_SCORE_MODELS, "seed": made["seed"], "protocol": asdict(as_published(made["config"]))}
 
 
-def write_entry(name: str, key: str, entry: dict[str, Any]) -> None:
-    """Record `entry` (e.g. the settings of a score and the accuracy measured under them) under `key`
-    ("check", "paper_score") in asset `name`'s JSON, atomically."""
-    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**summary(name), key: entry}, indent=2) + "\n").encode())
+def write_entries(name: str, entries: dict[str, Any]) -> None:
+    """Record `entries` (e.g. {"check": the settings of a score and the accuracy measured under them})
+    in asset `name`'s JSON, replacing those keys, atomically."""
+    write_atomic(ASSETS_DIR / f"{name}.json", (json.dumps({**summary(name), **entries}, indent=2) + "\n").encode())
