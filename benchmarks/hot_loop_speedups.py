@@ -14,6 +14,9 @@ dm-chunk  the same DM iteration with `dm.CHUNK_BYTES` at several sizes (the chun
 channels-last  ConvNet forward + backward on 256 images at the evaluation width (32) and the papers'
           (128), in PyTorch's default layout against channels-last (network and images converted):
           the layout oneDNN's convolutions prefer, measured before adopting it
+compile   ConvNet forward + backward on 256 images (widths 32 and 128) and LeNet's, eager against
+          `torch.compile` of the network (inductor, compiled once for the shape; its compile time
+          printed apart): measured before deciding whether the CPU engine should compile
 train-step  `train_many` on a CPU (its loop path, how every judge trains its networks): each step's
           gradient by `torch.func.grad` as before, against plain autograd now, for the evaluation
           networks (ConvNet widths 16 and 32, LeNet, MLP) on 10 and 100 images (1 and 10 per class)
@@ -192,7 +195,29 @@ def _with_chunk(size: int, run) -> None:
         dm.CHUNK_BYTES = kept
 
 
-COMPARISONS = ("relu", "dm", "dm-chunk", "channels-last", "train-step")
+COMPARISONS = ("relu", "dm", "dm-chunk", "channels-last", "compile", "train-step")
+
+
+def compiled(arch: str, width: int, batch: int, rounds: int, data) -> None:
+    eager = make_net(arch, *data.net_args, width=width)
+    fast = copy.deepcopy(eager)
+    x, y = data.sample(batch, torch.Generator().manual_seed(1))
+
+    def step(net):
+        net.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(net(x), y).backward()
+        return [p.grad for p in net.parameters()]
+
+    start = time.perf_counter()
+    fast.compile()
+    reference, result = step(eager), step(fast)
+    compile_seconds = time.perf_counter() - start
+    worst = max((a - b).abs().max().item() for a, b in zip(reference, result))
+    report(
+        f"compile, {arch}{f' width {width}' if arch == 'convnet' else ''}, {batch} images, forward + backward",
+        alternate({"eager": lambda: step(eager), "compiled": lambda: step(fast)}, rounds),
+        f"largest gradient difference {worst:.1e}; first compiled step {compile_seconds:.1f} s",
+    )
 
 
 def main() -> None:
@@ -221,6 +246,11 @@ def main() -> None:
                 for arch, evaluated in (("convnet", 16), ("convnet", 32), ("lenet", 0), ("mlp", 0)):
                     for images, epochs in ((10, 100), (100, 10)):
                         train_step(arch, evaluated, images, 1 if args.quick else epochs, rounds, data)
+            elif what == "compile":
+                for arch, evaluated in (
+                    (("convnet", 8),) if args.quick else (("convnet", 32), ("convnet", 128), ("lenet", 0))
+                ):
+                    compiled(arch, evaluated, batch, rounds, data)
             elif what == "dm":
                 dm_iteration(config, data, rounds)
             else:
