@@ -26,7 +26,7 @@ import copy
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
@@ -93,7 +93,7 @@ class Schedule:
     momentum: float = 0.0  # heavy-ball momentum
     weight_decay: float = 0.0  # L2 penalty added to the gradient
     decay_at: tuple[float, ...] = ()  # fractions of training after which lr is multiplied by decay_factor
-    decay_factor: float = 0.1  # the papers' 0.1; IDC's judge 0.2
+    decay_factor: float = field(default=0.1, metadata={"keyed_when_set": True})  # the papers' 0.1; IDC's judge 0.2
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):

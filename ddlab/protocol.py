@@ -34,7 +34,7 @@ no augmentation and the set's ``validation_epochs``, because it only has to rank
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import torch
@@ -55,6 +55,7 @@ AUGMENTATIONS = {
     "idc": augment.Augmentation(ops=("crop", "scale", "rotate"), always=("color",)),
     "idc_flip": augment.Augmentation(ops=("crop", "scale", "rotate"), always=("flip", "color")),
 }
+KEYED_WHEN_SET = {"keyed_when_set": True}
 VALIDATION_EPOCHS = 50  # for sets whose config names no validation_epochs
 
 
@@ -71,9 +72,10 @@ class Protocol:
     momentum: float = 0.9  # SGD momentum
     weight_decay: float = 5e-4  # L2 penalty
     init_scheme: str = "default"  # PyTorch's default init, as the papers' code
-    decay_at: tuple[float, ...] = (0.5,)  # the papers' one decay at half; IDC's judge at 2/3 and 5/6
-    decay_factor: float = 0.1  # IDC's judge: 0.2
-    cutmix: float = 0.0  # probability of CutMix per minibatch (IDC's judge: 0.5; `augment.cutmix`)
+    # Added after cached networks were keyed by a protocol: keyed only when set (`cache.keyed_fields`).
+    decay_at: tuple[float, ...] = field(default=(0.5,), metadata=KEYED_WHEN_SET)  # IDC's judge: 2/3 and 5/6
+    decay_factor: float = field(default=0.1, metadata=KEYED_WHEN_SET)  # IDC's judge: 0.2
+    cutmix: float = field(default=0.0, metadata=KEYED_WHEN_SET)  # CutMix's probability per minibatch (`augment.cutmix`)
 
     def __post_init__(self):
         for name, allowed in (

@@ -38,7 +38,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -88,21 +88,11 @@ def run_key(config: Any, data: Any, seed: int = 0, options: dict[str, Any] | Non
     """Everything that decides a run's result: method, config, seed, dataset (a `Dataset` or its
     name) and the driver's options. The key `ddlab.load_or_distill` caches a run under."""
     return {
-        "config": plain({"method": method_for(config).name, **_keyed_settings(config)}),
+        "config": plain({"method": method_for(config).name, **cache.keyed_fields(config)}),
         "seed": seed,
         "dataset": data if isinstance(data, str) else data.name,
         "options": plain(dict(options or {})),
     }
-
-
-def _keyed_settings(config: Any) -> dict[str, Any]:
-    """The config's fields, less any marked ``metadata={"keyed_when_set": True}`` while at its
-    default: a setting added after runs were recorded, whose default is how they ran (MTT's
-    constant_memory), so those runs and their recordings keep their names."""
-    unset = {
-        f.name for f in fields(config) if f.metadata.get("keyed_when_set") and getattr(config, f.name) == f.default
-    }
-    return {name: value for name, value in asdict(config).items() if name not in unset}
 
 
 def run_name(key: dict[str, Any]) -> str:

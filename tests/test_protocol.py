@@ -14,6 +14,7 @@ from ddlab.evaluate import evaluate
 from ddlab.functional import Schedule, train_many
 from ddlab.nets import ConvNet, LeNet, make_net, sample_inits
 from ddlab.protocol import Protocol
+from ddlab.sources import cache
 from ddlab.synthetic import SyntheticSet
 
 
@@ -204,3 +205,14 @@ def test_mtt_sets_train_with_their_learned_step_size(mnist):
         )
 
     assert accuracy(1e-7) < 0.25 < 0.5 < accuracy(0.01)
+
+
+def test_settings_added_later_key_cached_files_only_when_set():
+    """Whole-data networks and pretrained pools are cached under a digest of their protocol or
+    schedule: the fields added for IDC's judge join the key only away from their defaults, so the
+    files made before them (the shipped whole-data networks among them) keep their names."""
+    added = {"decay_at", "decay_factor", "cutmix"}
+    assert not added & set(cache.keyed_fields(Protocol()))
+    assert cache.keyed_fields(Protocol(cutmix=0.5, decay_factor=0.2))["cutmix"] == 0.5
+    assert "decay_factor" not in cache.keyed_fields(Schedule(epochs=1, batch_size=8, lr=0.1, decay_at=(0.5,)))
+    assert cache.keyed_fields(Schedule(epochs=1, batch_size=8, lr=0.1, decay_factor=0.2))["decay_factor"] == 0.2

@@ -284,7 +284,7 @@ def whole_data_key(data: Dataset, real: _protocol.Protocol, budget: WholeData) -
         "train": len(data.y_train),
         "image_shape": list(data.image_shape),
         "classes": data.num_classes,
-        "protocol": asdict(real),
+        "protocol": cache.keyed_fields(real),
         "budget": asdict(budget),
         "seed": REAL_SEED,
     }

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,16 @@ def key_digest(key: dict[str, Any]) -> str:
     """12 hex digits of the sha256 of `key` (JSON, sorted): in a cache file's name, so that a file
     made with any other setting is never even opened."""
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def keyed_fields(settings: Any) -> dict[str, Any]:
+    """A dataclass's fields for a key, less any marked ``metadata={"keyed_when_set": True}`` while at
+    its default: a setting added after files were made, whose default is how they were made (MTT's
+    constant_memory, a protocol's CutMix), so those files and recordings keep their names."""
+    unset = {
+        f.name for f in fields(settings) if f.metadata.get("keyed_when_set") and getattr(settings, f.name) == f.default
+    }
+    return {name: value for name, value in asdict(settings).items() if name not in unset}
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def pool_key(arch: str, init_scheme: str, digits: Dataset, size: int, seed: int,
         "classes": digits.num_classes,
         "size": size,
         "seed": seed,
-        "schedule": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(schedule).items()},
+        "schedule": {k: list(v) if isinstance(v, tuple) else v for k, v in cache.keyed_fields(schedule).items()},
     }
 
 
