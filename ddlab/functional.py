@@ -206,6 +206,8 @@ def train_many(
 
     params = {k: v.detach().clone() for k, v in inits.items()}
     velocity = {k: torch.zeros_like(v) for k, v in params.items()}
+    if mix is not None and not y.is_floating_point():
+        raise ValueError("train_many's mix needs soft labels (n_examples, classes); got class indices")
     if weights is not None and weights.shape != (n_models, n_examples):
         raise ValueError(
             f"weights must have shape (n_models, n_examples) = {(n_models, n_examples)}, got {tuple(weights.shape)}"

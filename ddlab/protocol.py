@@ -65,7 +65,7 @@ class Protocol:
 
     arch: str = "convnet"  # network trained on the set: convnet, lenet or mlp
     width: int = 128  # ConvNet channels (the papers' 128)
-    augmentation: str = "dsa"  # per-image augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_flip"
+    augmentation: str = "dsa"  # per-minibatch augmentation: "none", "dsa", "dc" (DC's MNIST set), "idc", "idc_flip"
     epochs: int = 1000  # passes over the set: 300 without augmentation, 1000 with
     batch_size: int = 256  # images per SGD step (capped at the set's size)
     lr: float = 0.01  # SGD step size, x decay_factor at each of decay_at (fractions of training)

@@ -115,6 +115,11 @@ def test_cutmix_training_learns_and_is_seeded(mnist):
     runs = [protocol.accuracies(synthetic, mnist, chosen, 1, torch.Generator().manual_seed(0)) for _ in range(2)]
     torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=0)
     assert float(runs[0][0]) > 0.6
+    with pytest.raises(ValueError, match="train_many's mix needs soft labels"):
+        net = make_net("mlp", *mnist.net_args)
+        inits = sample_inits(net, 1, "default", torch.Generator(), mnist.device)
+        schedule = Schedule(epochs=1, batch_size=8, lr=0.1)
+        train_many(net, inits, x[:8], y[:8], schedule, torch.Generator(), mix=partial(augment.cutmix, p=1.0))
 
 
 def test_the_one_sizing_follows_the_profiles_budget(monkeypatch):
