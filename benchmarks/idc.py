@@ -13,7 +13,8 @@ three runs side by side on one shared core:
     python -m ddlab distill idc --ipc 1 --factor 2 --lr 0.3 ...            (not shipped: scored lower)
 
 For factor 2 (IDC) and factor 1 (IDC-I) it scores, under IDC's published protocol (`protocol.as_published`:
-ConvNets of width 128, 300 epochs in minibatches of 64, IDC's augmentation, the stored set decoded):
+ConvNets of width 128, 1000 epochs in minibatches of 64, IDC's augmentation and schedule, CutMix for
+IDC-I, the stored set decoded):
 
 (a) where distillation starts: IDC's init (four random real digits per class, each shrunk into a
     quarter of one stored image) and IDC-I's (one random real digit per class), without a single
