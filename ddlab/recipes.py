@@ -576,7 +576,14 @@ def leaderboard_recipe(method: str, ipc: int) -> tuple[str, Any]:
             f"recipes.dd_init_settings_mnist_10() as {ipc} step(s) of one image per class",
             dataclasses.replace(dd_init_settings_mnist_10(), ipc=ipc, steps=ipc),
         )
-    makers = {"dc": dc_mnist, "dsa": dsa_mnist, "dm": dm_mnist, "mtt": mtt_mnist}
+    makers = {
+        "dc": dc_mnist,
+        "dsa": dsa_mnist,
+        "dm": dm_mnist,
+        "mtt": mtt_mnist,
+        "idc": idc_mnist,
+        "sre2l": sre2l_mnist,
+    }
     if method not in makers:
         raise ValueError(f"{method!r} is not distilled; distilled methods: dd, {', '.join(makers)}")
     return f"recipes.{makers[method].__name__}({ipc})", makers[method](ipc)

@@ -9,6 +9,7 @@ import torch
 from ddlab import recipes
 from ddlab.evaluate import Scores
 from ddlab.experiments import baselines, leaderboard as lb
+from ddlab.experiments.fair import random_like
 from ddlab.experiments.memory import PeakMemory
 from ddlab.figures import leaderboard as leaderboard_figures
 from ddlab.protocol import Budget, sized
@@ -143,6 +144,35 @@ def test_every_distilled_entry_has_a_shipped_reference_set_at_1_and_10_per_class
     assert missing == [], f"no reference set for {missing}"
 
 
+def test_the_field_since_2022_has_its_entries_at_1_and_10_per_class():
+    """IDC's entry is the multi-formation set (IDC-I, its comparison, comes first by name but is not
+    the method), SRe2L's is its shipped recovery; RDED is made in seconds, so it has none."""
+    chosen = {(m, ipc): (lb.reference_asset(m, ipc) or ("none",))[0] for m in ("idc", "sre2l") for ipc in (1, 10)}
+    assert chosen == {
+        ("idc", 1): "idc_mnist_10",
+        ("idc", 10): "idc_mnist_100",
+        ("sre2l", 1): "sre2l_mnist_10",
+        ("sre2l", 10): "sre2l_mnist_100",
+    }
+    assert sorted(lb.assets.SHA256).index("idc_i_mnist_10") < sorted(lb.assets.SHA256).index("idc_mnist_10")
+    assert lb.reference_asset("rded", 1) is None
+    assert lb.paper_number("idc", 1).value == "94.2" and lb.paper_number("sre2l", 1) is None
+
+
+def test_a_relabelled_row_is_judged_on_its_teachers_labels_beside_random_images_with_the_same(mnist):
+    """An RDED row: made live by the shipped teacher, scored on its soft labels, and its fair columns
+    label the random real images with that same teacher at RDED's temperature, not the real-data network."""
+    plan = dataclasses.replace(TINY, fair=recipes.WholeData(epochs=1, n_models=1, examples=500))
+    row = lb.run("rded", 1, mnist, plan=plan)
+    assert row.source == "live: recipes.rded_live(1), real patches chosen by the shipped teacher"
+    assert row.synthetic.trains_on_soft_labels and row.fair.soft is row.scores
+    relabel = lb.teachers.relabeller(row.synthetic.config, mnist)
+    random = random_like(row.synthetic, mnist)
+    expected = lb.judge(row.synthetic, plan)(dataclasses.replace(random, soft_labels=relabel(random.images)), mnist)
+    assert torch.equal(row.fair.random_soft.accuracies, expected.accuracies)
+    assert lb.teachers.relabeller({"method": "dm"}, mnist) is None
+
+
 def test_tables_show_ours_beside_the_checked_paper_numbers_and_cross_architecture_skips_dd(mnist):
     def row(method, accuracies, lrs=None, paper_judged=None):
         synthetic = SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), lrs, {"method": method})
@@ -199,7 +229,9 @@ def test_budgets_follow_the_profile(monkeypatch):
 
 
 def test_bad_entries_are_refused(mnist):
-    with pytest.raises(ValueError, match="unknown method 'kip'; available: dd, dc, dsa, dm, mtt, random_real"):
+    with pytest.raises(
+        ValueError, match="unknown method 'kip'; available: dd, dc, dsa, dm, mtt, random_real, .*, rded$"
+    ):
         lb.run("kip", 1, mnist, plan=TINY)
     with pytest.raises(ValueError, match="ipc must be a positive integer, got 0"):
         lb.run("dc", 0, mnist, plan=TINY)

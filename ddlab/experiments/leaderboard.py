@@ -14,11 +14,17 @@ is a training *schedule* (images with learned step sizes for LeNet), so it is re
 al.'s protocol on unseen random LeNet initialisations instead, and left out of the cross-architecture
 table (it was not made on a ConvNet).
 
+The field since 2022 (`SINCE_2022`, notebooks 14-15) enters under the same judge: IDC (a stored set
+decoded into four images per stored one, with its paper's augmentation, as every set gets its own),
+SRe2L and RDED (images a teacher recovered or chose, scored on that teacher's soft labels). Notebook
+09 adds their rows after its exercises, which are about the canon's methods.
+
 Fair columns (`ddlab.experiments.fair`, DD-Ranking's argument): accuracy alone credits a set's images
 with what its learned labels and its protocol do. With a plan's `fair` budget each row also carries
 its score with class labels only, beside random real images of the same classes judged the same way
 (`judge`); with learned labels, beside those images labelled by a teacher trained on the real data;
-and the gap to networks trained on the real data. `Leaderboard` prints them as a second table.
+and the gap to networks trained on the real data; beside a set its teacher relabelled (SRe2L, RDED),
+the random images take that teacher's labels. `Leaderboard` prints them as a second table.
 
 Budgets (`ddlab.recipes.leaderboard()`, from the active `ddlab.profile`). Live runs start from each
 method's course recipe (what its own notebook runs). A CPU cannot run the papers' budgets, so the
@@ -40,14 +46,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-from .. import papers, protocol, recipes
+from .. import methods, papers, protocol, recipes
 from ..callbacks import Callback
 from ..data import Dataset
 from ..distill import load_or_distill, made_before
 from ..evaluate import Scores, format_accuracy
-from ..methods import expert_spec
+from ..methods import IDC, expert_spec
 from ..recipes import LeaderboardPlan
-from ..sources import assets
+from ..sources import assets, teachers
 from ..sources.assets import RecordedScore
 from ..sources.experts import cache_path, shipped_path
 from ..synthetic import SyntheticSet
@@ -55,14 +61,16 @@ from . import baselines
 from .fair import FairScores, Judge, fair_scores, points
 from .memory import PeakMemory
 
-DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")  # methods that learn their images
+DISTILLED = ("dd", "dc", "dsa", "dm", "mtt")  # the canon's methods that learn their images (notebooks 01-08)
 METHODS = DISTILLED + baselines.CORESETS
+SINCE_2022 = ("idc", "sre2l", "rded")  # notebooks 14-15: more images per byte; a teacher's images and labels
 ARCHS = ("convnet", "mlp", "lenet")  # networks of the cross-architecture table
 
 
 # How each leaderboard entry is looked up in `ddlab.papers` (the verified table): the paper key and
 # the setting. DD's entry is Wang et al.'s random-init LeNet runs, counted in images (ipc x 10
-# classes). Coresets, DM on MNIST and MTT (no MNIST results) are not in the table: shown as "—".
+# classes); IDC's is multi-formation (factor 2). Coresets, DM on MNIST, and MTT, SRe2L and RDED (no
+# MNIST results) are not in the table: shown as "—".
 def paper_number(method: str, ipc: int) -> papers.PaperNumber | None:
     """The checked paper number for `method` at `ipc` images per class on MNIST, or None when the
     table holds none (`ddlab.papers` says why: not published, or not checked)."""
@@ -71,6 +79,8 @@ def paper_number(method: str, ipc: int) -> papers.PaperNumber | None:
             return papers.number(paper="wang2018", dataset="mnist", method="dd", images=10 * ipc, init="random")
         if method in ("dc", "dsa", "dm"):
             return papers.number(paper=method, dataset="mnist", ipc=ipc)
+        if method == "idc":
+            return papers.number(paper="idc", dataset="mnist", ipc=ipc, factor=IDC.factor)
     except ValueError:
         return None
     return None
@@ -79,14 +89,15 @@ def paper_number(method: str, ipc: int) -> papers.PaperNumber | None:
 PAPER_NOTE = (
     "Paper: the published MNIST number from `ddlab.papers` (the course's verified table, with "
     "paper, table and source); — where the table has none: coresets (Zhao et al.'s coreset rows "
-    "were not checked), MTT (published no MNIST result), DD at 1 per class (not run by the paper), "
-    "and DM on MNIST unless the table holds it."
+    "were not checked), MTT, SRe2L and RDED (published no MNIST result), DD at 1 per class (not run "
+    "by the paper), and DM on MNIST unless the table holds it."
 )
 
 
 def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
     """A reference set in assets/ made by `method` with `ipc` images per class (DD: under random
-    inits), verified and loaded (on the CPU), with its name; None if there is none. Where several
+    inits; IDC: with multi-formation, not IDC-I), verified and loaded (on the CPU), with its name;
+    None if there is none. Where several
     match, the first by name: `mtt_dsa_mnist_10` (MTT with DSA, as its paper) before `mtt_mnist_10`,
     a set before its earlier `_stage` runs. Read from the sets' own configs, which every copy carries
     (the JSON summaries exist only in a clone)."""
@@ -96,14 +107,25 @@ def reference_asset(method: str, ipc: int) -> tuple[str, SyntheticSet] | None:
         per_class = int(made.get("ipc", 0))
         if made.get("dataset", "mnist") != "mnist":  # the leaderboard is MNIST's (a Fashion-MNIST IDC set is not)
             continue
-        if made.get("method") == method and per_class == ipc and (method != "dd" or made.get("init") == "random"):
+        if made.get("method") == method and per_class == ipc and _is_the_entry(made):
             return name, reference
     return None
 
 
+def _is_the_entry(made: dict) -> bool:
+    """Whether a set of the right method and size is the method's leaderboard entry: DD's under
+    random inits (a fixed-init set fits one network), IDC's with its multi-formation factor (IDC-I
+    is notebook 14's comparison)."""
+    if made.get("method") == "dd":
+        return made.get("init") == "random"
+    if made.get("method") == "idc":
+        return int(made.get("factor", IDC.factor)) == IDC.factor
+    return True
+
+
 @dataclass(frozen=True)
 class Row:
-    method: str  # a name of METHODS
+    method: str  # a name of METHODS or SINCE_2022
     ipc: int  # images per class
     synthetic: SyntheticSet  # the set that was evaluated
     scores: Scores  # test accuracy of every evaluated network
@@ -149,9 +171,11 @@ def run(
 ) -> Row:
     """Make the set of `method` with `ipc` images per class (a reference asset if the plan uses them
     and one exists, else live: distilled with `callbacks` through `ddlab.load_or_distill`, so once
-    per machine and replayed in the seminar profile, or selected) and score it."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
+    per machine and replayed in the seminar profile, or selected) and score it. A set a teacher
+    relabelled (SRe2L, RDED) is scored on its soft labels, and its fair columns label the random
+    real images with that same teacher."""
+    if method not in METHODS + SINCE_2022:
+        raise ValueError(f"unknown method {method!r}; available: {', '.join(METHODS + SINCE_2022)}")
     if isinstance(ipc, bool) or not isinstance(ipc, int) or ipc < 1:
         raise ValueError(f"ipc must be a positive integer, got {ipc!r}")
     plan = plan or recipes.leaderboard()
@@ -174,7 +198,15 @@ def run(
     fair = (
         None
         if plan.fair is None
-        else fair_scores(synthetic, data, judge(synthetic, plan, seed=seed), plan.fair, seed, scored=scores)
+        else fair_scores(
+            synthetic,
+            data,
+            judge(synthetic, plan, seed=seed),
+            plan.fair,
+            seed,
+            scored=scores,
+            teacher=teachers.relabeller(synthetic.config, data),
+        )
     )
     return Row(method, ipc, synthetic, scores, seconds, peak, added, source, fair, paper_judged)
 
@@ -191,6 +223,9 @@ def _make(
     """The set, how it was made, and whether it was made earlier (loaded, not made now)."""
     if method in baselines.CORESETS:
         return baselines.coreset(method, data, ipc, seed, plan.width), "live: selected from the training images", False
+    if method == "rded":  # no optimisation, so no driver: seconds in every profile
+        made = methods.rded(recipes.rded_live(ipc), data, seed)
+        return made, f"live: recipes.rded_live({ipc}), real patches chosen by the shipped teacher", False
     config, options = recipes.leaderboard_live(method, ipc, plan)
     earlier = made_before(config, data, seed, **options)
     note = "; loaded: made earlier on this machine (time: its run's)" if earlier else ""
@@ -276,7 +311,8 @@ class Leaderboard:
             "Fair scores (DD-Ranking, Li et al. 2025): each set beside random real training images of the "
             "same classes and counts, trained exactly like it (its row's protocol, networks and test images). "
             "Hard labels: the set's images with class labels only; soft labels: with the labels "
-            "it learned, beside the random images labelled by a teacher (a network trained on the real data), "
+            "it learned, beside the random images labelled by a teacher (the set's own, SRe2L's and RDED's; "
+            "else a network trained on the real data), "
             "so that what soft labels alone add is not credited to the images; — where a set has none. "
             "Gains and gap in percentage points. All real data: "
             f"{budget.n_models} network(s) of the protocol's architecture trained on {seen} training images "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from ..nets import init_params
 from . import cache, course_files
 
 FORMAT_VERSION = 1
+RELABELLED = ("sre2l", "rded")  # methods whose sets carry their teacher's soft labels
 log = logging.getLogger("ddlab")
 
 
@@ -203,6 +205,20 @@ def load_or_train(spec: TeacherSpec, data: Dataset, root=None, rebuild: bool = F
         save(teacher, path, data)
     _loaded[memo] = teacher
     return teacher
+
+
+def relabeller(config: dict, data: Dataset) -> Callable[[Tensor], Tensor] | None:
+    """How a set made with `config` was labelled: for a set its teacher relabelled (SRe2L, RDED:
+    the config names the teacher and the temperature), images -> that teacher's soft labels at that
+    temperature; for any other set None. The fair scores label random real images with the same
+    function, so that beside such a set only the images differ."""
+    if config.get("method") not in RELABELLED:
+        return None
+    spec = TeacherSpec(
+        width=int(config["width"]), epochs=int(config["teacher_epochs"]), train_examples=int(config["teacher_examples"])
+    )
+    teacher, temperature = load_or_train(spec, data), float(config["temperature"])
+    return lambda images: teacher.soft_labels(images, temperature)
 
 
 def save(teacher: Teacher, path, data: Dataset):
