@@ -54,11 +54,13 @@ SHA256: dict[str, str] = {
     "mtt_mnist_100": "63ec3394ea6fdc9427312e98cef2bed72bc2eb2377338ef6b32a95e86619e4dc",
     "mtt_mnist_10": "676c4d9cc4f48331496dda1c58b5e2d467d4b285ef15385b3b2b816fb946a486",
     "idc_mnist_10_stage1": "7b9613e7b04bd6cd3c1a391342e5863ff53abe22c072afc55d625472f756a4fe",
+    "idc_mnist_100": "71e0ca3398ce08c7324d1f16295971d44805a831cf8307290d476da20e757119",
     "idc_mnist_10": "23ad720af43de9cc96982ba58a9d4479145a503daf86eb1ee3bf5e8b9cbf29fb",
     "idc_i_mnist_10": "b411bc39cfe1a88e350ca55d3338f95128dbf2e65efadbbe014a5b852841ba05",
     "idc_fashion_mnist_10": "a068db97f28547ff897c0cba0cac955db4454eeb4b0a36e45471a746d6bbeef2",
     "idc_i_fashion_mnist_10": "c1bbc6d3faed4636e3cf517713ea3218eba565b5c77c60d451e099a93e1c2c7b",
     "sre2l_mnist_10": "a786ec8616a03d639703ca36f5d1ff9b04d50166a339860c0152609a3bb9d656",
+    "sre2l_mnist_100": "779edc944ffdc0183f16e6aa423ce7c74a16ebeb2f3a1e7f289c09a21278ab68",
 }
 
 
