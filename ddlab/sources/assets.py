@@ -58,6 +58,7 @@ SHA256: dict[str, str] = {
     "idc_mnist_10": "23ad720af43de9cc96982ba58a9d4479145a503daf86eb1ee3bf5e8b9cbf29fb",
     "idc_i_mnist_10": "b411bc39cfe1a88e350ca55d3338f95128dbf2e65efadbbe014a5b852841ba05",
     "idc_fashion_mnist_10": "a068db97f28547ff897c0cba0cac955db4454eeb4b0a36e45471a746d6bbeef2",
+    "idc_fashion_mnist_100": "153a7c6a481e88648a987c933c721c72b04328982e9a05cd56bc7c4a9c3ab432",
     "idc_i_fashion_mnist_10": "c1bbc6d3faed4636e3cf517713ea3218eba565b5c77c60d451e099a93e1c2c7b",
     "sre2l_mnist_10": "a786ec8616a03d639703ca36f5d1ff9b04d50166a339860c0152609a3bb9d656",
     "sre2l_mnist_100": "779edc944ffdc0183f16e6aa423ce7c74a16ebeb2f3a1e7f289c09a21278ab68",
