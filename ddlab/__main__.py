@@ -170,14 +170,22 @@ def config_from_args(args: argparse.Namespace):
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a saved set under an init setting and print the scores (on the dataset it was made
-    on, unless --dataset names another, which `SyntheticSet.check_fits` then refuses in one line)."""
+    on, unless --dataset names another, which `SyntheticSet.check_fits` then refuses in one line);
+    with --paper-judge under its paper's own protocol, as `assets --paper-score` scores a reference set."""
     from .data import load
     from .evaluate import evaluate
+    from .protocol import as_published
     from .synthetic import SyntheticSet
 
     synthetic = SyntheticSet.load(args.path)
     data = load(args.dataset or synthetic.config.get("dataset") or "mnist", device=args.device)
-    print(f"{args.path}: {evaluate(synthetic, data, args.init, args.n_models, args.seed)}")
+    chosen = None
+    if args.paper_judge:
+        if synthetic.lrs is not None:
+            raise ValueError(f"--paper-judge trains fresh networks; {args.path} replays its own learned step sizes")
+        chosen = as_published(synthetic.config)
+        print(f"{args.path}: {args.n_models} networks under {chosen}", flush=True)
+    print(f"{args.path}: {evaluate(synthetic, data, args.init, args.n_models, args.seed, protocol=chosen)}")
     return 0
 
 
@@ -452,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate_parser.add_argument("--n-models", type=int, default=20, help="random inits to average (default: 20)")
     evaluate_parser.add_argument("--seed", type=int, default=0, help="seed of the unseen inits (default: 0)")
+    evaluate_parser.add_argument(
+        "--paper-judge",
+        action="store_true",
+        help="train ConvNets of width 128 under the set's paper's own protocol (its epochs, augmentation and "
+        "schedule: minutes to hours on a CPU), the number to set beside the paper's",
+    )
     _add_dataset_option(
         evaluate_parser,
         None,

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import sys
 
 import pytest
 import torch
@@ -43,6 +44,29 @@ def test_distill_writes_set_png_and_summary_then_evaluate_reads_it(mnist, tmp_pa
     assert 0 <= summary["accuracy"] <= 1
     assert main(["evaluate", str(out), "--device", "cpu"]) == 0
     assert f"{100 * summary['accuracy']:.1f}%" in capsys.readouterr().out
+
+
+def test_evaluate_under_the_papers_judge_trains_its_protocol_and_refuses_a_schedule(tmp_path, monkeypatch, capsys):
+    """--paper-judge hands `evaluate` the paper's own protocol at width 128 (the networks themselves are
+    the assets test's business: 1,000 epochs are minutes); a DD set, which replays its step sizes, is refused."""
+    seen = {}
+
+    def fake_evaluate(synthetic, data, init, n_models, seed, protocol=None):
+        seen.update(protocol=protocol, n_models=n_models)
+        return "scored"
+
+    monkeypatch.setattr(sys.modules["ddlab.evaluate"], "evaluate", fake_evaluate)  # the module, not the function
+    path = tmp_path / "idc.pt"
+    SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), None, {"method": "idc", "factor": 2, "width": 16}).save(
+        path
+    )
+    assert main(["evaluate", str(path), "--paper-judge", "--n-models", "5", "--device", "cpu"]) == 0
+    assert seen["protocol"].width == 128 and seen["protocol"].epochs == 1000 and seen["n_models"] == 5
+    assert seen["protocol"].augmentation == "idc" and f"{path}: scored" in capsys.readouterr().out
+    schedule = tmp_path / "dd.pt"
+    SyntheticSet(torch.zeros(10, 1, 28, 28), torch.arange(10), torch.ones(3), {"method": "dd"}).save(schedule)
+    assert main(["evaluate", str(schedule), "--paper-judge", "--device", "cpu"]) == 2
+    assert "replays its own learned step sizes" in capsys.readouterr().err
 
 
 def test_every_config_field_is_an_option_with_its_default_in_help(capsys):
