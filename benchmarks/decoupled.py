@@ -15,8 +15,9 @@ much its labels?
 The sets are the course's recipes (`recipes.sre2l_mnist`, `recipes.rded_mnist`), or with `--record`
 the reference set in assets/ where one exists (`sre2l_mnist_10`: their 1,000 recovery steps); IDC is
 always a reference set (its runs take CPU-hours), judged on its decoded images with IDC's augmentation
-and class labels only (its method has no teacher). Every set is judged like a leaderboard row (`recipes.leaderboard()`'s evaluation: the ConvNet of the plan's width,
-DSA augmentation, its share of the epochs, its networks and test images). The table goes into
+and class labels only (its method has no teacher). Every set is judged like a leaderboard row
+(`recipes.leaderboard()`'s evaluation: the ConvNet of the plan's width, DSA augmentation but for IDC,
+its share of the epochs, its networks and test images). The table goes into
 benchmarks/RESULTS.md; `--record` also merges its rows into benchmarks/fair_scores.json (one row per
 dataset, method and images per class), which notebook 15 prints.
 """
@@ -159,7 +160,8 @@ def main() -> None:
     print(
         f"\n{data.name} test accuracy (first {plan.test_examples} test images), profile {profile.current()}: "
         f"{plan.evaluation.n_models} ConvNets of width {plan.width}, {plan.evaluation.epoch_fraction:g} of the "
-        f"protocol's epochs, each set's augmentation (IDC: its own; else DSA); {platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}"
+        f"protocol's epochs, each set's augmentation (IDC: its own; else DSA); {platform.machine()}, "
+        f"{torch.get_num_threads()} thread(s), torch {torch.__version__}"
     )
     print(
         "| method | ipc | hard labels | random real, hard | gain | T | teacher's labels | random real, teacher's | "

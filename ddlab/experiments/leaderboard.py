@@ -17,7 +17,7 @@ table (it was not made on a ConvNet).
 The field since 2022 (`SINCE_2022`, notebooks 14-15) enters under the same judge: IDC (a stored set
 decoded into four images per stored one, with its paper's augmentation, as every set gets its own),
 SRe2L and RDED (images a teacher recovered or chose, scored on that teacher's soft labels). Notebook
-09 adds their rows after its exercises, which are about the canon's methods.
+15 (section 9) sets their rows beside notebook 09's at one image per class, once they are taught.
 
 Fair columns (`ddlab.experiments.fair`, DD-Ranking's argument): accuracy alone credits a set's images
 with what its learned labels and its protocol do. With a plan's `fair` budget each row also carries
